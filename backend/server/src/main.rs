@@ -1,0 +1,3 @@
+//! The `qbound` command line.
+
+fn main() {}
