@@ -160,7 +160,7 @@ fn load_external(tensor: &mut TensorProto, dir: &Path) -> Result<()> {
         ))
     })?;
     tensor.raw_data = Some(slice.to_vec());
-    tensor.data_location = Some(DataLocation::Default as i32);
+    tensor.data_location = None;
     tensor.external_data.clear();
     Ok(())
 }

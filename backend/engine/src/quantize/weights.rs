@@ -1,0 +1,83 @@
+//! Symmetric per-output-channel INT8 weights and INT32 biases.
+
+/// Quantized weights: int8 values and one scale per output channel.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ChannelQuantized {
+    pub(crate) values: Vec<i8>,
+    pub(crate) scales: Vec<f32>,
+}
+
+/// The largest magnitude of a symmetric INT8 value.
+pub(crate) const INT8_MAX: f32 = 127.0;
+
+/// Scale for a symmetric INT8 range of `amax`; a zero range gets scale 1 (every value is 0).
+pub(crate) fn int8_scale(amax: f32) -> f32 {
+    if amax > 0.0 && amax.is_finite() { amax / INT8_MAX } else { 1.0 }
+}
+
+/// Quantizes `weights` of shape `dims` per channel along `axis`, symmetric, zero point 0,
+/// rounding half to even as ONNX QuantizeLinear does.
+pub(crate) fn quantize_per_channel(weights: &[f32], dims: &[i64], axis: usize) -> ChannelQuantized {
+    let channels = dims.get(axis).map_or(1, |&d| d.max(1) as usize);
+    let inner: usize = dims.iter().skip(axis + 1).map(|&d| d.max(1) as usize).product();
+    let channel_of = |i: usize| (i / inner) % channels;
+    let mut amax = vec![0f32; channels];
+    for (i, w) in weights.iter().enumerate() {
+        let c = channel_of(i);
+        amax[c] = amax[c].max(w.abs());
+    }
+    let scales: Vec<f32> = amax.iter().map(|&a| int8_scale(a)).collect();
+    let values = weights
+        .iter()
+        .enumerate()
+        .map(|(i, &w)| quantize_value(w, scales[channel_of(i)]))
+        .collect();
+    ChannelQuantized { values, scales }
+}
+
+fn quantize_value(value: f32, scale: f32) -> i8 {
+    (value / scale).round_ties_even().clamp(-INT8_MAX, INT8_MAX) as i8
+}
+
+/// Quantizes a bias to INT32 with per-channel scale `input_scale * weight_scale[c]`, the
+/// form ONNX Runtime needs to fuse a quantized convolution.
+pub(crate) fn quantize_bias(bias: &[f32], input_scale: f32, weight_scales: &[f32]) -> (Vec<i32>, Vec<f32>) {
+    let scales: Vec<f32> = weight_scales.iter().map(|&w| w * input_scale).collect();
+    let values = bias
+        .iter()
+        .zip(&scales)
+        .map(|(&b, &s)| (f64::from(b) / f64::from(s)).round_ties_even().clamp(f64::from(i32::MIN), f64::from(i32::MAX)) as i32)
+        .collect();
+    (values, scales)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conv_weights_get_one_scale_per_output_channel() {
+        // Two output channels of 2 values each: [[1, -0.5], [0.01, 0.02]].
+        let q = quantize_per_channel(&[1.0, -0.5, 0.01, 0.02], &[2, 2, 1, 1], 0);
+        assert_eq!(q.scales, vec![1.0 / 127.0, 0.02 / 127.0]);
+        assert_eq!(q.values, vec![127, -64, 64, 127]);
+    }
+
+    #[test]
+    fn transposed_conv_weights_use_axis_one() {
+        // dims [in=2, out=2]: channel = index % 2.
+        let q = quantize_per_channel(&[1.0, 0.1, -2.0, 0.05], &[2, 2], 1);
+        assert_eq!(q.scales, vec![2.0 / 127.0, 0.1 / 127.0]);
+        assert_eq!(q.values, vec![64, 127, -127, 64]);
+    }
+
+    #[test]
+    fn zero_channels_and_biases_are_safe() {
+        let q = quantize_per_channel(&[0.0, 0.0], &[1, 2], 0);
+        assert_eq!(q.scales, vec![1.0]);
+        assert_eq!(q.values, vec![0, 0]);
+        let (values, scales) = quantize_bias(&[0.5, -1.0], 0.5, &[0.01, 0.1]);
+        assert_eq!(scales, vec![0.005, 0.05]);
+        assert_eq!(values, vec![100, -20]);
+    }
+}
