@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use super::placement::ActivationQuantizer;
 use super::weights::{int8_scale, quantize_bias, quantize_per_channel};
-use crate::graph::{GraphIndex, Patch};
+use crate::graph::{GraphIndex, Patch, Use};
 use crate::layers::Layer;
 use crate::onnx::proto::NodeProto;
 use crate::onnx::{f32_tensor, i32_tensor, i8_tensor, int_attr, tensor_f32};
@@ -21,32 +21,46 @@ fn node(op: &str, name: String, inputs: [&str; 3], output: &str, axis: Option<i6
     }
 }
 
-/// Inserts one QuantizeLinear/DequantizeLinear pair per quantizer and re-points its uses at
-/// the dequantized value. Returns tensor -> scale.
+/// Inserts QuantizeLinear/DequantizeLinear pairs and re-points each quantizer's uses at a
+/// dequantized value: one pair shared by all uses, or with `pair_per_use` one pair per use,
+/// each with its own scale initializers. ONNX Runtime fuses a QDQ node group only when its
+/// QuantizeLinear feeds a single DequantizeLinear, and merges identical pairs, hence the
+/// separate initializers. Returns tensor -> scale.
 pub(crate) fn activation_qdq(
     index: &GraphIndex<'_>,
     patch: &mut Patch,
     quantizers: &[ActivationQuantizer],
+    pair_per_use: bool,
 ) -> HashMap<String, f32> {
     let mut scales = HashMap::new();
     for q in quantizers {
         let scale = int8_scale(q.amax);
-        let scale_name = patch.fresh_name(index, &format!("{}_scale", q.tensor));
-        let zero_name = patch.fresh_name(index, &format!("{}_zero_point", q.tensor));
-        let quantized = patch.fresh_name(index, &format!("{}_quantized", q.tensor));
-        let dequantized = patch.fresh_name(index, &format!("{}_dequantized", q.tensor));
-        patch.add_initializer(f32_tensor(&scale_name, &[], &[scale]));
-        patch.add_initializer(i8_tensor(&zero_name, &[], &[0]));
-        let q_name = patch.fresh_name(index, &format!("{}_QuantizeLinear", q.tensor));
-        let dq_name = patch.fresh_name(index, &format!("{}_DequantizeLinear", q.tensor));
-        patch.add_node(node("QuantizeLinear", q_name, [&q.tensor, &scale_name, &zero_name], &quantized, None));
-        patch.add_node(node("DequantizeLinear", dq_name, [&quantized, &scale_name, &zero_name], &dequantized, None));
-        for &use_ in &q.uses {
-            patch.rewire(use_, dequantized.clone());
+        let groups: Vec<&[Use]> = if pair_per_use { q.uses.chunks(1).collect() } else { vec![q.uses.as_slice()] };
+        for uses in groups {
+            let dequantized = qdq_pair(index, patch, &q.tensor, scale);
+            for &use_ in uses {
+                patch.rewire(use_, dequantized.clone());
+            }
         }
         scales.insert(q.tensor.clone(), scale);
     }
     scales
+}
+
+/// Adds `tensor -> QuantizeLinear -> DequantizeLinear` with a symmetric INT8 `scale`;
+/// returns the dequantized value.
+fn qdq_pair(index: &GraphIndex<'_>, patch: &mut Patch, tensor: &str, scale: f32) -> String {
+    let scale_name = patch.fresh_name(index, &format!("{tensor}_scale"));
+    let zero_name = patch.fresh_name(index, &format!("{tensor}_zero_point"));
+    let quantized = patch.fresh_name(index, &format!("{tensor}_quantized"));
+    let dequantized = patch.fresh_name(index, &format!("{tensor}_dequantized"));
+    patch.add_initializer(f32_tensor(&scale_name, &[], &[scale]));
+    patch.add_initializer(i8_tensor(&zero_name, &[], &[0]));
+    let q_name = patch.fresh_name(index, &format!("{tensor}_QuantizeLinear"));
+    let dq_name = patch.fresh_name(index, &format!("{tensor}_DequantizeLinear"));
+    patch.add_node(node("QuantizeLinear", q_name, [tensor, &scale_name, &zero_name], &quantized, None));
+    patch.add_node(node("DequantizeLinear", dq_name, [&quantized, &scale_name, &zero_name], &dequantized, None));
+    dequantized
 }
 
 /// Replaces a layer's float weight by INT8 values + per-channel DequantizeLinear; with an
@@ -67,7 +81,7 @@ pub(crate) fn weight_dq(index: &GraphIndex<'_>, patch: &mut Patch, layer: &Layer
     patch.add_initializer(i8_tensor(&zeros, &[channels], &vec![0; q.scales.len()]));
     let dq_name = patch.fresh_name(index, &format!("{}_DequantizeLinear", layer.weight));
     patch.add_node(node("DequantizeLinear", dq_name, [&values, &scales, &zeros], &dequantized, Some(axis)));
-    patch.rewire(crate::graph::Use { node: layer.node, slot: 1 }, dequantized);
+    patch.rewire(Use { node: layer.node, slot: 1 }, dequantized);
     patch.drop_initializer_if_unused(layer.weight.clone());
 
     let bias_name = index.node(layer.node).input.get(2).filter(|b| !b.is_empty());
@@ -87,7 +101,7 @@ pub(crate) fn weight_dq(index: &GraphIndex<'_>, patch: &mut Patch, layer: &Layer
         patch.add_initializer(i32_tensor(&q_zeros, &[channels], &vec![0; values.len()]));
         let dq_name = patch.fresh_name(index, &format!("{bias_name}_DequantizeLinear"));
         patch.add_node(node("DequantizeLinear", dq_name, [&q_values, &q_scales, &q_zeros], &dequantized, Some(0)));
-        patch.rewire(crate::graph::Use { node: layer.node, slot: 2 }, dequantized);
+        patch.rewire(Use { node: layer.node, slot: 2 }, dequantized);
         patch.drop_initializer_if_unused(bias_name.clone());
     }
     Ok(())

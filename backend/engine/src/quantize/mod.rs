@@ -87,7 +87,7 @@ pub fn quantize_model(
         layers.iter().partition(|l| layer_set.is_none_or(|set| set.contains(&l.name)));
     let quantizers = placement::plan_activation_quantizers(&index, &quantized, target, amax)?;
     let mut patch = Patch::new();
-    let activation_scales = emit::activation_qdq(&index, &mut patch, &quantizers);
+    let activation_scales = emit::activation_qdq(&index, &mut patch, &quantizers, target == Target::OrtCpu);
     for layer in &quantized {
         let input_scale = (target == Target::OrtCpu).then(|| activation_scales.get(&layer.input).copied()).flatten();
         emit::weight_dq(&index, &mut patch, layer, input_scale)?;
