@@ -4,7 +4,7 @@ mod bench;
 mod inspect;
 mod output;
 mod progress;
-// mod quantize;
+mod quantize;
 
 use clap::{Parser, Subcommand};
 
@@ -21,7 +21,7 @@ enum Command {
     /// Inputs, outputs, opset, and the quantizable layers in order.
     Inspect(inspect::Args),
     /// INT8 (partially) quantized model with Q/DQ nodes, at a chosen batch size.
-    // Quantize(quantize::Args),
+    Quantize(quantize::Args),
     /// Throughput of models at several batch sizes, interleaved in one run.
     Bench(bench::Args),
 }
@@ -30,7 +30,7 @@ enum Command {
 pub(crate) fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Inspect(args) => inspect::run(args),
-        // Command::Quantize(args) => quantize::run(args),
+        Command::Quantize(args) => quantize::run(args),
         Command::Bench(args) => bench::run(args),
     }
 }

@@ -1,0 +1,16 @@
+//! INT8 calibration math: streaming |x| histograms, amax by max, percentile, entropy or MSE,
+//! and the calibration table with its TensorRT cache.
+
+mod amax;
+mod histogram;
+mod run;
+mod table;
+#[cfg(test)]
+mod test_rng;
+
+pub use amax::{CalibrationMethod, DEFAULT_PERCENTILE, compute_amax};
+pub use histogram::{DEFAULT_BINS, Histogram};
+pub use run::calibrate_model;
+pub use table::{
+    CALIBRATION_TABLE_VERSION, CalibrationTable, DEFAULT_TENSORRT_VERSION_CODE, TensorRange,
+};

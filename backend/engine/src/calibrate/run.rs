@@ -1,0 +1,82 @@
+//! Running a float model over calibration batches and collecting per-tensor histograms.
+
+use std::collections::BTreeMap;
+
+use ndarray::ArrayD;
+use rayon::prelude::*;
+
+use super::{CalibrationMethod, CalibrationTable, Histogram, TensorRange};
+use crate::batch::{retarget_batch, BatchSize};
+use crate::graph::GraphIndex;
+use crate::layers::discover_layers;
+use crate::onnx::encode_model;
+use crate::onnx::proto::{ModelProto, ValueInfoProto};
+use crate::quantize::calibration_tensors;
+use crate::runtime::{run_f32, session_from_bytes, SessionConfig};
+use crate::{Error, Result};
+
+/// Calibrates `model`: runs it in float over `batches` (NCHW arrays fed to `input`) with
+/// every tensor a quantizer may need exposed as an output, streams each tensor's values
+/// into a histogram, and picks each amax by `method`. `on_batch` hears the number of images
+/// done after each batch. `model_id` is recorded in the table (e.g. the model's sha256).
+pub fn calibrate_model(
+    model: &ModelProto,
+    input: &str,
+    batches: impl Iterator<Item = Result<ArrayD<f32>>>,
+    method: CalibrationMethod,
+    model_id: &str,
+    on_batch: &mut dyn FnMut(usize),
+) -> Result<CalibrationTable> {
+    let graph = model.graph.as_ref().ok_or_else(|| Error::InvalidModel("the model has no graph".into()))?;
+    let index = GraphIndex::new(graph)?;
+    let tensors = calibration_tensors(&index, &discover_layers(&index)?);
+    let (histograms, images) = collect_histograms(model, input, &tensors, batches, on_batch)?;
+    if images == 0 {
+        return Err(Error::InvalidInput("calibration needs at least one image".into()));
+    }
+    let mut table = CalibrationTable::new(method, model_id, images as u64);
+    table.tensors = histograms
+        .par_iter()
+        .map(|(name, histogram)| (name.clone(), TensorRange::from_histogram(histogram, &method)))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect();
+    Ok(table)
+}
+
+/// Histograms of |x| for `tensors` over all batches, and the number of images seen.
+fn collect_histograms(
+    model: &ModelProto,
+    input: &str,
+    tensors: &[String],
+    batches: impl Iterator<Item = Result<ArrayD<f32>>>,
+    on_batch: &mut dyn FnMut(usize),
+) -> Result<(BTreeMap<String, Histogram>, usize)> {
+    let mut exposed = retarget_batch(model, BatchSize::Dynamic)?;
+    let graph = exposed.graph.as_mut().ok_or_else(|| Error::InvalidModel("the model has no graph".into()))?;
+    let outputs: Vec<String> = tensors.iter().filter(|t| t.as_str() != input).cloned().collect();
+    for name in &outputs {
+        if !graph.output.iter().any(|o| o.name.as_deref() == Some(name)) {
+            graph.output.push(ValueInfoProto { name: Some(name.clone()), ..Default::default() });
+        }
+    }
+    let mut session = session_from_bytes(&encode_model(&exposed), &SessionConfig::default())?;
+    let mut histograms: BTreeMap<String, Histogram> = tensors.iter().map(|t| (t.clone(), Histogram::new())).collect();
+    let mut images = 0;
+    for batch in batches {
+        let batch = batch?;
+        let values = run_f32(&mut session, input, batch.view(), &outputs)?;
+        histograms.par_iter_mut().try_for_each(|(name, histogram)| {
+            let array = if name == input { Some(&batch) } else { values.get(name) };
+            let array = array.ok_or_else(|| Error::Runtime(format!("tensor `{name}` was not produced")))?;
+            match array.as_slice() {
+                Some(slice) => histogram.add(slice),
+                None => histogram.add(&array.iter().copied().collect::<Vec<_>>()),
+            }
+            Ok::<_, Error>(())
+        })?;
+        images += batch.shape().first().copied().unwrap_or(0);
+        on_batch(images);
+    }
+    Ok((histograms, images))
+}

@@ -1,0 +1,147 @@
+//! The accuracy-throughput trade-off: partial models at several float-layer counts, scored and
+//! benchmarked side by side with the float model and the full INT8 model.
+
+use serde::{Deserialize, Serialize};
+
+use super::boundary::{quantized_layers, FloatSelection};
+use super::search::SearchSpace;
+use super::{Score, Scorer};
+use crate::bench::{benchmark, BenchConfig, BenchModel};
+use crate::quantize::quantize_model;
+use crate::Result;
+
+/// What a trade-off point is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PointKind {
+    /// The float model, the accuracy reference.
+    Float,
+    /// Every layer quantized.
+    FullInt8,
+    /// The most sensitive layers kept in float.
+    Partial,
+}
+
+/// Images per second at one batch size.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Throughput {
+    /// The batch size.
+    pub batch_size: i64,
+    /// Images per second at the median batch latency.
+    pub images_per_second: f64,
+    /// Median latency of one batch, milliseconds.
+    pub median_ms: f64,
+}
+
+/// One measured model of the sweep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TradeoffPoint {
+    /// `fp32`, `int8` or `partial_k<K>`.
+    pub label: String,
+    /// What the point is.
+    pub kind: PointKind,
+    /// Layers kept in float.
+    pub keep_float: usize,
+    /// Those layers, most sensitive first.
+    pub float_layers: Vec<String>,
+    /// Its accuracy.
+    pub score: Score,
+    /// Its throughput at each measured batch size.
+    pub throughput: Vec<Throughput>,
+    /// Whether no other point is at least as accurate and at least as fast (at the largest
+    /// measured batch size) while better in one of the two.
+    pub pareto: bool,
+}
+
+/// Builds, scores and benchmarks the float model, the full INT8 model and a partial model
+/// for each count in `keep_float` (counts of 0 or of every layer are those references).
+/// All models are timed in one interleaved benchmark. `on_step` hears a line per step.
+pub fn sweep(
+    space: &SearchSpace<'_>,
+    keep_float: &[usize],
+    scorer: &mut dyn Scorer,
+    bench: &BenchConfig,
+    on_step: &mut dyn FnMut(&str),
+) -> Result<Vec<TradeoffPoint>> {
+    let n = space.ranking.len();
+    let mut counts: Vec<usize> = keep_float.iter().copied().filter(|&k| k > 0 && k < n).collect();
+    counts.sort_unstable();
+    counts.dedup();
+    let mut points = Vec::new();
+    let mut models = Vec::new();
+    on_step("scoring fp32");
+    points.push(point("fp32", PointKind::Float, n, space, scorer.score(space.model)?));
+    models.push(BenchModel { label: "fp32".into(), model: space.model.clone() });
+    for keep in std::iter::once(0).chain(counts) {
+        let (label, kind) = if keep == 0 { ("int8".to_owned(), PointKind::FullInt8) } else { (format!("partial_k{keep}"), PointKind::Partial) };
+        on_step(&format!("scoring {label}"));
+        let set = quantized_layers(space.ranking, FloatSelection::KeepFloat(keep))?;
+        let (candidate, _) = quantize_model(space.model, Some(&set), space.amax, space.target)?;
+        points.push(point(&label, kind, keep, space, scorer.score(&candidate)?));
+        models.push(BenchModel { label, model: candidate });
+    }
+    on_step("benchmarking");
+    let results = benchmark(&models, bench, &mut |_, _| {})?;
+    for p in &mut points {
+        p.throughput = results
+            .iter()
+            .filter(|r| r.label == p.label)
+            .map(|r| Throughput { batch_size: r.batch_size, images_per_second: r.images_per_second, median_ms: r.median_ms })
+            .collect();
+    }
+    mark_pareto_frontier(&mut points);
+    Ok(points)
+}
+
+fn point(label: &str, kind: PointKind, keep_float: usize, space: &SearchSpace<'_>, score: Score) -> TradeoffPoint {
+    let n = space.ranking.len();
+    TradeoffPoint {
+        label: label.to_owned(),
+        kind,
+        keep_float,
+        float_layers: space.ranking[n - keep_float..].iter().rev().cloned().collect(),
+        score,
+        throughput: Vec::new(),
+        pareto: false,
+    }
+}
+
+/// Marks the points on the accuracy-throughput frontier at the largest measured batch size.
+pub fn mark_pareto_frontier(points: &mut [TradeoffPoint]) {
+    let speed = |p: &TradeoffPoint| {
+        p.throughput.iter().max_by_key(|t| t.batch_size).map_or(0.0, |t| t.images_per_second)
+    };
+    let figures: Vec<(f64, f64)> = points.iter().map(|p| (p.score.primary, speed(p))).collect();
+    for (i, p) in points.iter_mut().enumerate() {
+        let (acc, ips) = figures[i];
+        p.pareto = !figures.iter().enumerate().any(|(j, &(a, s))| j != i && a >= acc && s >= ips && (a > acc || s > ips));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(label: &str, acc: f64, ips: f64) -> TradeoffPoint {
+        TradeoffPoint {
+            label: label.into(),
+            kind: PointKind::Partial,
+            keep_float: 0,
+            float_layers: vec![],
+            score: Score { primary: acc, secondary: 0.0 },
+            throughput: vec![
+                Throughput { batch_size: 1, images_per_second: 1.0, median_ms: 1.0 },
+                Throughput { batch_size: 32, images_per_second: ips, median_ms: 1.0 },
+            ],
+            pareto: false,
+        }
+    }
+
+    #[test]
+    fn dominated_points_are_off_the_frontier() {
+        let mut points = vec![p("fp32", 1.0, 50.0), p("int8", 0.8, 120.0), p("k2", 0.97, 110.0), p("k4", 0.96, 100.0)];
+        mark_pareto_frontier(&mut points);
+        let on: Vec<_> = points.iter().filter(|p| p.pareto).map(|p| p.label.as_str()).collect();
+        assert_eq!(on, ["fp32", "int8", "k2"]);
+    }
+}
