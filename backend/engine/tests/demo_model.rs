@@ -1,13 +1,15 @@
 //! The engine on the real demo detector through the real ONNX Runtime.
 
+#![allow(clippy::unwrap_used)]
+
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use ndarray::{Array4, ArrayD, Axis};
-use qbound_engine::batch::{retarget_batch, BatchSize};
-use qbound_engine::onnx::{encode_model, load_model, save_model, SaveOptions};
-use qbound_engine::quantize::{calibration_tensors, model_layers, quantize_model, Target};
-use qbound_engine::runtime::{run_f32, session_from_bytes, SessionConfig};
+use qbound_engine::batch::{BatchSize, retarget_batch};
+use qbound_engine::onnx::{SaveOptions, encode_model, load_model, save_model};
+use qbound_engine::quantize::{Target, calibration_tensors, model_layers, quantize_model};
+use qbound_engine::runtime::{SessionConfig, run_f32, session_from_bytes};
 
 fn demo_model_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/nanodet-coco-416.onnx")
@@ -26,13 +28,19 @@ fn pseudo_images(batch: usize) -> Array4<f32> {
     })
 }
 
-fn run(model: &qbound_engine::onnx::proto::ModelProto, input: &Array4<f32>) -> HashMap<String, ArrayD<f32>> {
+fn run(
+    model: &qbound_engine::onnx::proto::ModelProto,
+    input: &Array4<f32>,
+) -> HashMap<String, ArrayD<f32>> {
     let mut session = session_from_bytes(&encode_model(model), &SessionConfig::default()).unwrap();
     run_f32(&mut session, INPUT, input.view().into_dyn(), &[]).unwrap()
 }
 
 fn max_abs_diff(a: &ArrayD<f32>, b: &ArrayD<f32>) -> f32 {
-    a.iter().zip(b.iter()).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    a.iter()
+        .zip(b.iter())
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
 }
 
 #[test]
@@ -47,11 +55,24 @@ fn external_data_models_load_save_and_run() {
     let model = load_model(&demo_model_path()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("external.onnx");
-    save_model(&model, &path, &SaveOptions { external_data_threshold: Some(1024) }).unwrap();
-    assert!(std::fs::metadata(&path).unwrap().len() < 1_000_000, "weights moved out of the model file");
+    save_model(
+        &model,
+        &path,
+        &SaveOptions {
+            external_data_threshold: Some(1024),
+        },
+    )
+    .unwrap();
+    assert!(
+        std::fs::metadata(&path).unwrap().len() < 1_000_000,
+        "weights moved out of the model file"
+    );
     assert!(dir.path().join("external.onnx.data").is_file());
     let reloaded = load_model(&path).unwrap();
-    assert!(encode_model(&reloaded) == encode_model(&model), "the reloaded model differs");
+    assert!(
+        encode_model(&reloaded) == encode_model(&model),
+        "the reloaded model differs"
+    );
 }
 
 #[test]
@@ -68,15 +89,29 @@ fn the_demo_model_has_34_layers() {
 fn batch_32_gives_each_image_the_outputs_of_batch_1() {
     let model = load_model(&demo_model_path()).unwrap();
     let images = pseudo_images(3);
-    let single: Vec<_> = (0..3).map(|i| run(&model, &images.slice_axis(Axis(0), (i..i + 1).into()).to_owned())).collect();
+    let single: Vec<_> = (0..3)
+        .map(|i| {
+            run(
+                &model,
+                &images.slice_axis(Axis(0), (i..i + 1).into()).to_owned(),
+            )
+        })
+        .collect();
     for batch in [BatchSize::Fixed(3), BatchSize::Dynamic] {
         let retargeted = retarget_batch(&model, batch).unwrap();
         let outputs = run(&retargeted, &images);
         for (name, value) in &outputs {
             assert_eq!(value.shape()[0], 3, "{name} at {batch}");
             for (i, one) in single.iter().enumerate() {
-                let slice = value.index_axis(Axis(0), i).insert_axis(Axis(0)).to_owned().into_dyn();
-                assert!(max_abs_diff(&slice, &one[name]) < 1e-4, "{name} image {i} at {batch}");
+                let slice = value
+                    .index_axis(Axis(0), i)
+                    .insert_axis(Axis(0))
+                    .to_owned()
+                    .into_dyn();
+                assert!(
+                    max_abs_diff(&slice, &one[name]) < 1e-4,
+                    "{name} image {i} at {batch}"
+                );
             }
         }
     }
@@ -92,15 +127,27 @@ fn quantized_models_run_and_stay_close_to_float() {
     // Ranges measured by running the float model with the tensors exposed.
     let mut exposed = model.clone();
     for name in &tensors {
-        exposed.graph.as_mut().unwrap().output.push(qbound_engine::onnx::proto::ValueInfoProto {
-            name: Some(name.clone()),
-            ..Default::default()
-        });
+        exposed
+            .graph
+            .as_mut()
+            .unwrap()
+            .output
+            .push(qbound_engine::onnx::proto::ValueInfoProto {
+                name: Some(name.clone()),
+                ..Default::default()
+            });
     }
     let images = pseudo_images(1);
     let outputs = run(&exposed, &images);
-    let amax: HashMap<String, f32> =
-        tensors.iter().map(|t| (t.clone(), outputs[t].iter().fold(0f32, |m, v| m.max(v.abs())))).collect();
+    let amax: HashMap<String, f32> = tensors
+        .iter()
+        .map(|t| {
+            (
+                t.clone(),
+                outputs[t].iter().fold(0f32, |m, v| m.max(v.abs())),
+            )
+        })
+        .collect();
     let float = run(&model, &images);
     for target in [Target::TensorRt, Target::OrtCpu] {
         let (quantized, report) = quantize_model(&model, None, &amax, target).unwrap();
@@ -108,7 +155,10 @@ fn quantized_models_run_and_stay_close_to_float() {
         let out = run(&quantized, &images);
         let scores = &out["Identity:0"];
         let diff = max_abs_diff(scores, &float["Identity:0"]);
-        assert!(diff > 0.0 && diff < 0.25, "{target}: max score difference {diff}");
+        assert!(
+            diff > 0.0 && diff < 0.25,
+            "{target}: max score difference {diff}"
+        );
         assert_eq!(scores.shape(), float["Identity:0"].shape());
     }
 }

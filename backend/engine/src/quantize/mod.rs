@@ -13,7 +13,7 @@ use serde::Serialize;
 pub use placement::calibration_tensors;
 
 use crate::graph::{GraphIndex, Patch};
-use crate::layers::{discover_layers, Layer};
+use crate::layers::{Layer, discover_layers};
 use crate::onnx::proto::ModelProto;
 use crate::{Error, Result};
 
@@ -36,7 +36,9 @@ impl FromStr for Target {
         match s {
             "tensorrt" | "trt" => Ok(Self::TensorRt),
             "ort-cpu" | "cpu" => Ok(Self::OrtCpu),
-            other => Err(Error::InvalidInput(format!("unknown target `{other}`: use `tensorrt` or `ort-cpu`"))),
+            other => Err(Error::InvalidInput(format!(
+                "unknown target `{other}`: use `tensorrt` or `ort-cpu`"
+            ))),
         }
     }
 }
@@ -74,22 +76,31 @@ pub fn quantize_model(
 ) -> Result<(ModelProto, QuantizeReport)> {
     let mut model = model.clone();
     let raised_from_opset = opset::raise_to_qdq_opset(&mut model)?;
-    let graph = model.graph.as_mut().ok_or_else(|| Error::InvalidModel("the model has no graph".into()))?;
+    let graph = model
+        .graph
+        .as_mut()
+        .ok_or_else(|| Error::InvalidModel("the model has no graph".into()))?;
     let index = GraphIndex::new(graph)?;
     let layers = discover_layers(&index)?;
     if let Some(set) = layer_set {
         let known: HashSet<&str> = layers.iter().map(|l| l.name.as_str()).collect();
         if let Some(unknown) = set.iter().find(|name| !known.contains(name.as_str())) {
-            return Err(Error::InvalidInput(format!("the model has no quantizable layer named `{unknown}`")));
+            return Err(Error::InvalidInput(format!(
+                "the model has no quantizable layer named `{unknown}`"
+            )));
         }
     }
-    let (quantized, float): (Vec<&Layer>, Vec<&Layer>) =
-        layers.iter().partition(|l| layer_set.is_none_or(|set| set.contains(&l.name)));
+    let (quantized, float): (Vec<&Layer>, Vec<&Layer>) = layers
+        .iter()
+        .partition(|l| layer_set.is_none_or(|set| set.contains(&l.name)));
     let quantizers = placement::plan_activation_quantizers(&index, &quantized, target, amax)?;
     let mut patch = Patch::new();
-    let activation_scales = emit::activation_qdq(&index, &mut patch, &quantizers, target == Target::OrtCpu);
+    let activation_scales =
+        emit::activation_qdq(&index, &mut patch, &quantizers, target == Target::OrtCpu);
     for layer in &quantized {
-        let input_scale = (target == Target::OrtCpu).then(|| activation_scales.get(&layer.input).copied()).flatten();
+        let input_scale = (target == Target::OrtCpu)
+            .then(|| activation_scales.get(&layer.input).copied())
+            .flatten();
         emit::weight_dq(&index, &mut patch, layer, input_scale)?;
     }
     let report = QuantizeReport {
@@ -105,6 +116,9 @@ pub fn quantize_model(
 
 /// The quantizable layers of a model.
 pub fn model_layers(model: &ModelProto) -> Result<Vec<Layer>> {
-    let graph = model.graph.as_ref().ok_or_else(|| Error::InvalidModel("the model has no graph".into()))?;
+    let graph = model
+        .graph
+        .as_ref()
+        .ok_or_else(|| Error::InvalidModel("the model has no graph".into()))?;
     discover_layers(&GraphIndex::new(graph)?)
 }

@@ -42,12 +42,12 @@ pub(crate) fn plan_activation_quantizers(
         groups.insert(tensor);
     }
     for tensor in uses.keys() {
-        if let Some(node) = index.producer_node(tensor) {
-            if shares_scale_with_inputs(node.op_type.as_deref()) {
-                for input in data_inputs(node) {
-                    if uses.contains_key(input) {
-                        groups.union(tensor, input);
-                    }
+        if let Some(node) = index.producer_node(tensor)
+            && shares_scale_with_inputs(node.op_type.as_deref())
+        {
+            for input in data_inputs(node) {
+                if uses.contains_key(input) {
+                    groups.union(tensor, input);
                 }
             }
         }
@@ -73,11 +73,23 @@ pub(crate) fn plan_activation_quantizers(
 }
 
 /// Tensor -> the uses that read it through a quantizer, for quantizing `layers` for `target`.
-fn quantized_uses(index: &GraphIndex<'_>, layers: &[&Layer], target: Target) -> BTreeMap<String, Vec<Use>> {
+fn quantized_uses(
+    index: &GraphIndex<'_>,
+    layers: &[&Layer],
+    target: Target,
+) -> BTreeMap<String, Vec<Use>> {
     let quantized_outputs: HashSet<&str> = layers.iter().map(|l| l.output.as_str()).collect();
     let mut uses: BTreeMap<String, Vec<Use>> = BTreeMap::new();
     for layer in layers {
-        add_use(&mut uses, index, &layer.input, Use { node: layer.node, slot: 0 });
+        add_use(
+            &mut uses,
+            index,
+            &layer.input,
+            Use {
+                node: layer.node,
+                slot: 0,
+            },
+        );
         if target == Target::OrtCpu {
             for &use_ in index.consumers(&layer.output) {
                 add_use(&mut uses, index, &layer.output, use_);
@@ -103,7 +115,9 @@ fn quantized_uses(index: &GraphIndex<'_>, layers: &[&Layer], target: Target) -> 
     // Concat and MaxPool run in INT8 only when their inputs are quantized with the output's scale.
     let mut pending: Vec<String> = uses.keys().cloned().collect();
     while let Some(tensor) = pending.pop() {
-        let Some(Producer::Node { node: id, .. }) = index.producer(&tensor) else { continue };
+        let Some(Producer::Node { node: id, .. }) = index.producer(&tensor) else {
+            continue;
+        };
         let node = index.node(id);
         if !shares_scale_with_inputs(node.op_type.as_deref()) {
             continue;
@@ -122,7 +136,12 @@ fn quantized_uses(index: &GraphIndex<'_>, layers: &[&Layer], target: Target) -> 
 
 /// Records that `use_` reads `tensor` through a quantizer (constants are never quantized
 /// here); true when `tensor` was not quantized before.
-fn add_use(uses: &mut BTreeMap<String, Vec<Use>>, index: &GraphIndex<'_>, tensor: &str, use_: Use) -> bool {
+fn add_use(
+    uses: &mut BTreeMap<String, Vec<Use>>,
+    index: &GraphIndex<'_>,
+    tensor: &str,
+    use_: Use,
+) -> bool {
     if index.constant(tensor).is_some() {
         return false;
     }

@@ -12,14 +12,22 @@ pub(crate) const INT8_MAX: f32 = 127.0;
 
 /// Scale for a symmetric INT8 range of `amax`; a zero range gets scale 1 (every value is 0).
 pub(crate) fn int8_scale(amax: f32) -> f32 {
-    if amax > 0.0 && amax.is_finite() { amax / INT8_MAX } else { 1.0 }
+    if amax > 0.0 && amax.is_finite() {
+        amax / INT8_MAX
+    } else {
+        1.0
+    }
 }
 
 /// Quantizes `weights` of shape `dims` per channel along `axis`, symmetric, zero point 0,
 /// rounding half to even as ONNX QuantizeLinear does.
 pub(crate) fn quantize_per_channel(weights: &[f32], dims: &[i64], axis: usize) -> ChannelQuantized {
     let channels = dims.get(axis).map_or(1, |&d| d.max(1) as usize);
-    let inner: usize = dims.iter().skip(axis + 1).map(|&d| d.max(1) as usize).product();
+    let inner: usize = dims
+        .iter()
+        .skip(axis + 1)
+        .map(|&d| d.max(1) as usize)
+        .product();
     let channel_of = |i: usize| (i / inner) % channels;
     let mut amax = vec![0f32; channels];
     for (i, w) in weights.iter().enumerate() {
@@ -41,12 +49,20 @@ fn quantize_value(value: f32, scale: f32) -> i8 {
 
 /// Quantizes a bias to INT32 with per-channel scale `input_scale * weight_scale[c]`, the
 /// form ONNX Runtime needs to fuse a quantized convolution.
-pub(crate) fn quantize_bias(bias: &[f32], input_scale: f32, weight_scales: &[f32]) -> (Vec<i32>, Vec<f32>) {
+pub(crate) fn quantize_bias(
+    bias: &[f32],
+    input_scale: f32,
+    weight_scales: &[f32],
+) -> (Vec<i32>, Vec<f32>) {
     let scales: Vec<f32> = weight_scales.iter().map(|&w| w * input_scale).collect();
     let values = bias
         .iter()
         .zip(&scales)
-        .map(|(&b, &s)| (f64::from(b) / f64::from(s)).round_ties_even().clamp(f64::from(i32::MIN), f64::from(i32::MAX)) as i32)
+        .map(|(&b, &s)| {
+            (f64::from(b) / f64::from(s))
+                .round_ties_even()
+                .clamp(f64::from(i32::MIN), f64::from(i32::MAX)) as i32
+        })
         .collect();
     (values, scales)
 }
