@@ -3,11 +3,18 @@
 
 pub mod batch;
 pub mod bench;
+pub mod calibrate;
+pub mod coco;
+pub mod detect;
 mod error;
+pub mod evaluate;
 pub mod graph;
+pub mod images;
 pub mod layers;
 pub mod onnx;
+pub mod profile;
 pub mod quantize;
 pub mod runtime;
+pub mod sensitivity;
 
 pub use error::{Error, Result};

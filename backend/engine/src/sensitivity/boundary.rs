@@ -49,7 +49,11 @@ pub fn quantized_layers(ranking: &[String], selection: FloatSelection) -> Result
 pub fn sensitivity_text(report: &SensitivityReport) -> String {
     let mut text = String::new();
     for layer in &report.layers {
-        let _ = writeln!(text, "{} {:.6} {:.6}", layer.name, layer.score.secondary, layer.score.primary);
+        let _ = writeln!(
+            text,
+            "{} {:.6} {:.6}",
+            layer.name, layer.score.secondary, layer.score.primary
+        );
     }
     text
 }
@@ -65,10 +69,16 @@ pub fn read_ranking(path: &Path) -> Result<Vec<String>> {
         .collect();
     let unique: HashSet<&String> = ranking.iter().collect();
     if ranking.is_empty() {
-        return Err(Error::InvalidInput(format!("`{}` lists no layers", path.display())));
+        return Err(Error::InvalidInput(format!(
+            "`{}` lists no layers",
+            path.display()
+        )));
     }
     if unique.len() != ranking.len() {
-        return Err(Error::InvalidInput(format!("`{}` lists a layer twice", path.display())));
+        return Err(Error::InvalidInput(format!(
+            "`{}` lists a layer twice",
+            path.display()
+        )));
     }
     Ok(ranking)
 }
@@ -78,7 +88,10 @@ mod tests {
     use super::*;
 
     fn ranking() -> Vec<String> {
-        ["least", "b", "c", "most"].iter().map(|s| s.to_string()).collect()
+        ["least", "b", "c", "most"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
     }
 
     #[test]
@@ -94,7 +107,11 @@ mod tests {
     fn keep_float_leaves_the_most_sensitive_layers_out() {
         let set = quantized_layers(&ranking(), FloatSelection::KeepFloat(1)).unwrap();
         assert!(!set.contains("most") && set.len() == 3);
-        assert!(quantized_layers(&ranking(), FloatSelection::KeepFloat(0)).unwrap().contains("most"));
+        assert!(
+            quantized_layers(&ranking(), FloatSelection::KeepFloat(0))
+                .unwrap()
+                .contains("most")
+        );
         assert!(quantized_layers(&ranking(), FloatSelection::KeepFloat(5)).is_err());
     }
 
@@ -105,6 +122,11 @@ mod tests {
         std::fs::write(&path, "conv_a 0.61 0.42\n\nconv_b 0.60 0.40\n").unwrap();
         assert_eq!(read_ranking(&path).unwrap(), ["conv_a", "conv_b"]);
         std::fs::write(&path, "conv_a 1 1\nconv_a 1 1\n").unwrap();
-        assert!(read_ranking(&path).unwrap_err().to_string().contains("twice"));
+        assert!(
+            read_ranking(&path)
+                .unwrap_err()
+                .to_string()
+                .contains("twice")
+        );
     }
 }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Score, Scorer};
 use crate::onnx::proto::ModelProto;
-use crate::quantize::{model_layers, quantize_model, Target};
+use crate::quantize::{Target, model_layers, quantize_model};
 use crate::{Error, Result};
 
 /// Which layers are quantized when one layer is measured.
@@ -28,7 +28,9 @@ impl FromStr for SensitivityMode {
         match s {
             "one-on" => Ok(Self::OneOn),
             "one-off" => Ok(Self::OneOff),
-            other => Err(Error::InvalidInput(format!("unknown sensitivity mode `{other}`: use `one-on` or `one-off`"))),
+            other => Err(Error::InvalidInput(format!(
+                "unknown sensitivity mode `{other}`: use `one-on` or `one-off`"
+            ))),
         }
     }
 }
@@ -129,7 +131,11 @@ pub fn layer_sensitivity(
 /// quantized, the less keeping it in float recovers. Ties keep model order.
 fn rank_least_sensitive_first(layers: &mut [LayerSensitivity], mode: SensitivityMode) {
     layers.sort_by(|a, b| {
-        let by_score = b.score.primary.total_cmp(&a.score.primary).then(b.score.secondary.total_cmp(&a.score.secondary));
+        let by_score = b
+            .score
+            .primary
+            .total_cmp(&a.score.primary)
+            .then(b.score.secondary.total_cmp(&a.score.secondary));
         let by_score = match mode {
             SensitivityMode::OneOn => by_score,
             SensitivityMode::OneOff => by_score.reverse(),
@@ -150,7 +156,10 @@ mod tests {
             name: name.into(),
             op: "Conv".into(),
             position,
-            score: Score { primary, secondary: 0.0 },
+            score: Score {
+                primary,
+                secondary: 0.0,
+            },
             rank: 0,
             seconds: 0.0,
         }
@@ -158,7 +167,12 @@ mod tests {
 
     #[test]
     fn one_on_puts_the_highest_scores_first_and_one_off_the_lowest() {
-        let mut layers = vec![layer("a", 0, 0.5), layer("b", 1, 0.9), layer("c", 2, 0.7), layer("d", 3, 0.9)];
+        let mut layers = vec![
+            layer("a", 0, 0.5),
+            layer("b", 1, 0.9),
+            layer("c", 2, 0.7),
+            layer("d", 3, 0.9),
+        ];
         rank_least_sensitive_first(&mut layers, SensitivityMode::OneOn);
         let names: Vec<_> = layers.iter().map(|l| l.name.as_str()).collect();
         assert_eq!(names, ["b", "d", "c", "a"], "ties keep model order");

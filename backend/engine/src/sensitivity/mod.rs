@@ -7,8 +7,8 @@ mod score;
 mod search;
 mod sweep;
 
-pub use boundary::{quantized_layers, read_ranking, sensitivity_text, FloatSelection};
-pub use measure::{layer_sensitivity, LayerSensitivity, SensitivityMode, SensitivityReport};
+pub use boundary::{FloatSelection, quantized_layers, read_ranking, sensitivity_text};
+pub use measure::{LayerSensitivity, SensitivityMode, SensitivityReport, layer_sensitivity};
 pub use score::{OutputFidelity, Score, Scorer};
-pub use search::{search_max_drop, MaxDropChoice, SearchSpace};
-pub use sweep::{mark_pareto_frontier, sweep, PointKind, Throughput, TradeoffPoint};
+pub use search::{MaxDropChoice, SearchSpace, search_max_drop};
+pub use sweep::{PointKind, Throughput, TradeoffPoint, mark_pareto_frontier, sweep};

@@ -5,10 +5,11 @@ use std::collections::HashMap;
 use ndarray::ArrayD;
 use serde::{Deserialize, Serialize};
 
+use crate::Result;
+use crate::batch::{BatchSize, retarget_batch};
 use crate::onnx::encode_model;
 use crate::onnx::proto::ModelProto;
-use crate::runtime::{run_f32, session_from_bytes, SessionConfig};
-use crate::Result;
+use crate::runtime::{SessionConfig, run_f32, session_from_bytes};
 
 /// The accuracy of one model, higher is better in every field.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
@@ -39,13 +40,23 @@ pub struct OutputFidelity {
 
 impl OutputFidelity {
     /// Runs the float `model` once over `batches` (fed to `input`) to keep its outputs.
-    pub fn new(model: &ModelProto, input: &str, batches: Vec<ArrayD<f32>>, session: SessionConfig) -> Result<Self> {
+    pub fn new(
+        model: &ModelProto,
+        input: &str,
+        batches: Vec<ArrayD<f32>>,
+        session: SessionConfig,
+    ) -> Result<Self> {
         let mut float = session_from_bytes(&encode_model(model), &session)?;
         let reference = batches
             .iter()
             .map(|b| run_f32(&mut float, input, b.view(), &[]))
             .collect::<Result<Vec<_>>>()?;
-        Ok(Self { input: input.to_owned(), batches, reference, session })
+        Ok(Self {
+            input: input.to_owned(),
+            batches,
+            reference,
+            session,
+        })
     }
 }
 
@@ -55,12 +66,15 @@ impl Scorer for OutputFidelity {
     }
 
     fn score(&mut self, model: &ModelProto) -> Result<Score> {
-        let mut candidate = session_from_bytes(&encode_model(model), &self.session)?;
+        let dynamic = retarget_batch(model, BatchSize::Dynamic)?;
+        let mut candidate = session_from_bytes(&encode_model(&dynamic), &self.session)?;
         let (mut cosine_sum, mut outputs, mut signal, mut noise) = (0.0, 0usize, 0.0f64, 0.0f64);
         for (batch, reference) in self.batches.iter().zip(&self.reference) {
             let produced = run_f32(&mut candidate, &self.input, batch.view(), &[])?;
             for (name, expected) in reference {
-                let Some(actual) = produced.get(name) else { continue };
+                let Some(actual) = produced.get(name) else {
+                    continue;
+                };
                 let fidelity = compare(expected, actual);
                 cosine_sum += fidelity.cosine;
                 outputs += 1;
@@ -68,7 +82,10 @@ impl Scorer for OutputFidelity {
                 noise += fidelity.noise;
             }
         }
-        Ok(Score { primary: cosine_sum / outputs.max(1) as f64, secondary: snr_db(signal, noise) })
+        Ok(Score {
+            primary: cosine_sum / outputs.max(1) as f64,
+            secondary: snr_db(signal, noise),
+        })
     }
 }
 
@@ -87,13 +104,25 @@ fn compare(expected: &ArrayD<f32>, actual: &ArrayD<f32>) -> Fidelity {
         aa += a * a;
         noise += (e - a) * (e - a);
     }
-    let cosine = if ee == 0.0 && aa == 0.0 { 1.0 } else { dot / (ee.sqrt() * aa.sqrt()).max(f64::MIN_POSITIVE) };
-    Fidelity { cosine, signal: ee, noise }
+    let cosine = if ee == 0.0 && aa == 0.0 {
+        1.0
+    } else {
+        dot / (ee.sqrt() * aa.sqrt()).max(f64::MIN_POSITIVE)
+    };
+    Fidelity {
+        cosine,
+        signal: ee,
+        noise,
+    }
 }
 
 /// Signal-to-noise ratio in dB, capped at 100 dB for identical outputs.
 fn snr_db(signal: f64, noise: f64) -> f64 {
-    if noise <= 0.0 { 100.0 } else { (10.0 * (signal / noise).log10()).min(100.0) }
+    if noise <= 0.0 {
+        100.0
+    } else {
+        (10.0 * (signal / noise).log10()).min(100.0)
+    }
 }
 
 #[cfg(test)]
@@ -111,6 +140,9 @@ mod tests {
         let noisy = compare(&a, &b);
         assert!(noisy.cosine < 1.0 && noisy.cosine > 0.99);
         let snr = snr_db(noisy.signal, noisy.noise);
-        assert!((snr - 10.0 * (14.0f64 / 0.02).log10()).abs() < 1e-3, "{snr}");
+        assert!(
+            (snr - 10.0 * (14.0f64 / 0.02).log10()).abs() < 1e-3,
+            "{snr}"
+        );
     }
 }

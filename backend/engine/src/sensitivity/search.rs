@@ -4,10 +4,10 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::boundary::{quantized_layers, FloatSelection};
+use super::boundary::{FloatSelection, quantized_layers};
 use super::{Score, Scorer};
 use crate::onnx::proto::ModelProto;
-use crate::quantize::{quantize_model, Target};
+use crate::quantize::{Target, quantize_model};
 use crate::{Error, Result};
 
 /// The outcome of a max-drop search.
@@ -51,7 +51,9 @@ pub fn search_max_drop(
     on_step: &mut dyn FnMut(usize, Score),
 ) -> Result<MaxDropChoice> {
     if !(0.0..1.0).contains(&max_drop) {
-        return Err(Error::InvalidInput(format!("max drop {max_drop} must be in [0, 1), e.g. 0.02 for 2%")));
+        return Err(Error::InvalidInput(format!(
+            "max drop {max_drop} must be in [0, 1), e.g. 0.02 for 2%"
+        )));
     }
     let n = space.ranking.len();
     let search_float = search.score(space.model)?;
@@ -77,13 +79,25 @@ pub fn search_max_drop(
     }
     let float_score = verify.score(space.model)?;
     let mut keep = hi;
-    let mut score = if keep == n { float_score } else { score_at(keep, verify)? };
+    let mut score = if keep == n {
+        float_score
+    } else {
+        score_at(keep, verify)?
+    };
     while keep < n && !within(score, float_score) {
         keep += 1;
-        score = if keep == n { float_score } else { score_at(keep, verify)? };
+        score = if keep == n {
+            float_score
+        } else {
+            score_at(keep, verify)?
+        };
         on_step(keep, score);
     }
-    let drop = if float_score.primary > 0.0 { 1.0 - score.primary / float_score.primary } else { 0.0 };
+    let drop = if float_score.primary > 0.0 {
+        1.0 - score.primary / float_score.primary
+    } else {
+        0.0
+    };
     Ok(MaxDropChoice {
         keep_float: keep,
         float_layers: space.ranking[n - keep..].iter().rev().cloned().collect(),

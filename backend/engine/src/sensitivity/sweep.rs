@@ -3,12 +3,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::boundary::{quantized_layers, FloatSelection};
+use super::boundary::{FloatSelection, quantized_layers};
 use super::search::SearchSpace;
 use super::{Score, Scorer};
-use crate::bench::{benchmark, BenchConfig, BenchModel};
-use crate::quantize::quantize_model;
 use crate::Result;
+use crate::bench::{BenchConfig, BenchModel, benchmark};
+use crate::quantize::quantize_model;
 
 /// What a trade-off point is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,21 +64,41 @@ pub fn sweep(
     on_step: &mut dyn FnMut(&str),
 ) -> Result<Vec<TradeoffPoint>> {
     let n = space.ranking.len();
-    let mut counts: Vec<usize> = keep_float.iter().copied().filter(|&k| k > 0 && k < n).collect();
+    let mut counts: Vec<usize> = keep_float
+        .iter()
+        .copied()
+        .filter(|&k| k > 0 && k < n)
+        .collect();
     counts.sort_unstable();
     counts.dedup();
     let mut points = Vec::new();
     let mut models = Vec::new();
     on_step("scoring fp32");
-    points.push(point("fp32", PointKind::Float, n, space, scorer.score(space.model)?));
-    models.push(BenchModel { label: "fp32".into(), model: space.model.clone() });
+    points.push(point(
+        "fp32",
+        PointKind::Float,
+        n,
+        space,
+        scorer.score(space.model)?,
+    ));
+    models.push(BenchModel {
+        label: "fp32".into(),
+        model: space.model.clone(),
+    });
     for keep in std::iter::once(0).chain(counts) {
-        let (label, kind) = if keep == 0 { ("int8".to_owned(), PointKind::FullInt8) } else { (format!("partial_k{keep}"), PointKind::Partial) };
+        let (label, kind) = if keep == 0 {
+            ("int8".to_owned(), PointKind::FullInt8)
+        } else {
+            (format!("partial_k{keep}"), PointKind::Partial)
+        };
         on_step(&format!("scoring {label}"));
         let set = quantized_layers(space.ranking, FloatSelection::KeepFloat(keep))?;
         let (candidate, _) = quantize_model(space.model, Some(&set), space.amax, space.target)?;
         points.push(point(&label, kind, keep, space, scorer.score(&candidate)?));
-        models.push(BenchModel { label, model: candidate });
+        models.push(BenchModel {
+            label,
+            model: candidate,
+        });
     }
     on_step("benchmarking");
     let results = benchmark(&models, bench, &mut |_, _| {})?;
@@ -86,20 +106,34 @@ pub fn sweep(
         p.throughput = results
             .iter()
             .filter(|r| r.label == p.label)
-            .map(|r| Throughput { batch_size: r.batch_size, images_per_second: r.images_per_second, median_ms: r.median_ms })
+            .map(|r| Throughput {
+                batch_size: r.batch_size,
+                images_per_second: r.images_per_second,
+                median_ms: r.median_ms,
+            })
             .collect();
     }
     mark_pareto_frontier(&mut points);
     Ok(points)
 }
 
-fn point(label: &str, kind: PointKind, keep_float: usize, space: &SearchSpace<'_>, score: Score) -> TradeoffPoint {
+fn point(
+    label: &str,
+    kind: PointKind,
+    keep_float: usize,
+    space: &SearchSpace<'_>,
+    score: Score,
+) -> TradeoffPoint {
     let n = space.ranking.len();
     TradeoffPoint {
         label: label.to_owned(),
         kind,
         keep_float,
-        float_layers: space.ranking[n - keep_float..].iter().rev().cloned().collect(),
+        float_layers: space.ranking[n - keep_float..]
+            .iter()
+            .rev()
+            .cloned()
+            .collect(),
         score,
         throughput: Vec::new(),
         pareto: false,
@@ -109,12 +143,18 @@ fn point(label: &str, kind: PointKind, keep_float: usize, space: &SearchSpace<'_
 /// Marks the points on the accuracy-throughput frontier at the largest measured batch size.
 pub fn mark_pareto_frontier(points: &mut [TradeoffPoint]) {
     let speed = |p: &TradeoffPoint| {
-        p.throughput.iter().max_by_key(|t| t.batch_size).map_or(0.0, |t| t.images_per_second)
+        p.throughput
+            .iter()
+            .max_by_key(|t| t.batch_size)
+            .map_or(0.0, |t| t.images_per_second)
     };
     let figures: Vec<(f64, f64)> = points.iter().map(|p| (p.score.primary, speed(p))).collect();
     for (i, p) in points.iter_mut().enumerate() {
         let (acc, ips) = figures[i];
-        p.pareto = !figures.iter().enumerate().any(|(j, &(a, s))| j != i && a >= acc && s >= ips && (a > acc || s > ips));
+        p.pareto = !figures
+            .iter()
+            .enumerate()
+            .any(|(j, &(a, s))| j != i && a >= acc && s >= ips && (a > acc || s > ips));
     }
 }
 
@@ -128,10 +168,21 @@ mod tests {
             kind: PointKind::Partial,
             keep_float: 0,
             float_layers: vec![],
-            score: Score { primary: acc, secondary: 0.0 },
+            score: Score {
+                primary: acc,
+                secondary: 0.0,
+            },
             throughput: vec![
-                Throughput { batch_size: 1, images_per_second: 1.0, median_ms: 1.0 },
-                Throughput { batch_size: 32, images_per_second: ips, median_ms: 1.0 },
+                Throughput {
+                    batch_size: 1,
+                    images_per_second: 1.0,
+                    median_ms: 1.0,
+                },
+                Throughput {
+                    batch_size: 32,
+                    images_per_second: ips,
+                    median_ms: 1.0,
+                },
             ],
             pareto: false,
         }
@@ -139,9 +190,18 @@ mod tests {
 
     #[test]
     fn dominated_points_are_off_the_frontier() {
-        let mut points = vec![p("fp32", 1.0, 50.0), p("int8", 0.8, 120.0), p("k2", 0.97, 110.0), p("k4", 0.96, 100.0)];
+        let mut points = vec![
+            p("fp32", 1.0, 50.0),
+            p("int8", 0.8, 120.0),
+            p("k2", 0.97, 110.0),
+            p("k4", 0.96, 100.0),
+        ];
         mark_pareto_frontier(&mut points);
-        let on: Vec<_> = points.iter().filter(|p| p.pareto).map(|p| p.label.as_str()).collect();
+        let on: Vec<_> = points
+            .iter()
+            .filter(|p| p.pareto)
+            .map(|p| p.label.as_str())
+            .collect();
         assert_eq!(on, ["fp32", "int8", "k2"]);
     }
 }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use qbound_engine::bench::{benchmark, BenchConfig, BenchModel, BenchResult};
+use qbound_engine::bench::{BenchConfig, BenchModel, BenchResult, benchmark};
 use qbound_engine::onnx::load_model;
 use qbound_engine::runtime::{Provider, SessionConfig};
 
@@ -40,15 +40,25 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         .models
         .iter()
         .map(|path| {
-            let label = path.file_stem().map_or_else(|| path.display().to_string(), |s| s.to_string_lossy().into_owned());
-            Ok(BenchModel { label, model: load_model(path).with_context(|| format!("`{}`", path.display()))? })
+            let label = path.file_stem().map_or_else(
+                || path.display().to_string(),
+                |s| s.to_string_lossy().into_owned(),
+            );
+            Ok(BenchModel {
+                label,
+                model: load_model(path).with_context(|| format!("`{}`", path.display()))?,
+            })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let config = BenchConfig {
         batch_sizes: args.batch_sizes,
         warmup_runs: args.warmup,
         timed_runs: args.runs,
-        session: SessionConfig { provider: args.provider, threads: args.threads, optimize: true },
+        session: SessionConfig {
+            provider: args.provider,
+            threads: args.threads,
+            optimize: true,
+        },
     };
     let progress = bar("bench", 0);
     let results = benchmark(&models, &config, &mut |done, total| {
@@ -64,9 +74,15 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
 }
 
 fn print_table(results: &[BenchResult]) {
-    println!("{:<32} {:>5} {:>11} {:>10} {:>9}", "model", "batch", "median ms", "images/s", "vs first");
+    println!(
+        "{:<32} {:>5} {:>11} {:>10} {:>9}",
+        "model", "batch", "median ms", "images/s", "vs first"
+    );
     for r in results {
-        let reference = results.iter().find(|x| x.batch_size == r.batch_size).map_or(r.images_per_second, |x| x.images_per_second);
+        let reference = results
+            .iter()
+            .find(|x| x.batch_size == r.batch_size)
+            .map_or(r.images_per_second, |x| x.images_per_second);
         println!(
             "{:<32} {:>5} {:>11.2} {:>10.1} {:>8.2}x",
             r.label,

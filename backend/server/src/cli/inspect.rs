@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use qbound_engine::onnx::proto::{tensor_shape_proto::dimension::Value as Dim, type_proto, ValueInfoProto};
+use qbound_engine::onnx::proto::{
+    ValueInfoProto, tensor_shape_proto::dimension::Value as Dim, type_proto,
+};
 use qbound_engine::onnx::{default_opset, load_model};
 use qbound_engine::quantize::model_layers;
 use serde::Serialize;
@@ -52,24 +54,43 @@ fn describe(value: &ValueInfoProto) -> Tensor {
             .unwrap_or_default(),
         _ => Vec::new(),
     };
-    Tensor { name: value.name.clone().unwrap_or_default(), shape }
+    Tensor {
+        name: value.name.clone().unwrap_or_default(),
+        shape,
+    }
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     let model = load_model(&args.model)?;
     let graph = model.graph.as_ref().context("the model has no graph")?;
-    let initializers: std::collections::HashSet<&str> = graph.initializer.iter().filter_map(|t| t.name.as_deref()).collect();
+    let initializers: std::collections::HashSet<&str> = graph
+        .initializer
+        .iter()
+        .filter_map(|t| t.name.as_deref())
+        .collect();
     let inspection = Inspection {
         opset: default_opset(&model),
-        inputs: graph.input.iter().filter(|i| !initializers.contains(i.name.as_deref().unwrap_or(""))).map(describe).collect(),
+        inputs: graph
+            .input
+            .iter()
+            .filter(|i| !initializers.contains(i.name.as_deref().unwrap_or("")))
+            .map(describe)
+            .collect(),
         outputs: graph.output.iter().map(describe).collect(),
         layers: model_layers(&model)?,
     };
     if args.json {
         return print_json(&inspection);
     }
-    println!("{}  (opset {})", args.model.display(), inspection.opset.map_or("?".into(), |v| v.to_string()));
-    for (kind, tensors) in [("input", &inspection.inputs), ("output", &inspection.outputs)] {
+    println!(
+        "{}  (opset {})",
+        args.model.display(),
+        inspection.opset.map_or("?".into(), |v| v.to_string())
+    );
+    for (kind, tensors) in [
+        ("input", &inspection.inputs),
+        ("output", &inspection.outputs),
+    ] {
         for t in tensors {
             println!("  {kind:<6} {}  [{}]", t.name, t.shape.join(", "));
         }
@@ -77,7 +98,14 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     println!("{} quantizable layers:", inspection.layers.len());
     for layer in &inspection.layers {
         let shape: Vec<String> = layer.weight_shape.iter().map(ToString::to_string).collect();
-        println!("  {:>3}  {:<14} {:<32} weight [{}]  {} params", layer.position, layer.op, layer.name, shape.join("x"), layer.parameters);
+        println!(
+            "  {:>3}  {:<14} {:<32} weight [{}]  {} params",
+            layer.position,
+            layer.op,
+            layer.name,
+            shape.join("x"),
+            layer.parameters
+        );
     }
     Ok(())
 }

@@ -1,10 +1,17 @@
 //! Command-line arguments and dispatch, one file per command.
 
 mod bench;
+mod calibrate;
+mod eval;
+mod images;
 mod inspect;
+mod map;
 mod output;
 mod progress;
 mod quantize;
+mod scoring;
+mod sensitivity;
+mod sweep;
 
 use clap::{Parser, Subcommand};
 
@@ -20,8 +27,18 @@ pub(crate) struct Cli {
 enum Command {
     /// Inputs, outputs, opset, and the quantizable layers in order.
     Inspect(inspect::Args),
-    /// INT8 (partially) quantized model with Q/DQ nodes, at a chosen batch size.
+    /// Activation ranges for every tensor a quantizer needs, from a folder of images.
+    Calibrate(calibrate::Args),
+    /// Per-layer sensitivity to INT8, ranked least sensitive first.
+    Sensitivity(sensitivity::Args),
+    /// The INT8 model, fully or partially quantized, at one or more batch sizes.
     Quantize(quantize::Args),
+    /// Accuracy and throughput of partial models at several float-layer counts.
+    Sweep(sweep::Args),
+    /// COCO mAP of a model on labelled images, or its agreement with a float model.
+    Eval(eval::Args),
+    /// COCO mAP of a results file against annotations, as pycocotools computes it.
+    Map(map::Args),
     /// Throughput of models at several batch sizes, interleaved in one run.
     Bench(bench::Args),
 }
@@ -30,7 +47,12 @@ enum Command {
 pub(crate) fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Inspect(args) => inspect::run(args),
+        Command::Calibrate(args) => calibrate::run(args),
+        Command::Sensitivity(args) => sensitivity::run(args),
         Command::Quantize(args) => quantize::run(args),
+        Command::Sweep(args) => sweep::run(args),
+        Command::Eval(args) => eval::run(args),
+        Command::Map(args) => map::run(args),
         Command::Bench(args) => bench::run(args),
     }
 }

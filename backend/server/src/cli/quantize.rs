@@ -1,14 +1,20 @@
-//! `qbound quantize --model M --calib CALIB.json --target T --export-batch-size B --out OUT.onnx`.
+//! `qbound quantize`: the INT8 model, fully or partially quantized, exported at one or more
+//! batch sizes.
 
-use std::path::PathBuf;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 
+use anyhow::Context;
 use qbound_engine::batch::{retarget_batch, BatchSize};
-use qbound_engine::calibrate::CalibrationTable;
+use qbound_engine::calibrate::{CalibrationTable, DEFAULT_TENSORRT_VERSION_CODE};
 use qbound_engine::onnx::{load_model, save_model, SaveOptions};
-use qbound_engine::quantize::{quantize_model, Target};
+use qbound_engine::quantize::{quantize_model, QuantizeReport, Target};
+use qbound_engine::sensitivity::{quantized_layers, read_ranking, search_max_drop, FloatSelection, MaxDropChoice, SearchSpace};
 use serde::Serialize;
 
-use super::output::print_json;
+use super::images::{image_files, resolve_profile};
+use super::output::{print_json, write_json};
+use super::scoring::{build_scorer, Metric};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -21,47 +27,152 @@ pub(crate) struct Args {
     /// Q/DQ placement: `tensorrt` or `ort-cpu`.
     #[arg(long, default_value = "tensorrt")]
     target: Target,
-    /// Batch size of the written model: a number or `dynamic`.
-    #[arg(long, default_value = "1")]
-    export_batch_size: BatchSize,
-    /// Where to write the quantized model.
+    /// Batch sizes to export, comma-separated: numbers or `dynamic`.
+    #[arg(long, value_delimiter = ',', default_value = "1")]
+    export_batch_size: Vec<BatchSize>,
+    /// The output file (one batch size).
+    #[arg(long, conflicts_with = "out_dir")]
+    out: Option<PathBuf>,
+    /// An output folder: `<model>_partial_bs<N>.onnx` per batch size (`_int8_` when every
+    /// layer is quantized), the TensorRT calibration cache, the sensitivity file and a report.
     #[arg(long)]
-    out: PathBuf,
+    out_dir: Option<PathBuf>,
+    /// The layer ranking from `qbound sensitivity` (least sensitive first).
+    #[arg(long)]
+    sensitivity_file: Option<PathBuf>,
+    /// Quantize the first N+1 layers of the ranking; the rest stay float (the seed's rule).
+    #[arg(long, requires = "sensitivity_file", group = "selection")]
+    quant_boundary: Option<usize>,
+    /// Keep the K most sensitive layers in float.
+    #[arg(long, requires = "sensitivity_file", group = "selection")]
+    keep_float: Option<usize>,
+    /// Keep the fewest layers in float whose accuracy stays within this relative drop
+    /// (0.02: at least 98% of the float model's), found on `--images`.
+    #[arg(long, requires_all = ["sensitivity_file", "images"], group = "selection")]
+    max_drop: Option<f64>,
+    /// Validation images for `--max-drop`.
+    #[arg(long = "images", alias = "data-root")]
+    images: Option<PathBuf>,
+    /// Profile for `--max-drop` (default: inferred).
+    #[arg(long)]
+    profile: Option<String>,
+    /// Accuracy metric for `--max-drop`.
+    #[arg(long, value_enum, default_value = "agreement")]
+    metric: Metric,
+    /// COCO annotations for `--metric map`.
+    #[arg(long)]
+    annotations: Option<PathBuf>,
+    /// Images the `--max-drop` bisection scores on (the choice is verified on all).
+    #[arg(long, default_value_t = 16)]
+    search_images: usize,
+    /// Images per batch when scoring.
+    #[arg(long, default_value_t = 8)]
+    batch_size: usize,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
 }
 
 #[derive(Serialize)]
-struct Summary {
-    out: PathBuf,
+struct Export {
     target: Target,
-    batch_size: BatchSize,
+    files: Vec<PathBuf>,
     #[serde(flatten)]
-    report: qbound_engine::quantize::QuantizeReport,
+    report: QuantizeReport,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_drop: Option<MaxDropChoice>,
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     let model = load_model(&args.model)?;
     let table = CalibrationTable::load(&args.calib)?;
-    let (quantized, report) = quantize_model(&model, None, &table.amax_by_tensor(), args.target)?;
-    let exported = retarget_batch(&quantized, args.export_batch_size)?;
-    save_model(&exported, &args.out, &SaveOptions::default())?;
-    let summary = Summary { out: args.out, target: args.target, batch_size: args.export_batch_size, report };
+    let amax = table.amax_by_tensor();
+    let (layer_set, max_drop) = choose_layers(&args, &model, &amax)?;
+    let (quantized, report) = quantize_model(&model, layer_set.as_ref(), &amax, args.target)?;
+    let stem = args.model.file_stem().map_or("model".into(), |s| s.to_string_lossy().into_owned());
+    let kind = if report.float_layers.is_empty() { "int8" } else { "partial" };
+    let mut files = Vec::new();
+    for &batch in &args.export_batch_size {
+        let path = match (&args.out, &args.out_dir) {
+            (Some(out), None) if args.export_batch_size.len() == 1 => out.clone(),
+            (Some(_), None) => anyhow::bail!("several batch sizes need `--out-dir`, not `--out`"),
+            (None, Some(dir)) => dir.join(format!("{stem}_{kind}_bs{batch}.onnx")),
+            _ => anyhow::bail!("give `--out FILE` or `--out-dir DIR`"),
+        };
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).with_context(|| format!("cannot create `{}`", parent.display()))?;
+        }
+        save_model(&retarget_batch(&quantized, batch)?, &path, &SaveOptions::default())?;
+        files.push(path);
+    }
+    let export = Export { target: args.target, files, report, max_drop };
+    if let Some(dir) = &args.out_dir {
+        write_extras(dir, &stem, &table, args.sensitivity_file.as_deref(), &export)?;
+    }
     if args.json {
-        return print_json(&summary);
+        return print_json(&export);
+    }
+    for file in &export.files {
+        println!("wrote {}", file.display());
     }
     println!(
-        "wrote {} ({} target, batch {}): {} layers INT8, {} float, {} activation quantizers",
-        summary.out.display(),
-        summary.target,
-        summary.batch_size,
-        summary.report.quantized_layers.len(),
-        summary.report.float_layers.len(),
-        summary.report.activation_quantizers
+        "{} target: {} layers INT8, {} float ({}), {} activation quantizers",
+        export.target,
+        export.report.quantized_layers.len(),
+        export.report.float_layers.len(),
+        export.report.float_layers.join(", "),
+        export.report.activation_quantizers
     );
-    if let Some(opset) = summary.report.raised_from_opset {
-        println!("raised the model's opset from {opset} to 13 for per-channel weights");
+    if let Some(choice) = &export.max_drop {
+        println!(
+            "max drop: kept {} layers float, score {:.4} vs float {:.4} (drop {:.2}%)",
+            choice.keep_float,
+            choice.score.primary,
+            choice.float_score.primary,
+            choice.drop * 100.0
+        );
     }
     Ok(())
+}
+
+/// The layers to quantize (`None`: all) and, for `--max-drop`, how they were found.
+fn choose_layers(
+    args: &Args,
+    model: &qbound_engine::onnx::proto::ModelProto,
+    amax: &std::collections::HashMap<String, f32>,
+) -> anyhow::Result<(Option<HashSet<String>>, Option<MaxDropChoice>)> {
+    let Some(path) = &args.sensitivity_file else { return Ok((None, None)) };
+    let ranking = read_ranking(path)?;
+    if let Some(boundary) = args.quant_boundary {
+        return Ok((Some(quantized_layers(&ranking, FloatSelection::QuantBoundary(boundary))?), None));
+    }
+    if let Some(keep) = args.keep_float {
+        return Ok((Some(quantized_layers(&ranking, FloatSelection::KeepFloat(keep))?), None));
+    }
+    let Some(max_drop) = args.max_drop else {
+        anyhow::bail!("with `--sensitivity-file`, give `--quant-boundary`, `--keep-float` or `--max-drop`");
+    };
+    let images = args.images.as_deref().context("`--max-drop` needs `--images`")?;
+    let profile = resolve_profile(model, args.profile.as_deref())?;
+    let files = image_files(images, None)?;
+    let subset = &files[..files.len().min(args.search_images.max(1))];
+    let annotations = args.annotations.as_deref();
+    let mut search = build_scorer(args.metric, model, &profile, subset, annotations, args.batch_size)?;
+    let mut verify = build_scorer(args.metric, model, &profile, &files, annotations, args.batch_size)?;
+    let space = SearchSpace { model, amax, target: args.target, ranking: &ranking };
+    let choice = search_max_drop(&space, max_drop, search.as_mut(), verify.as_mut(), &mut |_, _| {})?;
+    let set = quantized_layers(&ranking, FloatSelection::KeepFloat(choice.keep_float))?;
+    Ok((Some(set), Some(choice)))
+}
+
+/// The seed's companions of an export: calibration cache, sensitivity file, report.
+fn write_extras(dir: &Path, stem: &str, table: &CalibrationTable, sensitivity: Option<&Path>, export: &Export) -> anyhow::Result<()> {
+    table.write_tensorrt_cache(&dir.join(format!("{stem}_calib.cache")), DEFAULT_TENSORRT_VERSION_CODE)?;
+    if let Some(path) = sensitivity {
+        let copy = dir.join(format!("{stem}_sensitivity.txt"));
+        if std::fs::canonicalize(path).ok() != std::fs::canonicalize(&copy).ok() {
+            std::fs::copy(path, &copy).with_context(|| format!("cannot copy `{}`", path.display()))?;
+        }
+    }
+    write_json(&dir.join(format!("{stem}_report.json")), export)
 }

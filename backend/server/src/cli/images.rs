@@ -1,0 +1,42 @@
+//! Choosing a profile and feeding image folders to commands, batch by batch.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use ndarray::ArrayD;
+use qbound_engine::onnx::proto::ModelProto;
+use qbound_engine::profile::{Profile, infer_profile};
+
+/// The profile named by `--profile` (a built-in or a .toml file), else the one the model's
+/// outputs imply; either way checked against the model.
+pub(crate) fn resolve_profile(
+    model: &ModelProto,
+    profile: Option<&str>,
+) -> anyhow::Result<Profile> {
+    let profile = match profile {
+        Some(name) => Profile::by_name_or_file(name)?,
+        None => infer_profile(model).context("no `--profile` given")?,
+    };
+    profile.check_model(model)?;
+    Ok(profile)
+}
+
+/// The images of `dir`, at most `limit` of them.
+pub(crate) fn image_files(dir: &Path, limit: Option<usize>) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files = qbound_engine::images::list_images(dir)?;
+    if let Some(limit) = limit {
+        files.truncate(limit);
+    }
+    Ok(files)
+}
+
+/// `files` preprocessed by `profile`, `batch_size` images at a time.
+pub(crate) fn batches<'a>(
+    profile: &'a Profile,
+    files: &'a [PathBuf],
+    batch_size: usize,
+) -> impl Iterator<Item = qbound_engine::Result<ArrayD<f32>>> + 'a {
+    files
+        .chunks(batch_size.max(1))
+        .map(move |chunk| profile.load_batch(chunk).map(|(batch, _)| batch.into_dyn()))
+}

@@ -1,0 +1,95 @@
+//! `qbound sensitivity --model M --calib C --images DIR --metric M --mode M --out SENS.txt`.
+
+use std::path::PathBuf;
+
+use qbound_engine::calibrate::CalibrationTable;
+use qbound_engine::onnx::load_model;
+use qbound_engine::quantize::Target;
+use qbound_engine::sensitivity::{layer_sensitivity, sensitivity_text, SensitivityMode};
+
+use super::images::{image_files, resolve_profile};
+use super::output::{print_json, write_json};
+use super::progress::bar;
+use super::scoring::{build_scorer, Metric};
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The float ONNX model.
+    #[arg(long = "model", alias = "weights")]
+    model: PathBuf,
+    /// The calibration table written by `qbound calibrate`.
+    #[arg(long = "calib", alias = "calib-weights")]
+    calib: PathBuf,
+    /// Folder of validation images.
+    #[arg(long = "images", alias = "data-root")]
+    images: PathBuf,
+    /// How to feed and read the model: a built-in profile or a .toml file (default: inferred).
+    #[arg(long)]
+    profile: Option<String>,
+    /// How each layer is scored.
+    #[arg(long, value_enum, default_value = "agreement")]
+    metric: Metric,
+    /// `one-on` (only that layer quantized) or `one-off` (all but that layer).
+    #[arg(long, default_value = "one-on")]
+    mode: SensitivityMode,
+    /// COCO annotations of the images, for `--metric map`.
+    #[arg(long)]
+    annotations: Option<PathBuf>,
+    /// Q/DQ placement measured: `tensorrt` or `ort-cpu`.
+    #[arg(long, default_value = "tensorrt")]
+    target: Target,
+    /// Images per batch.
+    #[arg(long, default_value_t = 8)]
+    batch_size: usize,
+    /// Use only this many batches of images (default: all; `proxy` defaults to one batch).
+    #[arg(long)]
+    batch_number: Option<usize>,
+    /// Where to write the ranking in the seed's text format (least sensitive first).
+    #[arg(long)]
+    out: PathBuf,
+    /// Also write the full report as JSON here.
+    #[arg(long)]
+    json_out: Option<PathBuf>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub(crate) fn run(args: Args) -> anyhow::Result<()> {
+    let model = load_model(&args.model)?;
+    let profile = resolve_profile(&model, args.profile.as_deref())?;
+    let table = CalibrationTable::load(&args.calib)?;
+    let batches = match (args.batch_number, args.metric) {
+        (Some(n), _) => Some(n),
+        (None, Metric::Proxy) => Some(1),
+        (None, _) => None,
+    };
+    let files = image_files(&args.images, batches.map(|n| n * args.batch_size.max(1)))?;
+    let mut scorer = build_scorer(args.metric, &model, &profile, &files, args.annotations.as_deref(), args.batch_size)?;
+    let progress = bar("sensitivity", 0);
+    let report = layer_sensitivity(&model, &table.amax_by_tensor(), args.target, args.mode, scorer.as_mut(), &mut |done, total, layer| {
+        progress.set_length(total as u64);
+        progress.set_position(done as u64);
+        progress.set_message(layer.name.clone());
+    })?;
+    progress.finish_and_clear();
+    std::fs::write(&args.out, sensitivity_text(&report)).map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", args.out.display()))?;
+    if let Some(path) = &args.json_out {
+        write_json(path, &report)?;
+    }
+    if args.json {
+        return print_json(&report);
+    }
+    println!(
+        "{} layers ranked by {} ({}, {} target) in {:.1} s on {} images -> {}",
+        report.layers.len(),
+        report.metric,
+        report.mode,
+        report.target,
+        report.seconds,
+        files.len(),
+        args.out.display()
+    );
+    println!("most sensitive: {}", report.layers.iter().rev().take(5).map(|l| l.name.as_str()).collect::<Vec<_>>().join(", "));
+    Ok(())
+}

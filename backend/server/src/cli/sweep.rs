@@ -1,0 +1,101 @@
+//! `qbound sweep`: partial models at several float-layer counts, scored and benchmarked side
+//! by side with FP32 and full INT8; the Pareto frontier marked.
+
+use std::path::PathBuf;
+
+use qbound_engine::bench::BenchConfig;
+use qbound_engine::calibrate::CalibrationTable;
+use qbound_engine::onnx::load_model;
+use qbound_engine::quantize::Target;
+use qbound_engine::runtime::SessionConfig;
+use qbound_engine::sensitivity::{read_ranking, sweep, SearchSpace, TradeoffPoint};
+
+use super::images::{image_files, resolve_profile};
+use super::output::{print_json, write_json};
+use super::progress::bar;
+use super::scoring::{build_scorer, Metric};
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The float ONNX model.
+    #[arg(long = "model", alias = "weights")]
+    model: PathBuf,
+    /// The calibration table written by `qbound calibrate`.
+    #[arg(long = "calib", alias = "calib-weights")]
+    calib: PathBuf,
+    /// The layer ranking from `qbound sensitivity`.
+    #[arg(long)]
+    sensitivity_file: PathBuf,
+    /// Validation images.
+    #[arg(long = "images", alias = "data-root")]
+    images: PathBuf,
+    /// Profile (default: inferred).
+    #[arg(long)]
+    profile: Option<String>,
+    /// Accuracy metric.
+    #[arg(long, value_enum, default_value = "agreement")]
+    metric: Metric,
+    /// COCO annotations for `--metric map`.
+    #[arg(long)]
+    annotations: Option<PathBuf>,
+    /// Counts of most-sensitive layers kept in float, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "1,2,4,8")]
+    keep_float: Vec<usize>,
+    /// Q/DQ placement: `tensorrt` or `ort-cpu`.
+    #[arg(long, default_value = "ort-cpu")]
+    target: Target,
+    /// Batch sizes to benchmark.
+    #[arg(long, value_delimiter = ',', default_value = "1,32")]
+    batch_sizes: Vec<i64>,
+    /// Timed runs per model and batch size.
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
+    /// Images per batch when scoring.
+    #[arg(long, default_value_t = 8)]
+    batch_size: usize,
+    /// Write the points as JSON here.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Print the points as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub(crate) fn run(args: Args) -> anyhow::Result<()> {
+    let model = load_model(&args.model)?;
+    let profile = resolve_profile(&model, args.profile.as_deref())?;
+    let amax = CalibrationTable::load(&args.calib)?.amax_by_tensor();
+    let ranking = read_ranking(&args.sensitivity_file)?;
+    let files = image_files(&args.images, None)?;
+    let mut scorer = build_scorer(args.metric, &model, &profile, &files, args.annotations.as_deref(), args.batch_size)?;
+    let bench = BenchConfig { batch_sizes: args.batch_sizes, warmup_runs: 1, timed_runs: args.runs, session: SessionConfig::default() };
+    let space = SearchSpace { model: &model, amax: &amax, target: args.target, ranking: &ranking };
+    let progress = bar("sweep", 0);
+    let points = sweep(&space, &args.keep_float, scorer.as_mut(), &bench, &mut |step| progress.set_message(step.to_owned()))?;
+    progress.finish_and_clear();
+    if let Some(path) = &args.out {
+        write_json(path, &points)?;
+    }
+    if args.json {
+        return print_json(&points);
+    }
+    print_points(&points, scorer.name());
+    Ok(())
+}
+
+fn print_points(points: &[TradeoffPoint], metric: &str) {
+    let batch_sizes: Vec<i64> = points.first().map(|p| p.throughput.iter().map(|t| t.batch_size).collect()).unwrap_or_default();
+    let reference: Vec<f64> = points.first().map(|p| p.throughput.iter().map(|t| t.images_per_second).collect()).unwrap_or_default();
+    print!("{:<14} {:>6} {:>10}", "model", "float", metric);
+    for b in &batch_sizes {
+        print!(" {:>10} {:>6}", format!("bs{b} img/s"), "x fp32");
+    }
+    println!("  pareto");
+    for p in points {
+        print!("{:<14} {:>6} {:>10.4}", p.label, p.keep_float, p.score.primary);
+        for (t, r) in p.throughput.iter().zip(&reference) {
+            print!(" {:>10.1} {:>5.2}x", t.images_per_second, t.images_per_second / r);
+        }
+        println!("  {}", if p.pareto { "*" } else { "" });
+    }
+}
