@@ -3,14 +3,13 @@
 mod attr;
 mod io;
 #[allow(missing_docs, clippy::all, unreachable_pub)]
+#[rustfmt::skip]
 pub mod proto;
 mod tensor;
 
 pub use attr::{attr_f32, attr_i64, attr_ints, attr_string, int_attr, ints_attr};
-pub use io::{decode_model, encode_model, load_model, save_model, SaveOptions};
-pub use tensor::{
-    f32_tensor, i32_tensor, i64_tensor, i8_tensor, tensor_f32, tensor_i64, DataType,
-};
+pub use io::{SaveOptions, decode_model, encode_model, load_model, save_model};
+pub use tensor::{DataType, f32_tensor, i8_tensor, i32_tensor, i64_tensor, tensor_f32, tensor_i64};
 
 /// Name of the default ONNX operator domain, as stored in `opset_import`.
 pub const DEFAULT_DOMAIN: &str = "";
@@ -20,6 +19,9 @@ pub fn default_opset(model: &proto::ModelProto) -> Option<i64> {
     model
         .opset_import
         .iter()
-        .find(|o| o.domain.as_deref().unwrap_or(DEFAULT_DOMAIN) == DEFAULT_DOMAIN || o.domain.as_deref() == Some("ai.onnx"))
+        .find(|o| {
+            o.domain.as_deref().unwrap_or(DEFAULT_DOMAIN) == DEFAULT_DOMAIN
+                || o.domain.as_deref() == Some("ai.onnx")
+        })
         .and_then(|o| o.version)
 }

@@ -2,12 +2,14 @@
 //! and the accuracy-throughput sweep.
 
 mod boundary;
+mod correlation;
 mod measure;
 mod score;
 mod search;
 mod sweep;
 
 pub use boundary::{FloatSelection, quantized_layers, read_ranking, sensitivity_text};
+pub use correlation::spearman_rank_correlation;
 pub use measure::{LayerSensitivity, SensitivityMode, SensitivityReport, layer_sensitivity};
 pub use score::{OutputFidelity, Score, Scorer};
 pub use search::{MaxDropChoice, SearchSpace, search_max_drop};

@@ -11,7 +11,10 @@ mod progress;
 mod quantize;
 mod scoring;
 mod sensitivity;
+mod serve;
 mod sweep;
+mod token;
+mod worker;
 
 use clap::{Parser, Subcommand};
 
@@ -41,6 +44,12 @@ enum Command {
     Map(map::Args),
     /// Throughput of models at several batch sizes, interleaved in one run.
     Bench(bench::Args),
+    /// The web app, the REST API and an embedded worker.
+    Serve(serve::Args),
+    /// A remote worker that takes jobs from a server.
+    Worker(worker::Args),
+    /// API tokens.
+    Token(token::Args),
 }
 
 /// Runs one command.
@@ -54,5 +63,8 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Eval(args) => eval::run(args),
         Command::Map(args) => map::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Worker(args) => worker::run(args),
+        Command::Token(args) => token::run(args),
     }
 }

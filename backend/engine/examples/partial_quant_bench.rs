@@ -1,0 +1,103 @@
+//! The partial-quantization benchmark on the demo NanoDet, on this machine's CPU:
+//!
+//! 1. calibrate on `data/images/calib` (percentile 99.99);
+//! 2. rank layers one-on by agreement mAP on `data/images/val`, and by the output-fidelity
+//!    proxy on the first 8 val images; report both times and their Spearman correlation;
+//! 3. search `--max-drop 0.02` (agreement >= 98% of float) for the `ort-cpu` target;
+//! 4. benchmark FP32, full INT8 and the chosen partial model side by side at batch 1 and 32.
+//!
+//! Run: `cargo run --release -p qbound-engine --example partial_quant_bench`.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use qbound_engine::bench::{benchmark, BenchConfig, BenchModel};
+use qbound_engine::calibrate::{calibrate_model, CalibrationMethod};
+use qbound_engine::evaluate::{DetectionScorer, EvalImages};
+use qbound_engine::images::list_images;
+use qbound_engine::onnx::load_model;
+use qbound_engine::profile::Profile;
+use qbound_engine::quantize::{quantize_model, Target};
+use qbound_engine::runtime::SessionConfig;
+use qbound_engine::sensitivity::{
+    layer_sensitivity, quantized_layers, search_max_drop, spearman_rank_correlation, FloatSelection, OutputFidelity,
+    SearchSpace, SensitivityMode,
+};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
+    let model = load_model(&data.join("nanodet-coco-416.onnx"))?;
+    let profile = Profile::by_name_or_file("nanodet")?;
+    let input = profile.input_name(&model)?;
+    let calib_files = list_images(&data.join("images/calib"))?;
+    let val_files = list_images(&data.join("images/val"))?;
+    let session = SessionConfig::default();
+    let target = Target::OrtCpu;
+
+    let start = Instant::now();
+    let batches = calib_files.chunks(8).map(|c| profile.load_batch(c).map(|(b, _)| b.into_dyn()));
+    let table = calibrate_model(&model, &input, batches, CalibrationMethod::Percentile(99.99), "demo", &mut |_| {})?;
+    let amax = table.amax_by_tensor();
+    println!("calibration: {} images, {} tensors, {:.1} s", table.images, table.tensors.len(), start.elapsed().as_secs_f64());
+
+    let images = EvalImages::load(&profile, &val_files, 8)?;
+    let mut agreement = DetectionScorer::agreement(&model, profile.clone(), images.clone(), session.clone())?;
+    let by_agreement = layer_sensitivity(&model, &amax, target, SensitivityMode::OneOn, &mut agreement, &mut |_, _, _| {})?;
+    let proxy_batches = proxy_inputs(&profile, &val_files[..8])?;
+    let mut proxy = OutputFidelity::new(&model, &input, proxy_batches, session.clone())?;
+    let by_proxy = layer_sensitivity(&model, &amax, target, SensitivityMode::OneOn, &mut proxy, &mut |_, _, _| {})?;
+    let rho = spearman_rank_correlation(&by_agreement.ranking(), &by_proxy.ranking()).unwrap_or(f64::NAN);
+    println!(
+        "sensitivity one-on: agreement {:.1} s ({} images), proxy {:.1} s (8 images): proxy costs {:.3} of agreement; Spearman {:.3}",
+        by_agreement.seconds,
+        val_files.len(),
+        by_proxy.seconds,
+        by_proxy.seconds / by_agreement.seconds,
+        rho
+    );
+    println!("most sensitive (agreement): {:?}", by_agreement.ranking().iter().rev().take(5).collect::<Vec<_>>());
+
+    let ranking = by_agreement.ranking();
+    let space = SearchSpace { model: &model, amax: &amax, target, ranking: &ranking };
+    let mut search = DetectionScorer::agreement(&model, profile.clone(), images.first(16), session.clone())?;
+    let start = Instant::now();
+    let choice = search_max_drop(&space, 0.02, &mut search, &mut agreement, &mut |_, _| {})?;
+    println!(
+        "max-drop 0.02: keep {} float {:?}; agreement {:.4} (float {:.4}, drop {:.2}%), {:.1} s",
+        choice.keep_float,
+        choice.float_layers,
+        choice.score.primary,
+        choice.float_score.primary,
+        choice.drop * 100.0,
+        start.elapsed().as_secs_f64()
+    );
+
+    let partial_set = quantized_layers(&ranking, FloatSelection::KeepFloat(choice.keep_float))?;
+    let (partial, _) = quantize_model(&model, Some(&partial_set), &amax, target)?;
+    let (full, _) = quantize_model(&model, None, &amax, target)?;
+    let full_agreement = agreement.summary(&full)?.map();
+    println!("full INT8 agreement mAP {full_agreement:.4}");
+    let models = vec![
+        BenchModel { label: "fp32".into(), model: model.clone() },
+        BenchModel { label: "int8".into(), model: full },
+        BenchModel { label: format!("partial_k{}", choice.keep_float), model: partial },
+    ];
+    let config = BenchConfig { batch_sizes: vec![1, 32], warmup_runs: 2, timed_runs: 7, session };
+    let results = benchmark(&models, &config, &mut |_, _| {})?;
+    for r in &results {
+        let fp32 = results.iter().find(|x| x.label == "fp32" && x.batch_size == r.batch_size).map_or(1.0, |x| x.images_per_second);
+        println!(
+            "bench {:<12} bs{:<3} median {:>8.1} ms  {:>7.1} img/s  {:.2}x fp32",
+            r.label,
+            r.batch_size,
+            r.median_ms,
+            r.images_per_second,
+            r.images_per_second / fp32
+        );
+    }
+    Ok(())
+}
+
+fn proxy_inputs(profile: &Profile, files: &[PathBuf]) -> qbound_engine::Result<Vec<ndarray::ArrayD<f32>>> {
+    Ok(vec![profile.load_batch(files)?.0.into_dyn()])
+}

@@ -1,0 +1,156 @@
+//! API tokens: random, shown once, stored hashed; roles `read`, `write` and `worker`.
+//! Reads are open; writes need a `write` token; the worker protocol needs a `worker` token.
+
+use std::path::Path;
+use std::str::FromStr;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::db;
+use crate::error::{Error, Result};
+use crate::state::AppState;
+
+/// What a token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Read-only access (reads are open anyway; useful for scripts and audits).
+    Read,
+    /// Create, change and delete models, datasets, runs and tokens.
+    Write,
+    /// Claim jobs, report progress and results, upload artifacts.
+    Worker,
+}
+
+impl Role {
+    /// The role's name as stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::Write => "write",
+            Self::Worker => "worker",
+        }
+    }
+}
+
+impl FromStr for Role {
+    type Err = Error;
+
+    fn from_str(text: &str) -> Result<Self> {
+        match text {
+            "read" => Ok(Self::Read),
+            "write" => Ok(Self::Write),
+            "worker" => Ok(Self::Worker),
+            other => Err(Error::BadRequest(format!(
+                "unknown role `{other}`: use `read`, `write` or `worker`"
+            ))),
+        }
+    }
+}
+
+/// A new random token: `qb_` and 64 hex digits.
+pub(crate) fn generate_token() -> Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| Error::Internal(format!("no randomness available: {e}")))?;
+    Ok(format!("qb_{}", hex::encode(bytes)))
+}
+
+/// The stored form of a token.
+pub(crate) fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Creates a token named `name` with `role` in the database under `data_dir` and returns
+/// the token itself, which is shown only this once. Used by `qbound token create`.
+pub async fn create_api_token(data_dir: &Path, name: &str, role: Role) -> Result<String> {
+    let pool = db::connect(data_dir).await?;
+    let (token, _) = issue_token(&pool, name, role).await?;
+    pool.close().await;
+    Ok(token)
+}
+
+/// Creates a token in `pool`; returns the token and its record.
+pub(crate) async fn issue_token(
+    pool: &sqlx::SqlitePool,
+    name: &str,
+    role: Role,
+) -> Result<(String, db::tokens::TokenRecord)> {
+    if name.trim().is_empty() || name.len() > 100 {
+        return Err(Error::BadRequest(
+            "a token needs a name of 1 to 100 characters".into(),
+        ));
+    }
+    let token = generate_token()?;
+    let record = db::tokens::insert_token(pool, name, role, &hash_token(&token)).await?;
+    Ok((token, record))
+}
+
+/// Who is calling, from a valid bearer token.
+#[derive(Debug, Clone)]
+struct Caller {
+    name: String,
+    role: Role,
+}
+
+async fn caller(parts: &Parts, state: &AppState) -> Result<Caller> {
+    let header = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .ok_or(Error::Unauthorized)?;
+    let token = header
+        .to_str()
+        .ok()
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .ok_or(Error::Unauthorized)?;
+    let record = db::tokens::token_by_hash(&state.pool, &hash_token(token.trim()))
+        .await?
+        .ok_or(Error::Unauthorized)?;
+    Ok(Caller {
+        name: record.name,
+        role: record.role,
+    })
+}
+
+/// A caller holding a `write` token.
+#[derive(Debug, Clone)]
+pub(crate) struct WriteAccess;
+
+impl FromRequestParts<AppState> for WriteAccess {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let caller = caller(parts, state).await?;
+        if caller.role != Role::Write {
+            return Err(Error::Forbidden(format!(
+                "token `{}` has role `{}`; this call needs `write`",
+                caller.name,
+                caller.role.as_str()
+            )));
+        }
+        Ok(Self)
+    }
+}
+
+/// A caller holding a `worker` token.
+#[derive(Debug, Clone)]
+pub(crate) struct WorkerAccess;
+
+impl FromRequestParts<AppState> for WorkerAccess {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let caller = caller(parts, state).await?;
+        if caller.role != Role::Worker {
+            return Err(Error::Forbidden(format!(
+                "token `{}` has role `{}`; this call needs `worker`",
+                caller.name,
+                caller.role.as_str()
+            )));
+        }
+        Ok(Self)
+    }
+}

@@ -1,0 +1,37 @@
+//! `qbound token create --name N --role read|write|worker`.
+
+use std::path::PathBuf;
+
+use qbound_server::{create_api_token, Role};
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    #[command(subcommand)]
+    action: Action,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Action {
+    /// Creates a token and prints it (it is shown only this once).
+    Create {
+        /// A name to recognise the token by.
+        #[arg(long)]
+        name: String,
+        /// What it may do: read, write or worker.
+        #[arg(long)]
+        role: Role,
+        /// The server's data folder.
+        #[arg(long, default_value = "qbound-data")]
+        data: PathBuf,
+    },
+}
+
+pub(crate) fn run(args: Args) -> anyhow::Result<()> {
+    match args.action {
+        Action::Create { name, role, data } => {
+            let token = tokio::runtime::Runtime::new()?.block_on(create_api_token(&data, &name, role))?;
+            println!("{token}");
+        }
+    }
+    Ok(())
+}

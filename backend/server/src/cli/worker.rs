@@ -1,0 +1,35 @@
+//! `qbound worker --server URL --token T`: a remote worker that takes jobs from a server.
+
+use std::path::PathBuf;
+
+use qbound_server::{init_tracing, run_worker_until_stopped, shutdown_signal, Capability, WorkerSettings};
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The server's base URL, e.g. http://127.0.0.1:8080.
+    #[arg(long)]
+    server: String,
+    /// A `worker` API token (`qbound token create --role worker`).
+    #[arg(long, env = "QBOUND_TOKEN")]
+    token: String,
+    /// Folder for downloaded inputs and results.
+    #[arg(long, default_value = "qbound-worker")]
+    work_dir: PathBuf,
+    /// This worker's name as the server shows it (default: the host name).
+    #[arg(long)]
+    name: Option<String>,
+    /// Capabilities to offer, comma-separated (cpu, cuda, tensorrt).
+    #[arg(long, value_delimiter = ',', default_value = "cpu")]
+    capabilities: Vec<Capability>,
+}
+
+pub(crate) fn run(args: Args) -> anyhow::Result<()> {
+    init_tracing();
+    let mut settings = WorkerSettings::new(args.server, args.token, args.work_dir);
+    if let Some(name) = args.name {
+        settings.name = name;
+    }
+    settings.capabilities = args.capabilities;
+    tokio::runtime::Runtime::new()?.block_on(run_worker_until_stopped(settings, shutdown_signal()))?;
+    Ok(())
+}

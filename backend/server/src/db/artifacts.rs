@@ -1,0 +1,128 @@
+//! Artifacts: files a job produced, by content hash; one row per job and name.
+
+use serde::Serialize;
+use sqlx::{Row, SqlitePool};
+
+use super::now_ms;
+use crate::error::{Error, Result};
+
+/// An artifact as the API shows it.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct ArtifactRecord {
+    /// The artifact.
+    pub(crate) artifact_id: i64,
+    /// Its run.
+    pub(crate) run_id: i64,
+    /// The job that made it.
+    pub(crate) job_id: i64,
+    /// `onnx`, `calibration`, `calibration-cache`, `sensitivity`, `engine`, `report`.
+    pub(crate) kind: String,
+    /// Its file name.
+    pub(crate) name: String,
+    /// Content hash.
+    pub(crate) sha256: String,
+    /// Size in bytes.
+    pub(crate) size: i64,
+    /// MIME type.
+    pub(crate) content_type: String,
+    /// When it was stored (Unix ms).
+    pub(crate) created_at: i64,
+    /// Where to download it.
+    pub(crate) download_url: String,
+}
+
+fn record(row: &sqlx::sqlite::SqliteRow) -> Result<ArtifactRecord> {
+    let artifact_id: i64 = row.try_get("artifact_id")?;
+    Ok(ArtifactRecord {
+        artifact_id,
+        run_id: row.try_get("run_id")?,
+        job_id: row.try_get("job_id")?,
+        kind: row.try_get("kind")?,
+        name: row.try_get("name")?,
+        sha256: row.try_get("sha256")?,
+        size: row.try_get("size")?,
+        content_type: row.try_get("content_type")?,
+        created_at: row.try_get("created_at")?,
+        download_url: format!("/api/artifacts/{artifact_id}/download"),
+    })
+}
+
+/// An artifact to record.
+#[derive(Debug, Clone)]
+pub(crate) struct NewArtifact<'a> {
+    pub(crate) run_id: i64,
+    pub(crate) job_id: i64,
+    pub(crate) kind: &'a str,
+    pub(crate) name: &'a str,
+    pub(crate) sha256: &'a str,
+    pub(crate) size: i64,
+    pub(crate) content_type: &'a str,
+}
+
+/// Records an artifact; an upload repeated for the same job and name replaces the row,
+/// so a result uploaded twice is stored once.
+pub(crate) async fn upsert_artifact(
+    pool: &SqlitePool,
+    a: &NewArtifact<'_>,
+) -> Result<ArtifactRecord> {
+    let row = sqlx::query(
+        "INSERT INTO artifact (run_id, job_id, kind, name, sha256, size, content_type, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (job_id, name) DO UPDATE SET kind = excluded.kind, sha256 = excluded.sha256, \
+             size = excluded.size, content_type = excluded.content_type RETURNING *",
+    )
+    .bind(a.run_id)
+    .bind(a.job_id)
+    .bind(a.kind)
+    .bind(a.name)
+    .bind(a.sha256)
+    .bind(a.size)
+    .bind(a.content_type)
+    .bind(now_ms())
+    .fetch_one(pool)
+    .await?;
+    record(&row)
+}
+
+pub(crate) async fn artifact_by_id(pool: &SqlitePool, artifact_id: i64) -> Result<ArtifactRecord> {
+    let row = sqlx::query("SELECT * FROM artifact WHERE artifact_id = ?")
+        .bind(artifact_id)
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref()
+        .map(record)
+        .transpose()?
+        .ok_or_else(|| Error::NotFound(format!("artifact {artifact_id}")))
+}
+
+pub(crate) async fn artifacts_of_run(
+    pool: &SqlitePool,
+    run_id: i64,
+) -> Result<Vec<ArtifactRecord>> {
+    let rows = sqlx::query("SELECT * FROM artifact WHERE run_id = ? ORDER BY artifact_id")
+        .bind(run_id)
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(record).collect()
+}
+
+/// The artifacts of the jobs `job_id` depends on (its inputs).
+pub(crate) async fn artifacts_of_dependencies(
+    pool: &SqlitePool,
+    job_id: i64,
+) -> Result<Vec<ArtifactRecord>> {
+    let rows = sqlx::query(
+        "SELECT a.* FROM artifact a JOIN job_dependency d ON d.depends_on_job_id = a.job_id WHERE d.job_id = ? ORDER BY a.artifact_id",
+    )
+    .bind(job_id)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(record).collect()
+}
+
+pub(crate) async fn list_artifacts(pool: &SqlitePool) -> Result<Vec<ArtifactRecord>> {
+    let rows = sqlx::query("SELECT * FROM artifact ORDER BY artifact_id DESC LIMIT 1000")
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(record).collect()
+}

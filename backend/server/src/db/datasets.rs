@@ -1,0 +1,79 @@
+//! Uploaded datasets (a normalised tar of images and optional COCO annotations).
+
+use serde::Serialize;
+use sqlx::{Row, SqlitePool};
+
+use super::now_ms;
+use crate::error::{Error, Result};
+
+/// A dataset's record.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct DatasetRecord {
+    /// The dataset's id.
+    pub(crate) dataset_id: i64,
+    /// Its display name.
+    pub(crate) name: String,
+    /// sha256 of the normalised tar.
+    pub(crate) sha256: String,
+    /// Size of the normalised tar in bytes.
+    pub(crate) size: i64,
+    /// Number of images.
+    pub(crate) image_count: i64,
+    /// Whether it carries COCO annotations.
+    pub(crate) has_annotations: bool,
+    /// When it was uploaded (Unix ms).
+    pub(crate) created_at: i64,
+}
+
+fn record(row: &sqlx::sqlite::SqliteRow) -> Result<DatasetRecord> {
+    Ok(DatasetRecord {
+        dataset_id: row.try_get("dataset_id")?,
+        name: row.try_get("name")?,
+        sha256: row.try_get("sha256")?,
+        size: row.try_get("size")?,
+        image_count: row.try_get("image_count")?,
+        has_annotations: row.try_get("has_annotations")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+pub(crate) async fn insert_dataset(
+    pool: &SqlitePool,
+    name: &str,
+    sha256: &str,
+    size: i64,
+    image_count: i64,
+    has_annotations: bool,
+) -> Result<DatasetRecord> {
+    let row = sqlx::query(
+        "INSERT INTO dataset (name, sha256, size, image_count, has_annotations, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?) RETURNING *",
+    )
+    .bind(name)
+    .bind(sha256)
+    .bind(size)
+    .bind(image_count)
+    .bind(has_annotations)
+    .bind(now_ms())
+    .fetch_one(pool)
+    .await?;
+    record(&row)
+}
+
+pub(crate) async fn list_datasets(pool: &SqlitePool) -> Result<Vec<DatasetRecord>> {
+    let rows = sqlx::query("SELECT * FROM dataset ORDER BY dataset_id")
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(record).collect()
+}
+
+pub(crate) async fn dataset_by_id(pool: &SqlitePool, dataset_id: i64) -> Result<DatasetRecord> {
+    let row = sqlx::query("SELECT * FROM dataset WHERE dataset_id = ?")
+        .bind(dataset_id)
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref()
+        .map(record)
+        .transpose()?
+        .ok_or_else(|| Error::NotFound(format!("dataset {dataset_id}")))
+}

@@ -1,0 +1,173 @@
+//! Job records: reading them, and the user's changes (cancel, retry).
+
+use serde::Serialize;
+use sqlx::{Row, SqlitePool};
+
+use super::{enum_column, now_ms};
+use crate::error::{Error, Result};
+use crate::jobs::{Capability, JobKind, JobState};
+
+/// A job as the API shows it (never its lease token).
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct JobRecord {
+    /// The job.
+    pub(crate) job_id: i64,
+    /// Its run.
+    pub(crate) run_id: i64,
+    /// What it does.
+    pub(crate) kind: JobKind,
+    /// The point or step it belongs to.
+    pub(crate) label: String,
+    /// What a worker needs to run it.
+    pub(crate) capability: Capability,
+    /// Where it is.
+    pub(crate) state: JobState,
+    /// 0 to 1.
+    pub(crate) progress: f64,
+    /// Attempts so far.
+    pub(crate) attempts: i64,
+    /// Attempts allowed.
+    pub(crate) max_attempts: i64,
+    /// The worker holding or last holding it.
+    pub(crate) worker_name: Option<String>,
+    /// What it found.
+    pub(crate) result: Option<serde_json::Value>,
+    /// Why the last attempt failed.
+    pub(crate) error: Option<String>,
+    /// Its log.
+    pub(crate) log: String,
+    /// Jobs that must succeed first.
+    pub(crate) depends_on: Vec<i64>,
+    /// Times (Unix ms).
+    pub(crate) created_at: i64,
+    /// When it last entered the queue.
+    pub(crate) queued_at: i64,
+    /// When its current or last attempt started.
+    pub(crate) started_at: Option<i64>,
+    /// When it finished.
+    pub(crate) finished_at: Option<i64>,
+}
+
+pub(crate) const JOB_COLUMNS: &str = "job.*, (SELECT group_concat(depends_on_job_id) FROM job_dependency d \
+     WHERE d.job_id = job.job_id) AS depends_on";
+
+pub(crate) fn record(row: &sqlx::sqlite::SqliteRow) -> Result<JobRecord> {
+    let depends_on: Option<String> = row.try_get("depends_on")?;
+    let result: Option<String> = row.try_get("result")?;
+    Ok(JobRecord {
+        job_id: row.try_get("job_id")?,
+        run_id: row.try_get("run_id")?,
+        kind: enum_column(&row.try_get::<String, _>("kind")?, "kind")?,
+        label: row.try_get("label")?,
+        capability: enum_column(&row.try_get::<String, _>("capability")?, "capability")?,
+        state: enum_column(&row.try_get::<String, _>("state")?, "state")?,
+        progress: row.try_get("progress")?,
+        attempts: row.try_get("attempts")?,
+        max_attempts: row.try_get("max_attempts")?,
+        worker_name: row.try_get("worker_name")?,
+        result: result
+            .map(|r| super::json_column(&r, "result"))
+            .transpose()?,
+        error: row.try_get("error")?,
+        log: row.try_get("log")?,
+        depends_on: depends_on
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|id| id.parse().ok())
+            .collect(),
+        created_at: row.try_get("created_at")?,
+        queued_at: row.try_get("queued_at")?,
+        started_at: row.try_get("started_at")?,
+        finished_at: row.try_get("finished_at")?,
+    })
+}
+
+pub(crate) async fn job_by_id(pool: &SqlitePool, job_id: i64) -> Result<JobRecord> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {JOB_COLUMNS} FROM job WHERE job_id = ?"
+    )))
+    .bind(job_id)
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref()
+        .map(record)
+        .transpose()?
+        .ok_or_else(|| Error::NotFound(format!("job {job_id}")))
+}
+
+/// Jobs, optionally of one run and in one state, oldest first.
+pub(crate) async fn list_jobs(
+    pool: &SqlitePool,
+    run_id: Option<i64>,
+    state: Option<JobState>,
+) -> Result<Vec<JobRecord>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {JOB_COLUMNS} FROM job WHERE (?1 IS NULL OR run_id = ?1) AND (?2 IS NULL OR state = ?2) ORDER BY job_id"
+    )))
+    .bind(run_id)
+    .bind(state.map(JobState::as_str))
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(record).collect()
+}
+
+/// Cancels a queued or running job (a running one's worker learns at its next heartbeat).
+pub(crate) async fn cancel_job(pool: &SqlitePool, job_id: i64) -> Result<JobRecord> {
+    let done = sqlx::query(
+        "UPDATE job SET state = 'cancelled', lease_token = NULL, lease_expires_at = NULL, finished_at = ? \
+         WHERE job_id = ? AND state IN ('queued', 'running')",
+    )
+    .bind(now_ms())
+    .bind(job_id)
+    .execute(pool)
+    .await?;
+    let job = job_by_id(pool, job_id).await?;
+    if done.rows_affected() == 0 {
+        return Err(Error::Conflict(format!(
+            "job {job_id} is {} and cannot be cancelled",
+            job.state
+        )));
+    }
+    Ok(job)
+}
+
+/// Puts a failed or cancelled job back in the queue with a fresh set of attempts, and the
+/// jobs that were abandoned because of it.
+pub(crate) async fn retry_job(pool: &SqlitePool, job_id: i64) -> Result<JobRecord> {
+    let done = sqlx::query(
+        "UPDATE job SET state = 'queued', attempts = 0, error = NULL, progress = 0, queued_at = ?, finished_at = NULL \
+         WHERE job_id = ? AND state IN ('failed', 'cancelled')",
+    )
+    .bind(now_ms())
+    .bind(job_id)
+    .execute(pool)
+    .await?;
+    let job = job_by_id(pool, job_id).await?;
+    if done.rows_affected() == 0 {
+        return Err(Error::Conflict(format!(
+            "job {job_id} is {}; only failed or cancelled jobs can be retried",
+            job.state
+        )));
+    }
+    sqlx::query(
+        "WITH RECURSIVE downstream(id) AS (SELECT job_id FROM job_dependency WHERE depends_on_job_id = ?1 \
+           UNION SELECT d.job_id FROM job_dependency d JOIN downstream ON d.depends_on_job_id = downstream.id) \
+         UPDATE job SET state = 'queued', attempts = 0, error = NULL, queued_at = ?2, finished_at = NULL \
+         WHERE job_id IN (SELECT id FROM downstream) AND state = 'cancelled'",
+    )
+    .bind(job_id)
+    .bind(now_ms())
+    .execute(pool)
+    .await?;
+    Ok(job)
+}
+
+/// Counts of jobs by state, for metrics.
+pub(crate) async fn count_by_state(pool: &SqlitePool) -> Result<Vec<(String, i64)>> {
+    let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM job GROUP BY state")
+        .fetch_all(pool)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("state")?, r.try_get("n")?)))
+        .collect()
+}

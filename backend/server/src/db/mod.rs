@@ -1,0 +1,80 @@
+//! SQL, in small functions with one concern each. Runtime queries only.
+
+pub(crate) mod artifacts;
+pub(crate) mod datasets;
+pub(crate) mod jobs;
+pub(crate) mod models;
+pub(crate) mod queue;
+pub(crate) mod results;
+pub(crate) mod runs;
+pub(crate) mod tokens;
+pub(crate) mod workers;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+
+use crate::error::{Error, Result};
+
+/// The database file inside the data directory.
+pub(crate) const DATABASE_FILE: &str = "qbound.db";
+
+/// Opens (creating) the database in `data_dir` and brings its schema up to date.
+pub(crate) async fn connect(data_dir: &Path) -> Result<SqlitePool> {
+    std::fs::create_dir_all(data_dir)?;
+    let options = SqliteConnectOptions::new()
+        .filename(data_dir.join(DATABASE_FILE))
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10));
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await?;
+    sqlx::migrate!("../../migrations").run(&pool).await?;
+    Ok(pool)
+}
+
+/// Milliseconds since the Unix epoch.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Parses a JSON column written by this server.
+pub(crate) fn json_column<T: serde::de::DeserializeOwned>(text: &str, column: &str) -> Result<T> {
+    serde_json::from_str(text)
+        .map_err(|e| Error::Internal(format!("column `{column}` holds invalid JSON: {e}")))
+}
+
+/// Writes a value for a JSON column.
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| Error::Internal(format!("cannot encode JSON: {e}")))
+}
+
+/// Parses a text column through `FromStr`.
+pub(crate) fn enum_column<T: FromStr>(text: &str, column: &str) -> Result<T> {
+    text.parse()
+        .map_err(|_| Error::Internal(format!("column `{column}` holds unknown value `{text}`")))
+}
+
+/// Maps a unique-constraint violation to a 409 with `message`.
+pub(crate) trait ResultExt<T> {
+    /// Turns a unique-constraint violation into [`Error::Conflict`].
+    fn on_unique(self, message: impl FnOnce() -> String) -> Result<T>;
+}
+
+impl<T> ResultExt<T> for std::result::Result<T, sqlx::Error> {
+    fn on_unique(self, message: impl FnOnce() -> String) -> Result<T> {
+        self.map_err(|err| match &err {
+            sqlx::Error::Database(db) if db.is_unique_violation() => Error::Conflict(message()),
+            _ => Error::Database(err),
+        })
+    }
+}

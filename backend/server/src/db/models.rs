@@ -1,0 +1,128 @@
+//! Uploaded models.
+
+use serde::Serialize;
+use sqlx::{Row, SqlitePool};
+
+use super::{json_column, now_ms, to_json};
+use crate::error::{Error, Result};
+
+/// One quantizable layer of a model.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub(crate) struct LayerInfo {
+    /// Position in model order.
+    pub(crate) position: usize,
+    /// The layer's stable name.
+    pub(crate) name: String,
+    /// Conv, ConvTranspose, Gemm or MatMul.
+    pub(crate) op: String,
+    /// Weight parameters.
+    pub(crate) parameters: u64,
+}
+
+/// A model's record.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct ModelRecord {
+    /// The model's id.
+    pub(crate) model_id: i64,
+    /// Its display name.
+    pub(crate) name: String,
+    /// sha256 of the ONNX file.
+    pub(crate) sha256: String,
+    /// Size in bytes.
+    pub(crate) size: i64,
+    /// The default-domain opset.
+    pub(crate) opset: Option<i64>,
+    /// Graph input names.
+    pub(crate) inputs: Vec<String>,
+    /// Graph output names.
+    pub(crate) outputs: Vec<String>,
+    /// Quantizable layers in model order.
+    pub(crate) layers: Vec<LayerInfo>,
+    /// When it was uploaded (Unix ms).
+    pub(crate) created_at: i64,
+}
+
+/// A model about to be inserted.
+#[derive(Debug, Clone)]
+pub(crate) struct NewModel {
+    pub(crate) name: String,
+    pub(crate) sha256: String,
+    pub(crate) size: i64,
+    pub(crate) opset: Option<i64>,
+    pub(crate) inputs: Vec<String>,
+    pub(crate) outputs: Vec<String>,
+    pub(crate) layers: Vec<LayerInfo>,
+}
+
+fn record(row: &sqlx::sqlite::SqliteRow) -> Result<ModelRecord> {
+    Ok(ModelRecord {
+        model_id: row.try_get("model_id")?,
+        name: row.try_get("name")?,
+        sha256: row.try_get("sha256")?,
+        size: row.try_get("size")?,
+        opset: row.try_get("opset")?,
+        inputs: json_column(&row.try_get::<String, _>("inputs")?, "inputs")?,
+        outputs: json_column(&row.try_get::<String, _>("outputs")?, "outputs")?,
+        layers: json_column(&row.try_get::<String, _>("layers")?, "layers")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+pub(crate) async fn insert_model(pool: &SqlitePool, model: &NewModel) -> Result<ModelRecord> {
+    let row = sqlx::query(
+        "INSERT INTO model (name, sha256, size, opset, inputs, outputs, layers, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+    )
+    .bind(&model.name)
+    .bind(&model.sha256)
+    .bind(model.size)
+    .bind(model.opset)
+    .bind(to_json(&model.inputs)?)
+    .bind(to_json(&model.outputs)?)
+    .bind(to_json(&model.layers)?)
+    .bind(now_ms())
+    .fetch_one(pool)
+    .await?;
+    record(&row)
+}
+
+pub(crate) async fn list_models(pool: &SqlitePool) -> Result<Vec<ModelRecord>> {
+    let rows = sqlx::query("SELECT * FROM model ORDER BY model_id")
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(record).collect()
+}
+
+pub(crate) async fn model_by_id(pool: &SqlitePool, model_id: i64) -> Result<ModelRecord> {
+    let row = sqlx::query("SELECT * FROM model WHERE model_id = ?")
+        .bind(model_id)
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref()
+        .map(record)
+        .transpose()?
+        .ok_or_else(|| Error::NotFound(format!("model {model_id}")))
+}
+
+pub(crate) async fn count_models(pool: &SqlitePool) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM model")
+        .fetch_one(pool)
+        .await?)
+}
+
+pub(crate) async fn delete_model(pool: &SqlitePool, model_id: i64) -> Result<()> {
+    let done = sqlx::query("DELETE FROM model WHERE model_id = ?")
+        .bind(model_id)
+        .execute(pool)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => Error::Conflict(format!(
+                "model {model_id} is used by runs; delete them first"
+            )),
+            _ => Error::Database(e),
+        })?;
+    if done.rows_affected() == 0 {
+        return Err(Error::NotFound(format!("model {model_id}")));
+    }
+    Ok(())
+}

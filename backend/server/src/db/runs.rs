@@ -1,0 +1,219 @@
+//! Runs: one experiment's configuration, status, tags and notes; created with its jobs,
+//! layer rows and trade-off points in one transaction.
+
+use serde::{Deserialize, Serialize};
+use sqlx::{Row, SqlitePool};
+
+use super::models::LayerInfo;
+use super::{json_column, now_ms, to_json};
+use crate::error::{Error, Result};
+use crate::jobs::config::{RunConfig, point_label};
+use crate::jobs::plan::PlannedJob;
+
+/// A run as the API shows it.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct RunRecord {
+    /// The run.
+    pub(crate) run_id: i64,
+    /// Its display name.
+    pub(crate) name: String,
+    /// The model.
+    pub(crate) model_id: i64,
+    /// The calibration images.
+    pub(crate) calibration_dataset_id: i64,
+    /// The validation images.
+    pub(crate) validation_dataset_id: Option<i64>,
+    /// The configuration it was created with.
+    pub(crate) config: serde_json::Value,
+    /// `queued`, `running`, `succeeded`, `failed` or `cancelled`.
+    pub(crate) status: String,
+    /// Tags.
+    pub(crate) tags: Vec<String>,
+    /// Free-form notes.
+    pub(crate) notes: String,
+    /// Times (Unix ms).
+    pub(crate) created_at: i64,
+    /// Last change.
+    pub(crate) updated_at: i64,
+}
+
+fn record(row: &sqlx::sqlite::SqliteRow) -> Result<RunRecord> {
+    Ok(RunRecord {
+        run_id: row.try_get("run_id")?,
+        name: row.try_get("name")?,
+        model_id: row.try_get("model_id")?,
+        calibration_dataset_id: row.try_get("calibration_dataset_id")?,
+        validation_dataset_id: row.try_get("validation_dataset_id")?,
+        config: json_column(&row.try_get::<String, _>("config")?, "config")?,
+        status: row.try_get("status")?,
+        tags: json_column(&row.try_get::<String, _>("tags")?, "tags")?,
+        notes: row.try_get("notes")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+/// Inserts a run, its jobs and dependencies, its layer rows and its trade-off points.
+pub(crate) async fn create_run(
+    pool: &SqlitePool,
+    name: &str,
+    config: &RunConfig,
+    layers: &[LayerInfo],
+    plan: &[PlannedJob],
+    max_attempts: i64,
+) -> Result<i64> {
+    let now = now_ms();
+    let mut tx = pool.begin().await?;
+    let run_id: i64 = sqlx::query_scalar(
+        "INSERT INTO run (name, model_id, calibration_dataset_id, validation_dataset_id, config, status, tags, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?) RETURNING run_id",
+    )
+    .bind(name)
+    .bind(config.model_id)
+    .bind(config.calibration_dataset_id)
+    .bind(config.validation_dataset_id)
+    .bind(to_json(config)?)
+    .bind(to_json(&config.tags)?)
+    .bind(now)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    let mut job_ids = Vec::with_capacity(plan.len());
+    for job in plan {
+        let job_id: i64 = sqlx::query_scalar(
+            "INSERT INTO job (run_id, kind, label, params, capability, state, max_attempts, created_at, queued_at) \
+             VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?) RETURNING job_id",
+        )
+        .bind(run_id)
+        .bind(job.kind.as_str())
+        .bind(&job.label)
+        .bind(to_json(&job.params)?)
+        .bind(job.capability.as_str())
+        .bind(max_attempts)
+        .bind(now)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        for &dep in &job.depends_on {
+            let depends_on = *job_ids
+                .get(dep)
+                .ok_or_else(|| Error::Internal("a job depends on a later one".into()))?;
+            sqlx::query("INSERT INTO job_dependency (job_id, depends_on_job_id) VALUES (?, ?)")
+                .bind(job_id)
+                .bind(depends_on)
+                .execute(&mut *tx)
+                .await?;
+        }
+        job_ids.push(job_id);
+    }
+    for layer in layers {
+        sqlx::query("INSERT INTO layer_result (run_id, position, name, op, parameters) VALUES (?, ?, ?, ?, ?)")
+            .bind(run_id)
+            .bind(layer.position as i64)
+            .bind(&layer.name)
+            .bind(&layer.op)
+            .bind(layer.parameters as i64)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let labels = std::iter::once("fp32".to_owned())
+        .chain(config.keep_float_counts().into_iter().map(point_label));
+    for label in labels {
+        sqlx::query("INSERT INTO tradeoff_point (run_id, label) VALUES (?, ?)")
+            .bind(run_id)
+            .bind(label)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(run_id)
+}
+
+pub(crate) async fn run_by_id(pool: &SqlitePool, run_id: i64) -> Result<RunRecord> {
+    let row = sqlx::query("SELECT * FROM run WHERE run_id = ?")
+        .bind(run_id)
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref()
+        .map(record)
+        .transpose()?
+        .ok_or_else(|| Error::NotFound(format!("run {run_id}")))
+}
+
+/// Filters and order for listing runs.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct RunFilter {
+    /// Only runs in this status.
+    pub(crate) status: Option<String>,
+    /// Only runs of this model.
+    pub(crate) model_id: Option<i64>,
+    /// Only runs with this tag.
+    pub(crate) tag: Option<String>,
+    /// Only runs whose name contains this.
+    pub(crate) q: Option<String>,
+    /// `created_at` (default), `updated_at`, `name` or `status`; prefix `-` for descending.
+    pub(crate) sort: Option<String>,
+    /// At most this many (default 100, at most 1000).
+    pub(crate) limit: Option<i64>,
+}
+
+pub(crate) async fn list_runs(pool: &SqlitePool, filter: &RunFilter) -> Result<Vec<RunRecord>> {
+    let sort = filter.sort.as_deref().unwrap_or("-created_at");
+    let (column, descending) = match sort.strip_prefix('-') {
+        Some(column) => (column, true),
+        None => (sort, false),
+    };
+    if !["created_at", "updated_at", "name", "status", "run_id"].contains(&column) {
+        return Err(Error::BadRequest(format!(
+            "cannot sort by `{column}`: use created_at, updated_at, name or status"
+        )));
+    }
+    let direction = if descending { "DESC" } else { "ASC" };
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT * FROM run WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR model_id = ?2) \
+         AND (?3 IS NULL OR EXISTS (SELECT 1 FROM json_each(run.tags) WHERE value = ?3)) \
+         AND (?4 IS NULL OR instr(lower(name), lower(?4)) > 0) \
+         ORDER BY {column} {direction}, run_id {direction} LIMIT ?5"
+    )))
+    .bind(&filter.status)
+    .bind(filter.model_id)
+    .bind(&filter.tag)
+    .bind(&filter.q)
+    .bind(filter.limit.unwrap_or(100).clamp(1, 1000))
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(record).collect()
+}
+
+pub(crate) async fn update_run(
+    pool: &SqlitePool,
+    run_id: i64,
+    tags: Option<&[String]>,
+    notes: Option<&str>,
+) -> Result<RunRecord> {
+    let tags = tags.map(|t| to_json(&t)).transpose()?;
+    let done = sqlx::query(
+        "UPDATE run SET tags = coalesce(?, tags), notes = coalesce(?, notes), updated_at = ? WHERE run_id = ?",
+    )
+    .bind(tags)
+    .bind(notes)
+    .bind(now_ms())
+    .bind(run_id)
+    .execute(pool)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(Error::NotFound(format!("run {run_id}")));
+    }
+    run_by_id(pool, run_id).await
+}
+
+pub(crate) async fn delete_run(pool: &SqlitePool, run_id: i64) -> Result<()> {
+    let done = sqlx::query("DELETE FROM run WHERE run_id = ?")
+        .bind(run_id)
+        .execute(pool)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(Error::NotFound(format!("run {run_id}")));
+    }
+    Ok(())
+}

@@ -1,0 +1,73 @@
+//! API tokens, stored as sha256 hashes.
+
+use serde::Serialize;
+use sqlx::{Row, SqlitePool};
+
+use super::{ResultExt, enum_column, now_ms};
+use crate::auth::Role;
+use crate::error::Result;
+
+/// A token's record (never the token itself).
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct TokenRecord {
+    /// The token's id.
+    pub(crate) api_token_id: i64,
+    /// Its unique name.
+    pub(crate) name: String,
+    /// What it may do.
+    pub(crate) role: Role,
+    /// When it was created (Unix ms).
+    pub(crate) created_at: i64,
+}
+
+fn record(row: &sqlx::sqlite::SqliteRow) -> Result<TokenRecord> {
+    Ok(TokenRecord {
+        api_token_id: row.try_get("api_token_id")?,
+        name: row.try_get("name")?,
+        role: enum_column(&row.try_get::<String, _>("role")?, "role")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+pub(crate) async fn insert_token(
+    pool: &SqlitePool,
+    name: &str,
+    role: Role,
+    token_hash: &str,
+) -> Result<TokenRecord> {
+    let row = sqlx::query("INSERT INTO api_token (name, role, token_hash, created_at) VALUES (?, ?, ?, ?) RETURNING *")
+        .bind(name)
+        .bind(role.as_str())
+        .bind(token_hash)
+        .bind(now_ms())
+        .fetch_one(pool)
+        .await
+        .on_unique(|| format!("a token named `{name}` exists already; pick another name"))?;
+    record(&row)
+}
+
+pub(crate) async fn token_by_hash(
+    pool: &SqlitePool,
+    token_hash: &str,
+) -> Result<Option<TokenRecord>> {
+    let row = sqlx::query("SELECT * FROM api_token WHERE token_hash = ?")
+        .bind(token_hash)
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref().map(record).transpose()
+}
+
+pub(crate) async fn list_tokens(pool: &SqlitePool) -> Result<Vec<TokenRecord>> {
+    let rows = sqlx::query("SELECT * FROM api_token ORDER BY api_token_id")
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(record).collect()
+}
+
+pub(crate) async fn delete_token(pool: &SqlitePool, api_token_id: i64) -> Result<bool> {
+    let done = sqlx::query("DELETE FROM api_token WHERE api_token_id = ?")
+        .bind(api_token_id)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}

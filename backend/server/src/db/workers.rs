@@ -1,0 +1,57 @@
+//! Workers that have talked to the server.
+
+use serde::Serialize;
+use sqlx::{Row, SqlitePool};
+
+use super::{json_column, now_ms, to_json};
+use crate::error::Result;
+use crate::jobs::Capability;
+
+/// A worker as the API shows it.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct WorkerRecord {
+    /// The worker.
+    pub(crate) worker_id: i64,
+    /// Its name.
+    pub(crate) name: String,
+    /// What it can run.
+    pub(crate) capabilities: Vec<Capability>,
+    /// When it last claimed or heartbeat (Unix ms).
+    pub(crate) last_seen_at: i64,
+}
+
+pub(crate) async fn touch_worker(
+    pool: &SqlitePool,
+    name: &str,
+    capabilities: &[Capability],
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO worker (name, capabilities, last_seen_at) VALUES (?, ?, ?) \
+         ON CONFLICT (name) DO UPDATE SET capabilities = excluded.capabilities, last_seen_at = excluded.last_seen_at",
+    )
+    .bind(name)
+    .bind(to_json(&capabilities)?)
+    .bind(now_ms())
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn list_workers(pool: &SqlitePool) -> Result<Vec<WorkerRecord>> {
+    let rows = sqlx::query("SELECT * FROM worker ORDER BY last_seen_at DESC")
+        .fetch_all(pool)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(WorkerRecord {
+                worker_id: r.try_get("worker_id")?,
+                name: r.try_get("name")?,
+                capabilities: json_column(
+                    &r.try_get::<String, _>("capabilities")?,
+                    "capabilities",
+                )?,
+                last_seen_at: r.try_get("last_seen_at")?,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,225 @@
+//! The server side of the protocol: claims, heartbeats, completions and failures, each
+//! recorded, reflected in the run's status, and announced on the event bus.
+
+use crate::db;
+use crate::db::jobs::JobRecord;
+use crate::error::{Error, Result};
+use crate::jobs::JobKind;
+use crate::jobs::protocol::{
+    ClaimRequest, ClaimedJob, CompleteRequest, JobInput, JobParams, JobResult,
+};
+use crate::state::AppState;
+
+fn lease_ms(state: &AppState) -> i64 {
+    state.settings.lease.as_millis() as i64
+}
+
+/// Announces jobs that changed and the status of their runs.
+pub(crate) async fn announce(state: &AppState, jobs: &[JobRecord]) -> Result<()> {
+    let mut runs: Vec<i64> = jobs.iter().map(|j| j.run_id).collect();
+    runs.dedup();
+    for run_id in runs {
+        for job in db::queue::abandon_dependents(&state.pool, run_id).await? {
+            state.events.publish_job(&job);
+        }
+        let status = db::queue::refresh_run_status(&state.pool, run_id).await?;
+        state.events.publish_run(run_id, &status);
+    }
+    for job in jobs {
+        state.events.publish_job(job);
+        state.metrics.observe_transition(job);
+    }
+    Ok(())
+}
+
+/// Requeues lapsed leases and announces the change.
+pub(crate) async fn requeue_lapsed(state: &AppState) -> Result<usize> {
+    let jobs = db::queue::requeue_lapsed(&state.pool).await?;
+    announce(state, &jobs).await?;
+    Ok(jobs.len())
+}
+
+/// Hands the next job the worker can run to it, with its inputs.
+pub(crate) async fn claim(state: &AppState, request: &ClaimRequest) -> Result<Option<ClaimedJob>> {
+    if request.worker_name.trim().is_empty()
+        || request.worker_name.len() > 100
+        || request.capabilities.is_empty()
+    {
+        return Err(Error::BadRequest(
+            "a claim needs a worker name (1-100 characters) and capabilities".into(),
+        ));
+    }
+    requeue_lapsed(state).await?;
+    db::workers::touch_worker(&state.pool, &request.worker_name, &request.capabilities).await?;
+    let Some((job, lease_token)) = db::queue::claim_job(
+        &state.pool,
+        &request.worker_name,
+        &request.capabilities,
+        lease_ms(state),
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    announce(state, std::slice::from_ref(&job)).await?;
+    let params: JobParams = db::json_column(&params_text(state, job.job_id).await?, "params")?;
+    let inputs = job_inputs(state, &job, &params).await?;
+    Ok(Some(ClaimedJob {
+        job_id: job.job_id,
+        run_id: job.run_id,
+        kind: job.kind,
+        label: job.label,
+        lease_token,
+        lease_seconds: state.settings.lease.as_secs_f64(),
+        params,
+        inputs,
+    }))
+}
+
+async fn params_text(state: &AppState, job_id: i64) -> Result<String> {
+    Ok(
+        sqlx::query_scalar("SELECT params FROM job WHERE job_id = ?")
+            .bind(job_id)
+            .fetch_one(&state.pool)
+            .await?,
+    )
+}
+
+async fn job_inputs(
+    state: &AppState,
+    job: &JobRecord,
+    params: &JobParams,
+) -> Result<Vec<JobInput>> {
+    let config = &params.config;
+    let model = db::models::model_by_id(&state.pool, config.model_id).await?;
+    let mut inputs = vec![JobInput {
+        name: "model.onnx".into(),
+        sha256: model.sha256,
+        url: format!("/api/models/{}/download", model.model_id),
+    }];
+    let datasets = match job.kind {
+        JobKind::Calibrate => vec![("calibration.tar", Some(config.calibration_dataset_id))],
+        JobKind::Sensitivity | JobKind::Evaluate => {
+            vec![
+                ("calibration.tar", Some(config.calibration_dataset_id)),
+                ("validation.tar", config.validation_dataset_id),
+            ]
+        }
+        _ => Vec::new(),
+    };
+    for (name, dataset_id) in datasets {
+        if let Some(dataset_id) = dataset_id {
+            let dataset = db::datasets::dataset_by_id(&state.pool, dataset_id).await?;
+            inputs.push(JobInput {
+                name: name.into(),
+                sha256: dataset.sha256,
+                url: format!("/api/datasets/{dataset_id}/download"),
+            });
+        }
+    }
+    for artifact in db::artifacts::artifacts_of_dependencies(&state.pool, job.job_id).await? {
+        inputs.push(JobInput {
+            name: artifact.name,
+            sha256: artifact.sha256,
+            url: artifact.download_url,
+        });
+    }
+    Ok(inputs)
+}
+
+/// Records a heartbeat.
+pub(crate) async fn heartbeat(
+    state: &AppState,
+    job_id: i64,
+    lease_token: &str,
+    progress: f64,
+    log: &[String],
+) -> Result<JobRecord> {
+    let job = db::queue::heartbeat(
+        &state.pool,
+        job_id,
+        lease_token,
+        progress,
+        log,
+        lease_ms(state),
+    )
+    .await?;
+    state.events.publish_job(&job);
+    Ok(job)
+}
+
+/// Records a completion and its result; a repeated completion under the same lease changes
+/// nothing.
+pub(crate) async fn complete(
+    state: &AppState,
+    job_id: i64,
+    request: &CompleteRequest,
+) -> Result<JobRecord> {
+    let job = db::jobs::job_by_id(&state.pool, job_id).await?;
+    let result_text = db::to_json(&request.result)?;
+    let mut tx = state.pool.begin().await?;
+    let first =
+        db::queue::complete_job(&mut tx, job_id, &request.lease_token, &result_text).await?;
+    if first {
+        record_result(&mut tx, &job, &request.result).await?;
+    }
+    tx.commit().await?;
+    let job = db::jobs::job_by_id(&state.pool, job_id).await?;
+    if first {
+        announce(state, std::slice::from_ref(&job)).await?;
+    }
+    Ok(job)
+}
+
+async fn record_result(
+    conn: &mut sqlx::SqliteConnection,
+    job: &JobRecord,
+    result: &JobResult,
+) -> Result<()> {
+    match result {
+        JobResult::Calibrate { .. } => {}
+        JobResult::Quantize {
+            quantized_layers,
+            float_layers,
+        } => {
+            db::results::set_point_layers(
+                conn,
+                job.run_id,
+                &job.label,
+                float_layers.len() as i64,
+                quantized_layers.len() as i64,
+            )
+            .await?;
+        }
+        JobResult::Benchmark { measurements } => {
+            for m in measurements {
+                let label = if m.model == "fp32" {
+                    "fp32"
+                } else {
+                    job.label.as_str()
+                };
+                db::results::set_point_throughput(
+                    conn,
+                    job.run_id,
+                    label,
+                    m.batch_size,
+                    m.images_per_second,
+                )
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Records a failed attempt.
+pub(crate) async fn fail(
+    state: &AppState,
+    job_id: i64,
+    lease_token: &str,
+    error: &str,
+) -> Result<JobRecord> {
+    let job = db::queue::fail_job(&state.pool, job_id, lease_token, error).await?;
+    announce(state, std::slice::from_ref(&job)).await?;
+    Ok(job)
+}

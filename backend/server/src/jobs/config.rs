@@ -1,0 +1,236 @@
+//! A run's configuration, as the API accepts it, checked before any job is created.
+
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use super::Capability;
+use crate::error::{Error, Result};
+
+use qbound_engine::profile::BUILTIN_PROFILES;
+
+/// One experiment: which model, which data, and how to quantize and measure it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RunConfig {
+    /// A display name; defaults to the model's name.
+    #[serde(default)]
+    pub(crate) name: Option<String>,
+    /// The model to quantize.
+    pub(crate) model_id: i64,
+    /// Images the activation ranges come from.
+    pub(crate) calibration_dataset_id: i64,
+    /// Images accuracy is measured on.
+    #[serde(default)]
+    pub(crate) validation_dataset_id: Option<i64>,
+    /// A built-in model profile (how to feed and read the detector).
+    pub(crate) profile: String,
+    /// `max`, `percentile`, `percentile:P`, `entropy` or `mse`.
+    #[serde(default = "default_method")]
+    pub(crate) calibration_method: String,
+    /// Use at most this many calibration images.
+    #[serde(default)]
+    pub(crate) calibration_images: Option<usize>,
+    /// How layer sensitivity is measured; needed for partial quantization.
+    #[serde(default)]
+    pub(crate) sensitivity: Option<SensitivityConfig>,
+    /// Which layers stay in float.
+    #[serde(default)]
+    pub(crate) boundary: Boundary,
+    /// `tensorrt` or `ort-cpu`.
+    #[serde(default = "default_target")]
+    pub(crate) target: String,
+    /// Batch sizes the quantized model is exported at (`1`, `32`, `dynamic`).
+    #[serde(default = "default_export")]
+    pub(crate) export_batch_sizes: Vec<String>,
+    /// How throughput is measured.
+    #[serde(default)]
+    pub(crate) benchmark: BenchmarkConfig,
+    /// Also build a TensorRT engine per point.
+    #[serde(default)]
+    pub(crate) build_engine: bool,
+    /// Tags to find the run by.
+    #[serde(default)]
+    pub(crate) tags: Vec<String>,
+}
+
+/// How sensitivity is measured.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SensitivityConfig {
+    /// `one-on` (quantize the layer alone) or `one-off` (everything but the layer).
+    pub(crate) mode: String,
+    /// `map`, `agreement` or `proxy`.
+    pub(crate) metric: String,
+}
+
+/// Which layers stay in float.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub(crate) enum Boundary {
+    /// Every layer in INT8.
+    #[default]
+    All,
+    /// The `count` most sensitive layers stay in float.
+    KeepFloat {
+        /// How many layers stay in float.
+        count: usize,
+    },
+    /// The smallest float set whose accuracy drop stays within `max_drop` (mAP points).
+    MaxDrop {
+        /// The largest accepted drop.
+        max_drop: f64,
+    },
+    /// One trade-off point per count of float layers.
+    Sweep {
+        /// The counts of float layers to try (0 = all INT8).
+        keep_float: Vec<usize>,
+    },
+}
+
+/// How throughput is measured.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BenchmarkConfig {
+    /// Batch sizes to time.
+    #[serde(default = "default_bench_batches")]
+    pub(crate) batch_sizes: Vec<i64>,
+    /// Untimed runs first.
+    #[serde(default = "default_warmup")]
+    pub(crate) warmup_runs: usize,
+    /// Timed runs.
+    #[serde(default = "default_timed")]
+    pub(crate) timed_runs: usize,
+    /// Where to run: `cpu`, `cuda` or `tensorrt` (also the capability the job needs).
+    #[serde(default = "default_provider")]
+    pub(crate) provider: Capability,
+}
+
+impl Default for BenchmarkConfig {
+    fn default() -> Self {
+        Self {
+            batch_sizes: default_bench_batches(),
+            warmup_runs: default_warmup(),
+            timed_runs: default_timed(),
+            provider: default_provider(),
+        }
+    }
+}
+
+fn default_method() -> String {
+    "percentile".into()
+}
+fn default_target() -> String {
+    "tensorrt".into()
+}
+fn default_export() -> Vec<String> {
+    vec!["1".into(), "32".into()]
+}
+fn default_bench_batches() -> Vec<i64> {
+    vec![1, 32]
+}
+fn default_warmup() -> usize {
+    2
+}
+fn default_timed() -> usize {
+    10
+}
+fn default_provider() -> Capability {
+    Capability::Cpu
+}
+
+impl RunConfig {
+    /// Checks everything that does not need the database; `layer_count` is the model's.
+    pub(crate) fn validate(&self, layer_count: usize) -> Result<()> {
+        let bad = |m: String| Err(Error::Unprocessable(m));
+        if !BUILTIN_PROFILES.contains(&self.profile.as_str()) {
+            return bad(format!(
+                "unknown profile `{}`: use one of {}",
+                self.profile,
+                BUILTIN_PROFILES.join(", ")
+            ));
+        }
+        qbound_engine::calibrate::CalibrationMethod::from_str(&self.calibration_method)
+            .map_err(|e| Error::Unprocessable(e.to_string()))?;
+        qbound_engine::quantize::Target::from_str(&self.target)
+            .map_err(|e| Error::Unprocessable(e.to_string()))?;
+        if self.export_batch_sizes.is_empty() {
+            return bad("give at least one export batch size".into());
+        }
+        for size in &self.export_batch_sizes {
+            qbound_engine::batch::BatchSize::from_str(size)
+                .map_err(|e| Error::Unprocessable(e.to_string()))?;
+        }
+        let b = &self.benchmark;
+        if b.batch_sizes.is_empty()
+            || b.batch_sizes.iter().any(|&n| !(1..=256).contains(&n))
+            || b.timed_runs == 0
+            || b.timed_runs > 1000
+            || b.warmup_runs > 100
+        {
+            return bad(
+                "benchmark: give batch sizes from 1 to 256 and 1 to 1000 timed runs".into(),
+            );
+        }
+        if self.calibration_images == Some(0) {
+            return bad("calibration_images must be at least 1".into());
+        }
+        if let Some(s) = &self.sensitivity {
+            if !["one-on", "one-off"].contains(&s.mode.as_str()) {
+                return bad(format!(
+                    "unknown sensitivity mode `{}`: use `one-on` or `one-off`",
+                    s.mode
+                ));
+            }
+            if !["map", "agreement", "proxy"].contains(&s.metric.as_str()) {
+                return bad(format!(
+                    "unknown sensitivity metric `{}`: use `map`, `agreement` or `proxy`",
+                    s.metric
+                ));
+            }
+        }
+        let counts = self.keep_float_counts();
+        if counts.is_empty() && !matches!(self.boundary, Boundary::MaxDrop { .. }) {
+            return bad("a sweep needs at least one count of float layers".into());
+        }
+        if let Some(&too_many) = counts.iter().find(|&&k| k > layer_count) {
+            return bad(format!(
+                "cannot keep {too_many} layers in float: the model has {layer_count} quantizable layers"
+            ));
+        }
+        let partial =
+            counts.iter().any(|&k| k > 0) || matches!(self.boundary, Boundary::MaxDrop { .. });
+        if partial && self.sensitivity.is_none() {
+            return bad("keeping layers in float needs a sensitivity ranking: add `sensitivity` {mode, metric}".into());
+        }
+        if matches!(self.boundary, Boundary::MaxDrop { .. }) && self.validation_dataset_id.is_none()
+        {
+            return bad("a max-drop boundary needs a validation dataset".into());
+        }
+        Ok(())
+    }
+
+    /// The counts of float layers, one per trade-off point (empty for a max-drop search).
+    pub(crate) fn keep_float_counts(&self) -> Vec<usize> {
+        match &self.boundary {
+            Boundary::All => vec![0],
+            Boundary::KeepFloat { count } => vec![*count],
+            Boundary::MaxDrop { .. } => Vec::new(),
+            Boundary::Sweep { keep_float } => {
+                let mut counts = keep_float.clone();
+                counts.sort_unstable();
+                counts.dedup();
+                counts
+            }
+        }
+    }
+}
+
+/// The label of the trade-off point with `keep_float` layers in float.
+pub(crate) fn point_label(keep_float: usize) -> String {
+    if keep_float == 0 {
+        "int8".into()
+    } else {
+        format!("int8-keep{keep_float}")
+    }
+}

@@ -1,0 +1,244 @@
+//! What each job kind does, with the engine. Runs on a worker thread (never on the async
+//! runtime), in a folder holding the job's downloaded inputs by name; writes its artifacts
+//! there too. Kinds whose engine support is not wired in yet report so plainly.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use qbound_engine::batch::{BatchSize, retarget_batch};
+use qbound_engine::bench::{BenchConfig, BenchModel, benchmark};
+use qbound_engine::calibrate::{
+    CalibrationMethod, CalibrationTable, DEFAULT_TENSORRT_VERSION_CODE, calibrate_model,
+};
+use qbound_engine::onnx::{encode_model, load_model, proto::ModelProto};
+use qbound_engine::profile::Profile;
+use qbound_engine::quantize::{Target, quantize_model};
+use qbound_engine::runtime::{Provider, SessionConfig};
+
+use super::protocol::{ClaimedJob, JobResult, Measurement};
+use super::{Capability, JobKind};
+use crate::archive::extract_dataset;
+use crate::error::{Error, Result};
+
+/// Images per calibration batch.
+const CALIBRATION_BATCH: usize = 8;
+
+/// Whether this build can run jobs of `kind`.
+pub(crate) fn is_available(kind: JobKind) -> bool {
+    matches!(
+        kind,
+        JobKind::Calibrate | JobKind::Quantize | JobKind::Benchmark
+    )
+}
+
+/// A file a job produced, to upload as an artifact.
+#[derive(Debug, Clone)]
+pub(crate) struct OutputArtifact {
+    pub(crate) kind: &'static str,
+    pub(crate) name: String,
+    pub(crate) path: PathBuf,
+}
+
+/// What a job produced.
+#[derive(Debug, Clone)]
+pub(crate) struct JobOutput {
+    pub(crate) result: JobResult,
+    pub(crate) artifacts: Vec<OutputArtifact>,
+}
+
+/// Reports progress (0 to 1) and a log line.
+pub(crate) type ProgressFn<'a> = &'a (dyn Fn(f64, String) + Sync);
+
+/// Runs `job` in `dir`, where its inputs lie under their names.
+pub(crate) fn execute(job: &ClaimedJob, dir: &Path, progress: ProgressFn<'_>) -> Result<JobOutput> {
+    match job.kind {
+        JobKind::Calibrate => calibrate(job, dir, progress),
+        JobKind::Quantize => quantize(job, dir, progress),
+        JobKind::Benchmark => bench(job, dir, progress),
+        kind => Err(Error::Unprocessable(format!(
+            "job kind `{kind}` has no engine support in this build yet"
+        ))),
+    }
+}
+
+fn model_input_name(model: &ModelProto, profile: &Profile) -> Result<String> {
+    if let Some(name) = &profile.input.name {
+        return Ok(name.clone());
+    }
+    let graph = model
+        .graph
+        .as_ref()
+        .ok_or_else(|| Error::Unprocessable("the model has no graph".into()))?;
+    let initializers: std::collections::HashSet<&str> = graph
+        .initializer
+        .iter()
+        .filter_map(|t| t.name.as_deref())
+        .collect();
+    graph
+        .input
+        .iter()
+        .filter_map(|i| i.name.clone())
+        .find(|n| !initializers.contains(n.as_str()))
+        .ok_or_else(|| Error::Unprocessable("the model has no input".into()))
+}
+
+fn calibrate(job: &ClaimedJob, dir: &Path, progress: ProgressFn<'_>) -> Result<JobOutput> {
+    let config = &job.params.config;
+    let profile = Profile::by_name_or_file(&config.profile)?;
+    let method = CalibrationMethod::from_str(&config.calibration_method)?;
+    let model = load_model(&dir.join("model.onnx"))?;
+    let input = model_input_name(&model, &profile)?;
+    let contents = extract_dataset(
+        &dir.join("calibration.tar"),
+        &dir.join("calibration"),
+        u64::MAX / 2,
+    )?;
+    let mut images = contents.images;
+    if let Some(limit) = config.calibration_images {
+        images.truncate(limit);
+    }
+    let total = images.len().max(1);
+    progress(
+        0.0,
+        format!("calibrating on {} images with `{method}`", images.len()),
+    );
+    let batches = images
+        .chunks(CALIBRATION_BATCH)
+        .map(|chunk| profile.load_batch(chunk).map(|(batch, _)| batch.into_dyn()));
+    let on_batch = &mut |done: usize| {
+        progress(
+            done as f64 / total as f64 * 0.95,
+            format!("{done}/{total} images"),
+        )
+    };
+    let model_id = job
+        .inputs
+        .iter()
+        .find(|i| i.name == "model.onnx")
+        .map_or("model", |i| i.sha256.as_str());
+    let table = calibrate_model(&model, &input, batches, method, model_id, on_batch)?;
+    let table_path = dir.join("calibration.json");
+    table.save(&table_path)?;
+    let cache_path = dir.join("calibration.cache");
+    table.write_tensorrt_cache(&cache_path, DEFAULT_TENSORRT_VERSION_CODE)?;
+    Ok(JobOutput {
+        result: JobResult::Calibrate {
+            tensor_count: table.tensors.len(),
+            images: table.images,
+        },
+        artifacts: vec![
+            OutputArtifact {
+                kind: "calibration",
+                name: "calibration.json".into(),
+                path: table_path,
+            },
+            OutputArtifact {
+                kind: "calibration-cache",
+                name: "calibration.cache".into(),
+                path: cache_path,
+            },
+        ],
+    })
+}
+
+fn quantize(job: &ClaimedJob, dir: &Path, progress: ProgressFn<'_>) -> Result<JobOutput> {
+    let config = &job.params.config;
+    let keep_float = job.params.keep_float.unwrap_or(0);
+    if keep_float > 0 {
+        return Err(Error::Unprocessable(
+            "keeping layers in float needs the sensitivity job, not wired in yet".into(),
+        ));
+    }
+    let target = Target::from_str(&config.target)?;
+    let model = load_model(&dir.join("model.onnx"))?;
+    let table = CalibrationTable::load(&dir.join("calibration.json"))?;
+    progress(0.1, format!("quantizing every layer for `{target}`"));
+    let (quantized, report) = quantize_model(&model, None, &table.amax_by_tensor(), target)?;
+    let mut artifacts = Vec::new();
+    for (i, size) in config.export_batch_sizes.iter().enumerate() {
+        let batch = BatchSize::from_str(size)?;
+        let exported = retarget_batch(&quantized, batch)?;
+        let name = format!("{}-bs{batch}.onnx", job.label);
+        let path = dir.join(&name);
+        std::fs::write(&path, encode_model(&exported))?;
+        progress(
+            0.2 + 0.8 * (i + 1) as f64 / config.export_batch_sizes.len() as f64,
+            format!("exported `{name}`"),
+        );
+        artifacts.push(OutputArtifact {
+            kind: "onnx",
+            name,
+            path,
+        });
+    }
+    Ok(JobOutput {
+        result: JobResult::Quantize {
+            quantized_layers: report.quantized_layers,
+            float_layers: report.float_layers,
+        },
+        artifacts,
+    })
+}
+
+fn bench(job: &ClaimedJob, dir: &Path, progress: ProgressFn<'_>) -> Result<JobOutput> {
+    let config = &job.params.config.benchmark;
+    let float = load_model(&dir.join("model.onnx"))?;
+    let quantized_name = job
+        .inputs
+        .iter()
+        .map(|i| i.name.as_str())
+        .filter(|n| n.ends_with(".onnx") && *n != "model.onnx")
+        .min_by_key(|n| !n.ends_with("-bs1.onnx"))
+        .ok_or_else(|| {
+            Error::Unprocessable("the benchmark has no quantized model among its inputs".into())
+        })?;
+    let quantized = load_model(&dir.join(quantized_name))?;
+    let provider = match config.provider {
+        Capability::Cpu => Provider::Cpu,
+        Capability::Cuda => Provider::Cuda,
+        Capability::Tensorrt => Provider::TensorRt,
+    };
+    let bench_config = BenchConfig {
+        batch_sizes: config.batch_sizes.clone(),
+        warmup_runs: config.warmup_runs,
+        timed_runs: config.timed_runs,
+        session: SessionConfig {
+            provider,
+            ..SessionConfig::default()
+        },
+    };
+    let models = [
+        BenchModel {
+            label: "fp32".into(),
+            model: float,
+        },
+        BenchModel {
+            label: job.label.clone(),
+            model: quantized,
+        },
+    ];
+    progress(
+        0.0,
+        format!(
+            "timing fp32 and `{}` at batch sizes {:?}",
+            job.label, config.batch_sizes
+        ),
+    );
+    let on_step =
+        &mut |done: usize, total: usize| progress(done as f64 / total.max(1) as f64, String::new());
+    let results = benchmark(&models, &bench_config, on_step)?;
+    let measurements = results
+        .into_iter()
+        .map(|r| Measurement {
+            model: r.label,
+            batch_size: r.batch_size,
+            median_ms: r.median_ms,
+            images_per_second: r.images_per_second,
+            provider: r.provider,
+        })
+        .collect();
+    Ok(JobOutput {
+        result: JobResult::Benchmark { measurements },
+        artifacts: Vec::new(),
+    })
+}

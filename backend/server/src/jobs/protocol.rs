@@ -1,0 +1,131 @@
+//! What workers and the server say to each other, over `/api/jobs/...`. The embedded worker
+//! speaks the same protocol over loopback.
+
+use serde::{Deserialize, Serialize};
+
+use super::config::RunConfig;
+use super::{Capability, JobKind};
+
+/// The header carrying the lease token on artifact uploads.
+pub(crate) const LEASE_HEADER: &str = "x-lease-token";
+
+/// A worker asking for a job.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct ClaimRequest {
+    /// The worker's name, recorded on the job.
+    pub(crate) worker_name: String,
+    /// What the worker can run.
+    pub(crate) capabilities: Vec<Capability>,
+}
+
+/// A job handed to a worker, with everything it needs to fetch.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct ClaimedJob {
+    /// The job.
+    pub(crate) job_id: i64,
+    /// Its run.
+    pub(crate) run_id: i64,
+    /// What to do.
+    pub(crate) kind: JobKind,
+    /// The trade-off point or step it belongs to.
+    pub(crate) label: String,
+    /// Proof of the lease; every later call about this job sends it.
+    pub(crate) lease_token: String,
+    /// How long the lease lasts without a heartbeat.
+    pub(crate) lease_seconds: f64,
+    /// How to do it.
+    pub(crate) params: JobParams,
+    /// Files to download first.
+    pub(crate) inputs: Vec<JobInput>,
+}
+
+/// A job's parameters, fixed when the run is created.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct JobParams {
+    /// The run's configuration.
+    pub(crate) config: RunConfig,
+    /// For point jobs: how many of the most sensitive layers stay in float.
+    #[serde(default)]
+    pub(crate) keep_float: Option<usize>,
+}
+
+/// One input file of a job.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct JobInput {
+    /// Its name in the job's folder (`model.onnx`, `calibration.tar`, an artifact's name).
+    pub(crate) name: String,
+    /// Content hash, checked after download and used as a cache key.
+    pub(crate) sha256: String,
+    /// Where to get it, relative to the server (`/api/...`).
+    pub(crate) url: String,
+}
+
+/// Progress, log lines, and a request to keep the lease.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct HeartbeatRequest {
+    /// The lease token from the claim.
+    pub(crate) lease_token: String,
+    /// 0 to 1.
+    pub(crate) progress: f64,
+    /// New log lines since the last heartbeat.
+    #[serde(default)]
+    pub(crate) log: Vec<String>,
+}
+
+/// A finished job's result.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct CompleteRequest {
+    /// The lease token from the claim.
+    pub(crate) lease_token: String,
+    /// What the job found.
+    pub(crate) result: JobResult,
+}
+
+/// A failed attempt.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct FailRequest {
+    /// The lease token from the claim.
+    pub(crate) lease_token: String,
+    /// Why it failed.
+    pub(crate) error: String,
+}
+
+/// What a job found, by kind. Artifacts are uploaded separately, before completion.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub(crate) enum JobResult {
+    /// Calibration.
+    Calibrate {
+        /// Tensors with a range.
+        tensor_count: usize,
+        /// Images fed.
+        images: u64,
+    },
+    /// Quantization of one point.
+    Quantize {
+        /// Layers in INT8.
+        quantized_layers: Vec<String>,
+        /// Layers in float.
+        float_layers: Vec<String>,
+    },
+    /// Throughput of one point and the float model.
+    Benchmark {
+        /// One per model and batch size.
+        measurements: Vec<Measurement>,
+    },
+}
+
+/// One throughput measurement.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub(crate) struct Measurement {
+    /// `fp32` or the point's label.
+    pub(crate) model: String,
+    /// The batch size.
+    pub(crate) batch_size: i64,
+    /// Median latency of one batch.
+    pub(crate) median_ms: f64,
+    /// Images per second at the median.
+    pub(crate) images_per_second: f64,
+    /// Where it ran.
+    pub(crate) provider: String,
+}

@@ -1,0 +1,86 @@
+//! What `qbound serve` and `qbound worker` are configured with.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::jobs::Capability;
+
+/// Settings of the server (`qbound serve`).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Holds the SQLite database (`qbound.db`), the blob store and temporary files.
+    pub data_dir: PathBuf,
+    /// Where the API listens; port 0 picks a free port. Defaults to 127.0.0.1:8080.
+    pub bind: SocketAddr,
+    /// Whether to run a CPU worker inside the server.
+    pub embedded_worker: bool,
+    /// How long a claimed job stays with its worker without a heartbeat.
+    pub lease: Duration,
+    /// How many times a job is tried before it fails for good.
+    pub max_attempts: i64,
+    /// The largest model upload accepted, in bytes.
+    pub max_model_bytes: u64,
+    /// The largest dataset archive accepted, in bytes.
+    pub max_dataset_bytes: u64,
+    /// The largest artifact a worker may upload, in bytes.
+    pub max_artifact_bytes: u64,
+    /// A folder with the demo model and photos (`nanodet-coco-416.onnx`, `images/calib`,
+    /// `images/val`), registered on first start with an empty data directory.
+    pub demo_data: Option<PathBuf>,
+    /// The built UI, served at `/` when present.
+    pub static_dir: Option<PathBuf>,
+}
+
+impl Settings {
+    /// Defaults for a server keeping its data in `data_dir`.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            embedded_worker: true,
+            lease: Duration::from_secs(30),
+            max_attempts: 3,
+            max_model_bytes: 512 * 1024 * 1024,
+            max_dataset_bytes: 2 * 1024 * 1024 * 1024,
+            max_artifact_bytes: 2 * 1024 * 1024 * 1024,
+            demo_data: None,
+            static_dir: None,
+        }
+    }
+}
+
+/// Settings of a worker (`qbound worker`, or the server's embedded one).
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    /// The server's base URL, e.g. `http://127.0.0.1:8080`.
+    pub server: String,
+    /// A token with the `worker` role.
+    pub token: String,
+    /// How the worker is named in job records.
+    pub name: String,
+    /// What this worker can run.
+    pub capabilities: Vec<Capability>,
+    /// Where inputs are cached and job files are written.
+    pub work_dir: PathBuf,
+    /// How long to wait between claims when the queue is empty.
+    pub poll_interval: Duration,
+}
+
+impl WorkerSettings {
+    /// A CPU worker for `server` with `token`, working in `work_dir`.
+    pub fn new(
+        server: impl Into<String>,
+        token: impl Into<String>,
+        work_dir: impl Into<PathBuf>,
+    ) -> Self {
+        Self {
+            server: server.into(),
+            token: token.into(),
+            name: format!("worker-{}", uuid::Uuid::new_v4().simple()),
+            capabilities: vec![Capability::Cpu],
+            work_dir: work_dir.into(),
+            poll_interval: Duration::from_millis(500),
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! Building and running the server: database, store, API, embedded worker, lease ticker,
+//! graceful shutdown.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::auth::{Role, issue_token};
+use crate::db;
+use crate::error::Result;
+use crate::events::EventBus;
+use crate::metrics::Metrics;
+use crate::settings::{Settings, WorkerSettings};
+use crate::state::AppState;
+use crate::store::BlobStore;
+use crate::worker::run_worker_until_stopped;
+
+/// Token names of embedded workers start with this; old ones are removed at start.
+const EMBEDDED_WORKER_PREFIX: &str = "embedded-worker-";
+
+/// A server bound to its address, ready to run.
+pub struct Application {
+    listener: TcpListener,
+    address: SocketAddr,
+    state: AppState,
+    embedded_worker: Option<WorkerSettings>,
+}
+
+impl Application {
+    /// Opens the data directory (database, migrations, blob store), registers the demo data
+    /// on first start, and binds the listener.
+    pub async fn build(settings: Settings) -> Result<Self> {
+        let pool = db::connect(&settings.data_dir).await?;
+        let store = BlobStore::open(&settings.data_dir)?;
+        let listener = TcpListener::bind(settings.bind).await?;
+        let address = listener.local_addr()?;
+        let state = AppState {
+            pool,
+            store,
+            settings: Arc::new(settings),
+            events: EventBus::new(),
+            metrics: Arc::new(Metrics::default()),
+            shutdown: CancellationToken::new(),
+        };
+        if let Some(demo) = state.settings.demo_data.clone() {
+            crate::demo::register_demo_data(&state, &demo).await?;
+        }
+        sqlx::query("DELETE FROM api_token WHERE name LIKE ? || '%'")
+            .bind(EMBEDDED_WORKER_PREFIX)
+            .execute(&state.pool)
+            .await?;
+        let embedded_worker = if state.settings.embedded_worker {
+            let name = format!("{EMBEDDED_WORKER_PREFIX}{}", uuid::Uuid::new_v4().simple());
+            let (token, _) = issue_token(&state.pool, &name, Role::Worker).await?;
+            let mut worker = WorkerSettings::new(
+                format!("http://{address}"),
+                token,
+                state.settings.data_dir.join("worker"),
+            );
+            worker.name = name;
+            Some(worker)
+        } else {
+            None
+        };
+        Ok(Self {
+            listener,
+            address,
+            state,
+            embedded_worker,
+        })
+    }
+
+    /// The port the server listens on (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.address.port()
+    }
+
+    /// The address the server listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, then shuts down gracefully.
+    pub async fn run_until_stopped(self) -> Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `shutdown` resolves, then stops taking requests, ends live event
+    /// streams, stops the embedded worker and the lease ticker, and returns.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<()> {
+        let token = self.state.shutdown.clone();
+        let app = crate::http::app(self.state.clone());
+        tracing::info!(address = %self.address, "qbound server listening");
+        let server = {
+            let token = token.clone();
+            tokio::spawn(async move {
+                axum::serve(self.listener, app)
+                    .with_graceful_shutdown(token.cancelled_owned())
+                    .await
+            })
+        };
+        let worker = self.embedded_worker.map(|settings| {
+            let token = token.clone();
+            tokio::spawn(async move {
+                run_worker_until_stopped(settings, token.cancelled_owned()).await
+            })
+        });
+        let ticker = tokio::spawn(requeue_lapsed_leases(self.state.clone()));
+        shutdown.await;
+        tracing::info!("shutting down");
+        token.cancel();
+        ticker.abort();
+        if let Some(worker) = worker
+            && let Ok(Err(err)) = worker.await
+        {
+            tracing::warn!(error = %err, "embedded worker stopped with an error");
+        }
+        let served = server
+            .await
+            .map_err(|e| crate::error::Error::Internal(format!("server task: {e}")))?;
+        self.state.pool.close().await;
+        Ok(served?)
+    }
+}
+
+/// Returns lapsed leases to the queue every half lease.
+async fn requeue_lapsed_leases(state: AppState) {
+    let period = (state.settings.lease / 2).max(std::time::Duration::from_millis(100));
+    loop {
+        tokio::time::sleep(period).await;
+        if let Err(err) = crate::jobs::apply::requeue_lapsed(&state).await {
+            tracing::warn!(error = %err, "requeueing lapsed leases failed");
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

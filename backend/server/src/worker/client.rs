@@ -1,0 +1,162 @@
+//! The worker's side of the REST protocol, over reqwest.
+
+use std::path::Path;
+
+use futures_util::StreamExt;
+use reqwest::StatusCode;
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
+use tokio_util::io::ReaderStream;
+
+use crate::error::{Error, Result};
+use crate::jobs::protocol::{
+    ClaimRequest, ClaimedJob, CompleteRequest, FailRequest, HeartbeatRequest,
+};
+use crate::settings::WorkerSettings;
+
+/// A client of one server with one worker token.
+#[derive(Debug, Clone)]
+pub(crate) struct ServerClient {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl ServerClient {
+    pub(crate) fn new(settings: &WorkerSettings) -> Result<Self> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .build()?;
+        Ok(Self {
+            http,
+            base: settings.server.trim_end_matches('/').to_owned(),
+            token: settings.token.clone(),
+        })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn post(&self, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .post(self.url(path))
+            .bearer_auth(&self.token)
+            .timeout(std::time::Duration::from_secs(60))
+    }
+
+    pub(crate) async fn claim(&self, request: &ClaimRequest) -> Result<Option<ClaimedJob>> {
+        let response = checked(self.post("/api/jobs/claim").json(request).send().await?).await?;
+        if response.status() == StatusCode::NO_CONTENT {
+            return Ok(None);
+        }
+        Ok(Some(response.json().await?))
+    }
+
+    /// Sends a heartbeat; an [`Error::Conflict`] means the lease is gone.
+    pub(crate) async fn heartbeat(&self, job_id: i64, request: &HeartbeatRequest) -> Result<()> {
+        checked(
+            self.post(&format!("/api/jobs/{job_id}/heartbeat"))
+                .json(request)
+                .send()
+                .await?,
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn complete(&self, job_id: i64, request: &CompleteRequest) -> Result<()> {
+        checked(
+            self.post(&format!("/api/jobs/{job_id}/complete"))
+                .json(request)
+                .send()
+                .await?,
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn fail(&self, job_id: i64, request: &FailRequest) -> Result<()> {
+        checked(
+            self.post(&format!("/api/jobs/{job_id}/fail"))
+                .json(request)
+                .send()
+                .await?,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Downloads `path` (relative to the server) to `dest`, checking its sha256.
+    pub(crate) async fn download(&self, path: &str, sha256: &str, dest: &Path) -> Result<()> {
+        let response = checked(
+            self.http
+                .get(self.url(path))
+                .bearer_auth(&self.token)
+                .send()
+                .await?,
+        )
+        .await?;
+        let partial = dest.with_extension("part");
+        let mut file = tokio::fs::File::create(&partial).await?;
+        let mut hasher = Sha256::new();
+        let mut body = response.bytes_stream();
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk?;
+            hasher.update(&chunk);
+            file.write_all(&chunk).await?;
+        }
+        file.flush().await?;
+        drop(file);
+        let got = hex::encode(hasher.finalize());
+        if got != sha256 {
+            tokio::fs::remove_file(&partial).await?;
+            return Err(Error::Internal(format!(
+                "download of `{path}` has sha256 {got}, expected {sha256}"
+            )));
+        }
+        tokio::fs::rename(&partial, dest).await?;
+        Ok(())
+    }
+
+    pub(crate) async fn upload_artifact(
+        &self,
+        job_id: i64,
+        lease_token: &str,
+        kind: &str,
+        name: &str,
+        path: &Path,
+    ) -> Result<()> {
+        let file = tokio::fs::File::open(path).await?;
+        let body = reqwest::Body::wrap_stream(ReaderStream::new(file));
+        let request = self
+            .http
+            .put(self.url(&format!("/api/jobs/{job_id}/artifacts/{name}")))
+            .query(&[("kind", kind)])
+            .bearer_auth(&self.token)
+            .header(crate::jobs::protocol::LEASE_HEADER, lease_token)
+            .body(body);
+        checked(request.send().await?).await?;
+        Ok(())
+    }
+}
+
+/// Turns an error status into an [`Error`] carrying the server's message.
+async fn checked(response: reqwest::Response) -> Result<reqwest::Response> {
+    let status = response.status();
+    if status.is_success() {
+        return Ok(response);
+    }
+    let text = response.text().await.unwrap_or_default();
+    let message = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned))
+        .unwrap_or(text);
+    Err(match status {
+        StatusCode::CONFLICT => Error::Conflict(message),
+        StatusCode::UNAUTHORIZED => Error::Unauthorized,
+        StatusCode::FORBIDDEN => Error::Forbidden(message),
+        StatusCode::NOT_FOUND => Error::NotFound(message),
+        _ => Error::Internal(format!("the server answered {status}: {message}")),
+    })
+}

@@ -1,0 +1,259 @@
+//! `spawn_app()` and typed request helpers.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use qbound_server::{
+    Application, Role, Settings, WorkerSettings, create_api_token, run_worker_until_stopped,
+};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub(crate) fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub(crate) fn demo_model() -> PathBuf {
+    repo_root().join("data/nanodet-coco-416.onnx")
+}
+
+/// The first `n` demo photos of `set` (`calib` or `val`).
+pub(crate) fn demo_images(set: &str, n: usize) -> Vec<PathBuf> {
+    let mut images: Vec<PathBuf> = std::fs::read_dir(repo_root().join("data/images").join(set))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    images.sort();
+    images.truncate(n);
+    images
+}
+
+/// A tar of `files`, each under `prefix` + its base name.
+pub(crate) fn tar_of(files: &[PathBuf], prefix: &str) -> Vec<u8> {
+    let mut builder = tar::Builder::new(Vec::new());
+    for file in files {
+        let name = format!("{prefix}{}", file.file_name().unwrap().to_str().unwrap());
+        builder.append_path_with_name(file, name).unwrap();
+    }
+    builder.into_inner().unwrap()
+}
+
+pub(crate) struct TestApp {
+    pub(crate) address: String,
+    pub(crate) client: reqwest::Client,
+    pub(crate) write_token: String,
+    pub(crate) worker_token: String,
+    pub(crate) data_dir: PathBuf,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<()>>,
+}
+
+pub(crate) struct Options {
+    pub(crate) embedded_worker: bool,
+    pub(crate) lease: Duration,
+    pub(crate) max_model_bytes: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            embedded_worker: true,
+            lease: Duration::from_secs(10),
+            max_model_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+pub(crate) async fn spawn_app() -> (TestApp, TempDir) {
+    spawn_app_with(Options::default()).await
+}
+
+pub(crate) async fn spawn_app_with(options: Options) -> (TestApp, TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("data");
+    let write_token = create_api_token(&data_dir, "tester", Role::Write)
+        .await
+        .unwrap();
+    let worker_token = create_api_token(&data_dir, "remote-worker", Role::Worker)
+        .await
+        .unwrap();
+    let app = start_server(&data_dir, &options, write_token, worker_token).await;
+    (app, dir)
+}
+
+pub(crate) async fn start_server(
+    data_dir: &Path,
+    options: &Options,
+    write_token: String,
+    worker_token: String,
+) -> TestApp {
+    let mut settings = Settings::new(data_dir);
+    settings.bind = "127.0.0.1:0".parse().unwrap();
+    settings.embedded_worker = options.embedded_worker;
+    settings.lease = options.lease;
+    settings.max_model_bytes = options.max_model_bytes;
+    settings.max_dataset_bytes = 64 * 1024 * 1024;
+    let application = Application::build(settings).await.unwrap();
+    let address = format!("http://127.0.0.1:{}", application.port());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        application
+            .run_until(async move {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+    });
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        write_token,
+        worker_token,
+        data_dir: data_dir.to_path_buf(),
+        stop: Some(stop),
+        server: Some(server),
+    }
+}
+
+impl TestApp {
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub(crate) async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub(crate) async fn get_json(&self, path: &str) -> Value {
+        let response = self.get(path).await;
+        assert!(
+            response.status().is_success(),
+            "GET {path}: {}",
+            response.status()
+        );
+        response.json().await.unwrap()
+    }
+
+    pub(crate) async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(&self.write_token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub(crate) async fn upload(&self, path: &str, name: &str, bytes: Vec<u8>) -> reqwest::Response {
+        let form = reqwest::multipart::Form::new()
+            .text("name", name.to_owned())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+            );
+        self.client
+            .post(self.url(path))
+            .bearer_auth(&self.write_token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Uploads the demo model and `n` calibration photos; returns (model_id, dataset_id).
+    pub(crate) async fn upload_demo(&self, n: usize) -> (i64, i64) {
+        let model = self
+            .upload(
+                "/api/models",
+                "nanodet.onnx",
+                std::fs::read(demo_model()).unwrap(),
+            )
+            .await;
+        assert_eq!(model.status(), 201);
+        let model: Value = model.json().await.unwrap();
+        let dataset = self
+            .upload(
+                "/api/datasets",
+                "calib.tar",
+                tar_of(&demo_images("calib", n), "photos/"),
+            )
+            .await;
+        assert_eq!(dataset.status(), 201);
+        let dataset: Value = dataset.json().await.unwrap();
+        (
+            model["model_id"].as_i64().unwrap(),
+            dataset["dataset_id"].as_i64().unwrap(),
+        )
+    }
+
+    /// A small run: every layer INT8, exported at batch 1 and 32, timed at batch 1.
+    pub(crate) async fn create_small_run(&self, model_id: i64, dataset_id: i64) -> i64 {
+        let config = json!({
+            "model_id": model_id,
+            "calibration_dataset_id": dataset_id,
+            "profile": "nanodet",
+            "calibration_method": "max",
+            "boundary": { "kind": "sweep", "keep_float": [0] },
+            "target": "tensorrt",
+            "export_batch_sizes": ["1", "32"],
+            "benchmark": { "batch_sizes": [1], "warmup_runs": 1, "timed_runs": 2 },
+            "tags": ["test"]
+        });
+        let response = self.post_json("/api/runs", &config).await;
+        assert_eq!(response.status(), 201);
+        let run: Value = response.json().await.unwrap();
+        run["run_id"].as_i64().unwrap()
+    }
+
+    /// Polls until the run reaches a final status or `timeout` passes.
+    pub(crate) async fn wait_for_run(&self, run_id: i64, timeout: Duration) -> Value {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let run = self.get_json(&format!("/api/runs/{run_id}")).await;
+            let status = run["status"].as_str().unwrap().to_owned();
+            if ["succeeded", "failed", "cancelled"].contains(&status.as_str())
+                || tokio::time::Instant::now() > deadline
+            {
+                return run;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// A remote worker in this process, stopped by dropping or aborting its task.
+    pub(crate) fn spawn_worker(&self, name: &str, work_dir: &Path) -> JoinHandle<()> {
+        let mut settings = WorkerSettings::new(&self.address, &self.worker_token, work_dir);
+        settings.name = name.to_owned();
+        settings.poll_interval = Duration::from_millis(100);
+        tokio::spawn(async move {
+            run_worker_until_stopped(settings, std::future::pending())
+                .await
+                .unwrap();
+        })
+    }
+
+    /// Stops the server gracefully and waits for it.
+    pub(crate) async fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            tokio::time::timeout(Duration::from_secs(30), server)
+                .await
+                .unwrap()
+                .unwrap();
+        }
+    }
+}
+
+/// Asserts a 4xx with a JSON `error` message and returns the message.
+pub(crate) async fn assert_json_error(response: reqwest::Response, status: u16) -> String {
+    assert_eq!(response.status().as_u16(), status);
+    let body: Value = response.json().await.unwrap();
+    body["error"]
+        .as_str()
+        .expect("a JSON error message")
+        .to_owned()
+}

@@ -1,0 +1,12 @@
+//! Integration tests: a real server on 127.0.0.1:0 with a temporary data directory and a
+//! real SQLite file, real requests, the real engine.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod access;
+mod catalog;
+mod health;
+mod queue;
+mod runs;

@@ -1,0 +1,233 @@
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use qbound_engine::bench::{BenchConfig, BenchModel, benchmark};
+use qbound_engine::onnx::decode_model;
+use serde_json::{Value, json};
+
+use crate::helpers::{assert_json_error, spawn_app};
+
+/// Reads a run's SSE stream to its end; returns the (event, data) pairs.
+async fn watch_run(app: &crate::helpers::TestApp, run_id: i64) -> Vec<(String, Value)> {
+    let response = app.get(&format!("/api/runs/{run_id}/events")).await;
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let mut body = response.bytes_stream();
+    let mut text = String::new();
+    let read = async {
+        while let Some(chunk) = body.next().await {
+            text.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(300), read)
+        .await
+        .expect("the event stream ends with the run");
+    text.split("\n\n")
+        .filter_map(|block| {
+            let event = block.lines().find_map(|l| l.strip_prefix("event: "))?;
+            let data = block.lines().find_map(|l| l.strip_prefix("data: "))?;
+            Some((event.to_owned(), serde_json::from_str(data).unwrap()))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_run_goes_from_calibration_to_downloadable_bs1_and_bs32_models() {
+    let (app, _dir) = spawn_app().await;
+    let (model_id, dataset_id) = app.upload_demo(4).await;
+    let run_id = app.create_small_run(model_id, dataset_id).await;
+
+    let events = watch_run(&app, run_id).await;
+    let (last_kind, last) = events.last().unwrap();
+    assert_eq!(last_kind, "run");
+    assert_eq!(last["status"], "succeeded", "{events:?}");
+    assert!(
+        events
+            .iter()
+            .any(|(k, e)| k == "job" && e["kind"] == "calibrate" && e["state"] == "running")
+    );
+
+    let jobs = app.get_json(&format!("/api/runs/{run_id}/jobs")).await;
+    let kinds: Vec<&str> = jobs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["calibrate", "quantize", "benchmark"]);
+    assert!(
+        jobs.as_array()
+            .unwrap()
+            .iter()
+            .all(|j| j["state"] == "succeeded")
+    );
+
+    let layers = app.get_json(&format!("/api/runs/{run_id}/layers")).await;
+    assert_eq!(layers.as_array().unwrap().len(), 34);
+    let points = app.get_json(&format!("/api/runs/{run_id}/tradeoff")).await;
+    let int8 = points
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["label"] == "int8")
+        .unwrap();
+    assert_eq!(int8["quantized_layer_count"], 34);
+    assert!(int8["throughput"]["1"].as_f64().unwrap() > 0.0);
+    let fp32 = points
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["label"] == "fp32")
+        .unwrap();
+    assert!(fp32["throughput"]["1"].as_f64().unwrap() > 0.0);
+
+    let artifacts = app.get_json(&format!("/api/runs/{run_id}/artifacts")).await;
+    let names: Vec<&str> = artifacts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "calibration.json",
+        "calibration.cache",
+        "int8-bs1.onnx",
+        "int8-bs32.onnx",
+    ] {
+        assert!(names.contains(&expected), "{names:?}");
+    }
+    for (name, batch) in [("int8-bs1.onnx", 1), ("int8-bs32.onnx", 32)] {
+        let artifact = artifacts
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == name)
+            .unwrap();
+        let response = app.get(artifact["download_url"].as_str().unwrap()).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(
+            response.headers()["x-checksum-sha256"],
+            artifact["sha256"].as_str().unwrap()
+        );
+        let bytes = response.bytes().await.unwrap();
+        assert_eq!(bytes.len() as i64, artifact["size"].as_i64().unwrap());
+        let model = decode_model(&bytes).unwrap();
+        let config = BenchConfig {
+            batch_sizes: vec![batch],
+            warmup_runs: 0,
+            timed_runs: 1,
+            ..BenchConfig::default()
+        };
+        let results = tokio::task::spawn_blocking(move || {
+            benchmark(
+                &[BenchModel {
+                    label: "downloaded".into(),
+                    model,
+                }],
+                &config,
+                &mut |_, _| {},
+            )
+        })
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!(results[0].batch_size, batch);
+        assert!(results[0].images_per_second > 0.0);
+    }
+
+    let cache = artifacts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "calibration.cache")
+        .unwrap();
+    let ranged = app
+        .client
+        .get(app.url(cache["download_url"].as_str().unwrap()))
+        .header("range", "bytes=0-9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ranged.status(), 206);
+    assert_eq!(ranged.bytes().await.unwrap().len(), 10);
+}
+
+#[tokio::test]
+async fn runs_are_listed_with_filters_tags_and_notes() {
+    let (app, _dir) = spawn_app().await;
+    let (model_id, dataset_id) = app.upload_demo(2).await;
+    let first = app.create_small_run(model_id, dataset_id).await;
+    let second = app.create_small_run(model_id, dataset_id).await;
+    let patch = json!({ "tags": ["keep", "baseline"], "notes": "the reference" });
+    let response = app
+        .client
+        .patch(app.url(&format!("/api/runs/{first}")))
+        .bearer_auth(&app.write_token)
+        .json(&patch)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let tagged = app.get_json("/api/runs?tag=keep").await;
+    assert_eq!(tagged.as_array().unwrap().len(), 1);
+    assert_eq!(tagged[0]["notes"], "the reference");
+    let ascending = app.get_json("/api/runs?sort=created_at").await;
+    assert_eq!(ascending[0]["run_id"], first);
+    let descending = app.get_json("/api/runs?sort=-run_id").await;
+    assert_eq!(descending[0]["run_id"], second);
+    assert_json_error(app.get("/api/runs?sort=password").await, 400).await;
+    let response = app
+        .client
+        .post(app.url(&format!("/api/runs/{second}/cancel")))
+        .bearer_auth(&app.write_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let response = app
+        .client
+        .delete(app.url(&format!("/api/runs/{second}")))
+        .bearer_auth(&app.write_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    assert_json_error(app.get(&format!("/api/runs/{second}")).await, 404).await;
+}
+
+#[tokio::test]
+async fn a_bad_run_configuration_is_refused_and_creates_nothing() {
+    let (app, _dir) = spawn_app().await;
+    let (model_id, dataset_id) = app.upload_demo(1).await;
+    let base =
+        json!({ "model_id": model_id, "calibration_dataset_id": dataset_id, "profile": "nanodet" });
+    let mut unknown_profile = base.clone();
+    unknown_profile["profile"] = json!("resnet-magic");
+    let message = assert_json_error(app.post_json("/api/runs", &unknown_profile).await, 422).await;
+    assert!(message.contains("unknown profile"), "{message}");
+    let mut missing_model = base.clone();
+    missing_model["model_id"] = json!(9999);
+    let message = assert_json_error(app.post_json("/api/runs", &missing_model).await, 422).await;
+    assert!(message.contains("model 9999"), "{message}");
+    let mut partial_without_ranking = base.clone();
+    partial_without_ranking["boundary"] = json!({ "kind": "keep_float", "count": 3 });
+    assert_json_error(
+        app.post_json("/api/runs", &partial_without_ranking).await,
+        422,
+    )
+    .await;
+    let mut unknown_field = base.clone();
+    unknown_field["colour"] = json!("blue");
+    assert_json_error(app.post_json("/api/runs", &unknown_field).await, 422).await;
+    let broken = app
+        .client
+        .post(app.url("/api/runs"))
+        .bearer_auth(&app.write_token)
+        .header("content-type", "application/json")
+        .body("{")
+        .send()
+        .await
+        .unwrap();
+    assert_json_error(broken, 400).await;
+    assert_eq!(app.get_json("/api/runs").await, json!([]));
+    assert_eq!(app.get_json("/api/jobs").await, json!([]));
+}
