@@ -16,7 +16,7 @@ out=demo-output
 mkdir -p "$out"
 
 "$qbound" inspect "$model"
-"$qbound" calibrate --model "$model" --images data/images/calib --method percentile \
+"$qbound" calibrate --model "$model" --images data/images/calib --method entropy \
   --out "$out/calib.json" --trt-cache "$out/calib.cache"
 "$qbound" sensitivity --model "$model" --calib "$out/calib.json" --images data/images/val \
   --metric agreement --mode one-on --target ort-cpu --out "$out/sensitivity.txt" \

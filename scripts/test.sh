@@ -6,5 +6,6 @@ cd "$root"
 scripts/setup.sh
 export ORT_DYLIB_PATH="$root/.ort/lib/libonnxruntime.so"
 cargo fmt --all -- --check
+scripts/lint-docker.sh
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked

@@ -1,6 +1,6 @@
 //! The partial-quantization benchmark on the demo NanoDet, on this machine's CPU:
 //!
-//! 1. calibrate on `data/images/calib` (percentile 99.99);
+//! 1. calibrate on `data/images/calib` (entropy);
 //! 2. rank layers one-on by agreement mAP on `data/images/val`, and by the output-fidelity
 //!    proxy on the first 8 val images; report both times and their Spearman correlation;
 //! 3. search `--max-drop 0.02` (agreement >= 98% of float) for the `ort-cpu` target;
@@ -36,7 +36,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let start = Instant::now();
     let batches = calib_files.chunks(8).map(|c| profile.load_batch(c).map(|(b, _)| b.into_dyn()));
-    let table = calibrate_model(&model, &input, batches, CalibrationMethod::Percentile(99.99), "demo", &mut |_| {})?;
+    let table = calibrate_model(&model, &input, batches, CalibrationMethod::Entropy, "demo", &mut |_| {})?;
     let amax = table.amax_by_tensor();
     println!("calibration: {} images, {} tensors, {:.1} s", table.images, table.tensors.len(), start.elapsed().as_secs_f64());
 
@@ -59,7 +59,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let ranking = by_agreement.ranking();
     let space = SearchSpace { model: &model, amax: &amax, target, ranking: &ranking };
-    let mut search = DetectionScorer::agreement(&model, profile.clone(), images.first(16), session.clone())?;
+    let mut search = DetectionScorer::agreement(&model, profile.clone(), images.clone(), session.clone())?;
     let start = Instant::now();
     let choice = search_max_drop(&space, 0.02, &mut search, &mut agreement, &mut |_, _| {})?;
     println!(
