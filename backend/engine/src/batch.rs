@@ -5,8 +5,9 @@ use std::str::FromStr;
 
 use crate::graph::{GraphIndex, Patch, Use};
 use crate::onnx::proto::{
-    tensor_shape_proto::{dimension::Value as Dim, Dimension},
-    type_proto, ModelProto, ValueInfoProto,
+    ModelProto, ValueInfoProto,
+    tensor_shape_proto::{Dimension, dimension::Value as Dim},
+    type_proto,
 };
 use crate::onnx::{i64_tensor, tensor_i64};
 use crate::{Error, Result};
@@ -30,7 +31,9 @@ impl FromStr for BatchSize {
         }
         match s.parse::<i64>() {
             Ok(n) if n >= 1 => Ok(Self::Fixed(n)),
-            _ => Err(Error::InvalidInput(format!("batch size `{s}` is neither a positive integer nor `dynamic`"))),
+            _ => Err(Error::InvalidInput(format!(
+                "batch size `{s}` is neither a positive integer nor `dynamic`"
+            ))),
         }
     }
 }
@@ -52,11 +55,21 @@ pub const DYNAMIC_BATCH: &str = "batch";
 /// constant Reshape shapes and Resize sizes that spell the old batch out get the new one.
 pub fn retarget_batch(model: &ModelProto, batch: BatchSize) -> Result<ModelProto> {
     let mut model = model.clone();
-    let graph = model.graph.as_mut().ok_or_else(|| Error::InvalidModel("the model has no graph".into()))?;
-    let initializers: std::collections::HashSet<String> =
-        graph.initializer.iter().filter_map(|t| t.name.clone()).collect();
+    let graph = model
+        .graph
+        .as_mut()
+        .ok_or_else(|| Error::InvalidModel("the model has no graph".into()))?;
+    let initializers: std::collections::HashSet<String> = graph
+        .initializer
+        .iter()
+        .filter_map(|t| t.name.clone())
+        .collect();
     let mut old_batch = None;
-    for input in graph.input.iter_mut().filter(|i| !initializers.contains(i.name.as_deref().unwrap_or(""))) {
+    for input in graph
+        .input
+        .iter_mut()
+        .filter(|i| !initializers.contains(i.name.as_deref().unwrap_or("")))
+    {
         let previous = set_leading_dim(input, batch)?;
         old_batch = old_batch.or(previous);
     }
@@ -64,7 +77,9 @@ pub fn retarget_batch(model: &ModelProto, batch: BatchSize) -> Result<ModelProto
         set_leading_dim(output, batch)?;
     }
     graph.value_info.clear();
-    let Some(old_batch) = old_batch else { return Ok(model) };
+    let Some(old_batch) = old_batch else {
+        return Ok(model);
+    };
     let new_first = match batch {
         BatchSize::Fixed(n) => n,
         BatchSize::Dynamic => 0,
@@ -75,11 +90,17 @@ pub fn retarget_batch(model: &ModelProto, batch: BatchSize) -> Result<ModelProto
         let node = index.node(id);
         let (slot, replacement) = match node.op_type.as_deref() {
             Some("Reshape") => (1, new_first),
-            Some("Resize") if node.input.len() > 3 && matches!(batch, BatchSize::Fixed(_)) => (3, new_first),
+            Some("Resize") if node.input.len() > 3 && matches!(batch, BatchSize::Fixed(_)) => {
+                (3, new_first)
+            }
             _ => continue,
         };
-        let Some(shape_name) = node.input.get(slot).filter(|s| !s.is_empty()) else { continue };
-        let Some(shape) = index.constant(shape_name) else { continue };
+        let Some(shape_name) = node.input.get(slot).filter(|s| !s.is_empty()) else {
+            continue;
+        };
+        let Some(shape) = index.constant(shape_name) else {
+            continue;
+        };
         let mut values = tensor_i64(shape)?;
         if values.first() != Some(&old_batch) {
             continue;
@@ -98,11 +119,15 @@ pub fn retarget_batch(model: &ModelProto, batch: BatchSize) -> Result<ModelProto
 /// Sets the leading dimension of a tensor value; returns the old one when it was fixed.
 fn set_leading_dim(value: &mut ValueInfoProto, batch: BatchSize) -> Result<Option<i64>> {
     let name = value.name.clone().unwrap_or_default();
-    let Some(type_proto::Value::TensorType(tensor)) = value.r#type.as_mut().and_then(|t| t.value.as_mut()) else {
+    let Some(type_proto::Value::TensorType(tensor)) =
+        value.r#type.as_mut().and_then(|t| t.value.as_mut())
+    else {
         return Ok(None);
     };
     let Some(first) = tensor.shape.as_mut().and_then(|s| s.dim.first_mut()) else {
-        return Err(Error::Unsupported(format!("`{name}` has no batch dimension to re-target")));
+        return Err(Error::Unsupported(format!(
+            "`{name}` has no batch dimension to re-target"
+        )));
     };
     let old = match first.value {
         Some(Dim::DimValue(v)) => Some(v),

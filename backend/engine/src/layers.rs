@@ -2,9 +2,9 @@
 
 use serde::Serialize;
 
+use crate::Result;
 use crate::graph::{GraphIndex, NodeId};
 use crate::onnx::attr_i64;
-use crate::Result;
 
 /// One quantizable layer of a model.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -45,8 +45,12 @@ pub fn discover_layers(index: &GraphIndex<'_>) -> Result<Vec<Layer>> {
         if !LAYER_OPS.contains(&op) || !(domain.is_empty() || domain == "ai.onnx") {
             continue;
         }
-        let (Some(input), Some(weight)) = (node.input.first(), node.input.get(1)) else { continue };
-        let Some(tensor) = index.constant(weight) else { continue };
+        let (Some(input), Some(weight)) = (node.input.first(), node.input.get(1)) else {
+            continue;
+        };
+        let Some(tensor) = index.constant(weight) else {
+            continue;
+        };
         if tensor.data_type != Some(crate::onnx::DataType::Float as i32) {
             continue;
         }
@@ -89,7 +93,10 @@ pub fn discover_layers(index: &GraphIndex<'_>) -> Result<Vec<Layer>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::onnx::{f32_tensor, int_attr, proto::{GraphProto, NodeProto}};
+    use crate::onnx::{
+        f32_tensor, int_attr,
+        proto::{GraphProto, NodeProto},
+    };
 
     fn node(op: &str, name: &str, inputs: &[&str], output: &str) -> NodeProto {
         NodeProto {
@@ -121,8 +128,18 @@ mod tests {
         };
         let index = GraphIndex::new(&graph).unwrap();
         let layers = discover_layers(&index).unwrap();
-        let summary: Vec<_> = layers.iter().map(|l| (l.name.as_str(), l.op.as_str(), l.channel_axis)).collect();
-        assert_eq!(summary, [("conv0", "Conv", 0), ("up", "ConvTranspose", 1), ("Gemm_2", "Gemm", 0)]);
+        let summary: Vec<_> = layers
+            .iter()
+            .map(|l| (l.name.as_str(), l.op.as_str(), l.channel_axis))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("conv0", "Conv", 0),
+                ("up", "ConvTranspose", 1),
+                ("Gemm_2", "Gemm", 0)
+            ]
+        );
         assert_eq!(layers[0].parameters, 216);
     }
 }

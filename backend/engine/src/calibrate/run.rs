@@ -6,13 +6,13 @@ use ndarray::ArrayD;
 use rayon::prelude::*;
 
 use super::{CalibrationMethod, CalibrationTable, Histogram, TensorRange};
-use crate::batch::{retarget_batch, BatchSize};
+use crate::batch::{BatchSize, retarget_batch};
 use crate::graph::GraphIndex;
 use crate::layers::discover_layers;
 use crate::onnx::encode_model;
 use crate::onnx::proto::{ModelProto, ValueInfoProto};
 use crate::quantize::calibration_tensors;
-use crate::runtime::{run_f32, session_from_bytes, SessionConfig};
+use crate::runtime::{SessionConfig, run_f32, session_from_bytes};
 use crate::{Error, Result};
 
 /// Calibrates `model`: runs it in float over `batches` (NCHW arrays fed to `input`) with
@@ -27,17 +27,27 @@ pub fn calibrate_model(
     model_id: &str,
     on_batch: &mut dyn FnMut(usize),
 ) -> Result<CalibrationTable> {
-    let graph = model.graph.as_ref().ok_or_else(|| Error::InvalidModel("the model has no graph".into()))?;
+    let graph = model
+        .graph
+        .as_ref()
+        .ok_or_else(|| Error::InvalidModel("the model has no graph".into()))?;
     let index = GraphIndex::new(graph)?;
     let tensors = calibration_tensors(&index, &discover_layers(&index)?);
     let (histograms, images) = collect_histograms(model, input, &tensors, batches, on_batch)?;
     if images == 0 {
-        return Err(Error::InvalidInput("calibration needs at least one image".into()));
+        return Err(Error::InvalidInput(
+            "calibration needs at least one image".into(),
+        ));
     }
     let mut table = CalibrationTable::new(method, model_id, images as u64);
     table.tensors = histograms
         .par_iter()
-        .map(|(name, histogram)| (name.clone(), TensorRange::from_histogram(histogram, &method)))
+        .map(|(name, histogram)| {
+            (
+                name.clone(),
+                TensorRange::from_histogram(histogram, &method),
+            )
+        })
         .collect::<Vec<_>>()
         .into_iter()
         .collect();
@@ -53,28 +63,48 @@ fn collect_histograms(
     on_batch: &mut dyn FnMut(usize),
 ) -> Result<(BTreeMap<String, Histogram>, usize)> {
     let mut exposed = retarget_batch(model, BatchSize::Dynamic)?;
-    let graph = exposed.graph.as_mut().ok_or_else(|| Error::InvalidModel("the model has no graph".into()))?;
-    let outputs: Vec<String> = tensors.iter().filter(|t| t.as_str() != input).cloned().collect();
+    let graph = exposed
+        .graph
+        .as_mut()
+        .ok_or_else(|| Error::InvalidModel("the model has no graph".into()))?;
+    let outputs: Vec<String> = tensors
+        .iter()
+        .filter(|t| t.as_str() != input)
+        .cloned()
+        .collect();
     for name in &outputs {
         if !graph.output.iter().any(|o| o.name.as_deref() == Some(name)) {
-            graph.output.push(ValueInfoProto { name: Some(name.clone()), ..Default::default() });
+            graph.output.push(ValueInfoProto {
+                name: Some(name.clone()),
+                ..Default::default()
+            });
         }
     }
     let mut session = session_from_bytes(&encode_model(&exposed), &SessionConfig::default())?;
-    let mut histograms: BTreeMap<String, Histogram> = tensors.iter().map(|t| (t.clone(), Histogram::new())).collect();
+    let mut histograms: BTreeMap<String, Histogram> = tensors
+        .iter()
+        .map(|t| (t.clone(), Histogram::new()))
+        .collect();
     let mut images = 0;
     for batch in batches {
         let batch = batch?;
         let values = run_f32(&mut session, input, batch.view(), &outputs)?;
-        histograms.par_iter_mut().try_for_each(|(name, histogram)| {
-            let array = if name == input { Some(&batch) } else { values.get(name) };
-            let array = array.ok_or_else(|| Error::Runtime(format!("tensor `{name}` was not produced")))?;
-            match array.as_slice() {
-                Some(slice) => histogram.add(slice),
-                None => histogram.add(&array.iter().copied().collect::<Vec<_>>()),
-            }
-            Ok::<_, Error>(())
-        })?;
+        histograms
+            .par_iter_mut()
+            .try_for_each(|(name, histogram)| {
+                let array = if name == input {
+                    Some(&batch)
+                } else {
+                    values.get(name)
+                };
+                let array = array
+                    .ok_or_else(|| Error::Runtime(format!("tensor `{name}` was not produced")))?;
+                match array.as_slice() {
+                    Some(slice) => histogram.add(slice),
+                    None => histogram.add(&array.iter().copied().collect::<Vec<_>>()),
+                }
+                Ok::<_, Error>(())
+            })?;
         images += batch.shape().first().copied().unwrap_or(0);
         on_batch(images);
     }

@@ -77,7 +77,10 @@ impl CalibrationTable {
 
     /// Every tensor's amax, by tensor name.
     pub fn amax_by_tensor(&self) -> std::collections::HashMap<String, f32> {
-        self.tensors.iter().map(|(name, range)| (name.clone(), range.amax)).collect()
+        self.tensors
+            .iter()
+            .map(|(name, range)| (name.clone(), range.amax))
+            .collect()
     }
 
     /// Reads a table written by [`save`](Self::save) and checks it.

@@ -60,20 +60,41 @@ impl<'g> GraphIndex<'g> {
                 if output.is_empty() {
                     continue;
                 }
-                let previous = producers.insert(output.as_str(), Producer::Node { node: NodeId(n), slot });
+                let previous = producers.insert(
+                    output.as_str(),
+                    Producer::Node {
+                        node: NodeId(n),
+                        slot,
+                    },
+                );
                 if previous.is_some() {
-                    return Err(Error::InvalidModel(format!("value `{output}` is produced twice")));
+                    return Err(Error::InvalidModel(format!(
+                        "value `{output}` is produced twice"
+                    )));
                 }
             }
             for (slot, input) in node.input.iter().enumerate() {
                 if !input.is_empty() {
-                    consumers.entry(input.as_str()).or_default().push(Use { node: NodeId(n), slot });
+                    consumers.entry(input.as_str()).or_default().push(Use {
+                        node: NodeId(n),
+                        slot,
+                    });
                 }
             }
         }
-        let graph_outputs = graph.output.iter().filter_map(|o| o.name.as_deref()).collect();
+        let graph_outputs = graph
+            .output
+            .iter()
+            .filter_map(|o| o.name.as_deref())
+            .collect();
         let order = super::topological_order(graph)?;
-        Ok(Self { graph, producers, consumers, graph_outputs, order })
+        Ok(Self {
+            graph,
+            producers,
+            consumers,
+            graph_outputs,
+            order,
+        })
     }
 
     /// The indexed graph.
@@ -121,7 +142,11 @@ impl<'g> GraphIndex<'g> {
             Producer::Node { node, .. } => {
                 let node = self.node(node);
                 (node.op_type.as_deref() == Some("Constant"))
-                    .then(|| node.attribute.iter().find(|a| a.name.as_deref() == Some("value")))
+                    .then(|| {
+                        node.attribute
+                            .iter()
+                            .find(|a| a.name.as_deref() == Some("value"))
+                    })
                     .flatten()
                     .and_then(|a| a.t.as_ref())
             }
@@ -135,7 +160,11 @@ impl<'g> GraphIndex<'g> {
             !self.producers.contains_key(name)
                 && !self.consumers.contains_key(name)
                 && !taken.contains(name)
-                && !self.graph.node.iter().any(|n| n.name.as_deref() == Some(name))
+                && !self
+                    .graph
+                    .node
+                    .iter()
+                    .any(|n| n.name.as_deref() == Some(name))
         };
         if free(base) {
             return base.to_owned();

@@ -3,8 +3,8 @@
 use std::collections::HashSet;
 
 use super::{GraphIndex, NodeId, Use};
-use crate::onnx::proto::{GraphProto, NodeProto, TensorProto};
 use crate::Result;
+use crate::onnx::proto::{GraphProto, NodeProto, TensorProto};
 
 /// A set of edits: new nodes and initializers, inputs re-pointed at other values, outputs
 /// renamed, initializers dropped once unused. Ids refer to the graph the index was built on.
@@ -59,12 +59,20 @@ impl Patch {
     /// Applies every edit, then puts the nodes back in topological order.
     pub fn apply(self, graph: &mut GraphProto) -> Result<()> {
         for (use_, value) in self.rewires {
-            if let Some(input) = graph.node.get_mut(use_.node.0).and_then(|n| n.input.get_mut(use_.slot)) {
+            if let Some(input) = graph
+                .node
+                .get_mut(use_.node.0)
+                .and_then(|n| n.input.get_mut(use_.slot))
+            {
                 *input = value;
             }
         }
         for (node, slot, value) in self.renamed_outputs {
-            if let Some(output) = graph.node.get_mut(node.0).and_then(|n| n.output.get_mut(slot)) {
+            if let Some(output) = graph
+                .node
+                .get_mut(node.0)
+                .and_then(|n| n.output.get_mut(slot))
+            {
                 *output = value;
             }
         }
@@ -82,12 +90,19 @@ impl Patch {
                 .into_iter()
                 .filter(|name| !used.contains(name.as_str()))
                 .collect();
-            graph.initializer.retain(|t| !dropped.contains(t.name.as_deref().unwrap_or("")));
-            graph.input.retain(|i| !dropped.contains(i.name.as_deref().unwrap_or("")));
+            graph
+                .initializer
+                .retain(|t| !dropped.contains(t.name.as_deref().unwrap_or("")));
+            graph
+                .input
+                .retain(|i| !dropped.contains(i.name.as_deref().unwrap_or("")));
         }
         let order = super::topological_order(graph)?;
         if order.iter().enumerate().any(|(i, id)| id.0 != i) {
-            let mut nodes: Vec<Option<NodeProto>> = std::mem::take(&mut graph.node).into_iter().map(Some).collect();
+            let mut nodes: Vec<Option<NodeProto>> = std::mem::take(&mut graph.node)
+                .into_iter()
+                .map(Some)
+                .collect();
             graph.node = order.iter().filter_map(|id| nodes[id.0].take()).collect();
         }
         Ok(())
@@ -110,13 +125,19 @@ mod tests {
     }
 
     fn value(name: &str) -> ValueInfoProto {
-        ValueInfoProto { name: Some(name.into()), ..Default::default() }
+        ValueInfoProto {
+            name: Some(name.into()),
+            ..Default::default()
+        }
     }
 
     /// x -> Relu -> a -> Conv(w) -> y
     fn tiny_graph() -> GraphProto {
         GraphProto {
-            node: vec![node("Relu", &["x"], &["a"]), node("Conv", &["a", "w"], &["y"])],
+            node: vec![
+                node("Relu", &["x"], &["a"]),
+                node("Conv", &["a", "w"], &["y"]),
+            ],
             initializer: vec![f32_tensor("w", &[1, 1, 1, 1], &[2.0])],
             input: vec![value("x")],
             output: vec![value("y")],
@@ -128,8 +149,17 @@ mod tests {
     fn index_knows_producers_consumers_and_constants() {
         let graph = tiny_graph();
         let index = GraphIndex::new(&graph).unwrap();
-        assert_eq!(index.producer("x"), Some(super::super::Producer::GraphInput));
-        assert_eq!(index.consumers("a"), &[Use { node: NodeId(1), slot: 0 }]);
+        assert_eq!(
+            index.producer("x"),
+            Some(super::super::Producer::GraphInput)
+        );
+        assert_eq!(
+            index.consumers("a"),
+            &[Use {
+                node: NodeId(1),
+                slot: 0
+            }]
+        );
         assert!(index.constant("w").is_some());
         assert!(index.constant("a").is_none());
         assert!(index.is_graph_output("y"));
@@ -143,9 +173,19 @@ mod tests {
         let mut patch = Patch::new();
         let id = patch.fresh_name(&index, "a_id");
         patch.add_node(node("Identity", &["a"], &[&id]));
-        patch.rewire(Use { node: NodeId(1), slot: 0 }, id.clone());
+        patch.rewire(
+            Use {
+                node: NodeId(1),
+                slot: 0,
+            },
+            id.clone(),
+        );
         patch.apply(&mut graph).unwrap();
-        let ops: Vec<_> = graph.node.iter().map(|n| n.op_type.clone().unwrap()).collect();
+        let ops: Vec<_> = graph
+            .node
+            .iter()
+            .map(|n| n.op_type.clone().unwrap())
+            .collect();
         assert_eq!(ops, ["Relu", "Identity", "Conv"]);
         assert_eq!(graph.node[2].input[0], id);
     }
@@ -160,11 +200,21 @@ mod tests {
         let index = GraphIndex::new(&graph).unwrap();
         let mut patch = Patch::new();
         patch.add_initializer(f32_tensor("w2", &[1, 1, 1, 1], &[3.0]));
-        patch.rewire(Use { node: NodeId(1), slot: 1 }, "w2");
+        patch.rewire(
+            Use {
+                node: NodeId(1),
+                slot: 1,
+            },
+            "w2",
+        );
         patch.drop_initializer_if_unused("w");
         drop(index);
         patch.apply(&mut graph).unwrap();
-        let names: Vec<_> = graph.initializer.iter().map(|t| t.name.clone().unwrap()).collect();
+        let names: Vec<_> = graph
+            .initializer
+            .iter()
+            .map(|t| t.name.clone().unwrap())
+            .collect();
         assert_eq!(names, ["w2"]);
     }
 
@@ -172,6 +222,11 @@ mod tests {
     fn a_cycle_is_an_error() {
         let mut graph = tiny_graph();
         graph.node[0].input[0] = "y".into();
-        assert!(GraphIndex::new(&graph).unwrap_err().to_string().contains("cycle"));
+        assert!(
+            GraphIndex::new(&graph)
+                .unwrap_err()
+                .to_string()
+                .contains("cycle")
+        );
     }
 }

@@ -1,10 +1,12 @@
 //! Typed access to node attributes.
 
-use super::proto::{attribute_proto::AttributeType, AttributeProto, NodeProto};
+use super::proto::{AttributeProto, NodeProto, attribute_proto::AttributeType};
 use crate::{Error, Result};
 
 fn find<'n>(node: &'n NodeProto, name: &str) -> Option<&'n AttributeProto> {
-    node.attribute.iter().find(|a| a.name.as_deref() == Some(name))
+    node.attribute
+        .iter()
+        .find(|a| a.name.as_deref() == Some(name))
 }
 
 fn wrong_type(node: &NodeProto, name: &str, expected: &str) -> Error {
@@ -19,7 +21,10 @@ fn wrong_type(node: &NodeProto, name: &str, expected: &str) -> Error {
 pub fn attr_i64(node: &NodeProto, name: &str) -> Result<Option<i64>> {
     match find(node, name) {
         None => Ok(None),
-        Some(a) if a.r#type == Some(AttributeType::Int as i32) || (a.r#type.is_none() && a.i.is_some()) => {
+        Some(a)
+            if a.r#type == Some(AttributeType::Int as i32)
+                || (a.r#type.is_none() && a.i.is_some()) =>
+        {
             Ok(a.i)
         }
         Some(_) => Err(wrong_type(node, name, "an integer")),
@@ -30,7 +35,10 @@ pub fn attr_i64(node: &NodeProto, name: &str) -> Result<Option<i64>> {
 pub fn attr_f32(node: &NodeProto, name: &str) -> Result<Option<f32>> {
     match find(node, name) {
         None => Ok(None),
-        Some(a) if a.r#type == Some(AttributeType::Float as i32) || (a.r#type.is_none() && a.f.is_some()) => {
+        Some(a)
+            if a.r#type == Some(AttributeType::Float as i32)
+                || (a.r#type.is_none() && a.f.is_some()) =>
+        {
             Ok(a.f)
         }
         Some(_) => Err(wrong_type(node, name, "a float")),
@@ -52,7 +60,10 @@ pub fn attr_ints(node: &NodeProto, name: &str) -> Result<Option<Vec<i64>>> {
 pub fn attr_string(node: &NodeProto, name: &str) -> Result<Option<String>> {
     match find(node, name) {
         None => Ok(None),
-        Some(a) if a.r#type == Some(AttributeType::String as i32) || (a.r#type.is_none() && a.s.is_some()) => {
+        Some(a)
+            if a.r#type == Some(AttributeType::String as i32)
+                || (a.r#type.is_none() && a.s.is_some()) =>
+        {
             let bytes = a.s.clone().unwrap_or_default();
             String::from_utf8(bytes)
                 .map(Some)
@@ -102,7 +113,10 @@ mod tests {
         assert_eq!(attr_ints(&node, "strides").unwrap(), Some(vec![2, 2]));
         assert_eq!(attr_i64(&node, "axis").unwrap(), None);
         let err = attr_i64(&node, "strides").unwrap_err().to_string();
-        assert!(err.contains("`strides`") && err.contains("not an integer"), "{err}");
+        assert!(
+            err.contains("`strides`") && err.contains("not an integer"),
+            "{err}"
+        );
         assert!(attr_f32(&node, "group").is_err());
     }
 }

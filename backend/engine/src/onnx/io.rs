@@ -9,7 +9,7 @@ use std::{
 use prost::Message;
 
 use super::proto::{
-    tensor_proto::DataLocation, GraphProto, ModelProto, StringStringEntryProto, TensorProto,
+    GraphProto, ModelProto, StringStringEntryProto, TensorProto, tensor_proto::DataLocation,
 };
 use crate::{Error, Result};
 
@@ -32,7 +32,9 @@ pub fn encode_model(model: &ModelProto) -> Vec<u8> {
 pub fn load_model(path: &Path) -> Result<ModelProto> {
     let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
     let mut model = decode_model(&bytes).map_err(|e| match e {
-        Error::InvalidModel(reason) => Error::InvalidModel(format!("`{}`: {reason}", path.display())),
+        Error::InvalidModel(reason) => {
+            Error::InvalidModel(format!("`{}`: {reason}", path.display()))
+        }
         other => other,
     })?;
     let dir = path.parent().unwrap_or(Path::new("."));
@@ -69,7 +71,11 @@ pub fn save_model(model: &ModelProto, path: &Path, options: &SaveOptions) -> Res
     let mut data = Vec::new();
     if let Some(graph) = model.graph.as_mut() {
         for tensor in graph_tensors_mut(graph) {
-            if tensor.raw_data.as_ref().is_none_or(|raw| raw.len() < threshold) {
+            if tensor
+                .raw_data
+                .as_ref()
+                .is_none_or(|raw| raw.len() < threshold)
+            {
                 continue;
             }
             let raw = tensor.raw_data.take().unwrap_or_default();
@@ -181,7 +187,10 @@ mod tests {
     fn refuses_external_locations_outside_the_model_folder() {
         assert!(safe_join(Path::new("/m"), "../etc/passwd").is_none());
         assert!(safe_join(Path::new("/m"), "/etc/passwd").is_none());
-        assert_eq!(safe_join(Path::new("/m"), "w.data"), Some(PathBuf::from("/m/w.data")));
+        assert_eq!(
+            safe_join(Path::new("/m"), "w.data"),
+            Some(PathBuf::from("/m/w.data"))
+        );
     }
 
     #[test]

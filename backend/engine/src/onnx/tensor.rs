@@ -15,12 +15,20 @@ fn element_count(t: &TensorProto) -> Result<usize> {
             .ok()
             .and_then(|d| acc.checked_mul(d))
             .ok_or_else(|| {
-                Error::InvalidModel(format!("tensor `{}` has bad dims {:?}", tensor_name(t), t.dims))
+                Error::InvalidModel(format!(
+                    "tensor `{}` has bad dims {:?}",
+                    tensor_name(t),
+                    t.dims
+                ))
             })
     })
 }
 
-fn from_raw<const N: usize, T>(t: &TensorProto, raw: &[u8], read: fn([u8; N]) -> T) -> Result<Vec<T>> {
+fn from_raw<const N: usize, T>(
+    t: &TensorProto,
+    raw: &[u8],
+    read: fn([u8; N]) -> T,
+) -> Result<Vec<T>> {
     let count = element_count(t)?;
     if raw.len() != count * N {
         return Err(Error::InvalidModel(format!(
@@ -61,9 +69,10 @@ pub fn tensor_i64(t: &TensorProto) -> Result<Vec<i64>> {
     match (DataType::try_from(t.data_type.unwrap_or(0)), &t.raw_data) {
         (Ok(DataType::Int64), Some(raw)) => from_raw(t, raw, i64::from_le_bytes),
         (Ok(DataType::Int64), None) => Ok(t.int64_data.clone()),
-        (Ok(DataType::Int32), Some(raw)) => {
-            Ok(from_raw(t, raw, i32::from_le_bytes)?.into_iter().map(i64::from).collect())
-        }
+        (Ok(DataType::Int32), Some(raw)) => Ok(from_raw(t, raw, i32::from_le_bytes)?
+            .into_iter()
+            .map(i64::from)
+            .collect()),
         (Ok(DataType::Int32), None) => Ok(t.int32_data.iter().map(|&v| i64::from(v)).collect()),
         _ => Err(Error::Unsupported(format!(
             "tensor `{}` is not an integer tensor (data type {})",
@@ -117,9 +126,17 @@ mod tests {
         assert_eq!(tensor_f32(&t).unwrap(), vec![1.0, -2.0, 3.5, 0.0]);
         let mut bad = t.clone();
         bad.dims = vec![3, 2];
-        assert!(tensor_f32(&bad).unwrap_err().to_string().contains("expected 24"));
+        assert!(
+            tensor_f32(&bad)
+                .unwrap_err()
+                .to_string()
+                .contains("expected 24")
+        );
         assert!(tensor_i64(&t).is_err());
-        assert_eq!(tensor_i64(&i64_tensor("s", &[3], &[1, -1, 80])).unwrap(), vec![1, -1, 80]);
+        assert_eq!(
+            tensor_i64(&i64_tensor("s", &[3], &[1, -1, 80])).unwrap(),
+            vec![1, -1, 80]
+        );
         assert_eq!(tensor_i64(&i32_tensor("s", &[1], &[7])).unwrap(), vec![7]);
     }
 }

@@ -73,10 +73,10 @@ mod tests {
 
     #[test]
     fn conv_weights_get_one_scale_per_output_channel() {
-        // Two output channels of 2 values each: [[1, -0.5], [0.01, 0.02]].
-        let q = quantize_per_channel(&[1.0, -0.5, 0.01, 0.02], &[2, 2, 1, 1], 0);
+        // Two output channels of 2 values each: [[1, -0.5], [0.011, 0.02]].
+        let q = quantize_per_channel(&[1.0, -0.5, 0.011, 0.02], &[2, 2, 1, 1], 0);
         assert_eq!(q.scales, vec![1.0 / 127.0, 0.02 / 127.0]);
-        assert_eq!(q.values, vec![127, -64, 64, 127]);
+        assert_eq!(q.values, vec![127, -64, 70, 127]);
     }
 
     #[test]

@@ -40,13 +40,15 @@ pub struct OutputFidelity {
 
 impl OutputFidelity {
     /// Runs the float `model` once over `batches` (fed to `input`) to keep its outputs.
+    /// Models run batch-dynamic, so batches may have any size.
     pub fn new(
         model: &ModelProto,
         input: &str,
         batches: Vec<ArrayD<f32>>,
         session: SessionConfig,
     ) -> Result<Self> {
-        let mut float = session_from_bytes(&encode_model(model), &session)?;
+        let dynamic = retarget_batch(model, BatchSize::Dynamic)?;
+        let mut float = session_from_bytes(&encode_model(&dynamic), &session)?;
         let reference = batches
             .iter()
             .map(|b| run_f32(&mut float, input, b.view(), &[]))

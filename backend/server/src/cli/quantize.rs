@@ -62,9 +62,10 @@ pub(crate) struct Args {
     /// COCO annotations for `--metric map`.
     #[arg(long)]
     annotations: Option<PathBuf>,
-    /// Images the `--max-drop` bisection scores on (the choice is verified on all).
-    #[arg(long, default_value_t = 16)]
-    search_images: usize,
+    /// Score the `--max-drop` bisection on only the first N images (faster; the choice is
+    /// then verified on all of them, keeping more layers float if needed).
+    #[arg(long)]
+    search_images: Option<usize>,
     /// Images per batch when scoring.
     #[arg(long, default_value_t = 8)]
     batch_size: usize,
@@ -155,7 +156,7 @@ fn choose_layers(
     let images = args.images.as_deref().context("`--max-drop` needs `--images`")?;
     let profile = resolve_profile(model, args.profile.as_deref())?;
     let files = image_files(images, None)?;
-    let subset = &files[..files.len().min(args.search_images.max(1))];
+    let subset = &files[..files.len().min(args.search_images.unwrap_or(files.len()).max(1))];
     let annotations = args.annotations.as_deref();
     let mut search = build_scorer(args.metric, model, &profile, subset, annotations, args.batch_size)?;
     let mut verify = build_scorer(args.metric, model, &profile, &files, annotations, args.batch_size)?;
