@@ -6,10 +6,10 @@ use ndarray::{ArrayD, IxDyn};
 use ort::value::TensorRef;
 use serde::Serialize;
 
-use crate::batch::{retarget_batch, BatchSize};
+use crate::batch::{BatchSize, retarget_batch};
 use crate::onnx::encode_model;
-use crate::onnx::proto::{tensor_shape_proto::dimension::Value as Dim, type_proto, ModelProto};
-use crate::runtime::{session_from_bytes, SessionConfig};
+use crate::onnx::proto::{ModelProto, tensor_shape_proto::dimension::Value as Dim, type_proto};
+use crate::runtime::{SessionConfig, device_name, session_from_bytes};
 use crate::{Error, Result};
 
 /// One model to time.
@@ -36,7 +36,12 @@ pub struct BenchConfig {
 
 impl Default for BenchConfig {
     fn default() -> Self {
-        Self { batch_sizes: vec![1, 32], warmup_runs: 2, timed_runs: 10, session: SessionConfig::default() }
+        Self {
+            batch_sizes: vec![1, 32],
+            warmup_runs: 2,
+            timed_runs: 10,
+            session: SessionConfig::default(),
+        }
     }
 }
 
@@ -59,15 +64,24 @@ pub struct BenchResult {
     pub runs: usize,
     /// Where it ran.
     pub provider: String,
+    /// The device it ran on: the GPU's name, or the CPU model.
+    pub device: String,
 }
 
 /// Times every model at every batch size. Within a batch size the models take turns run by
 /// run, so load on the machine affects them alike; `on_step` hears (done, total) runs.
-pub fn benchmark(models: &[BenchModel], config: &BenchConfig, on_step: &mut dyn FnMut(usize, usize)) -> Result<Vec<BenchResult>> {
+pub fn benchmark(
+    models: &[BenchModel],
+    config: &BenchConfig,
+    on_step: &mut dyn FnMut(usize, usize),
+) -> Result<Vec<BenchResult>> {
     if models.is_empty() || config.batch_sizes.is_empty() || config.timed_runs == 0 {
-        return Err(Error::InvalidInput("nothing to benchmark: give at least one model, batch size and run".into()));
+        return Err(Error::InvalidInput(
+            "nothing to benchmark: give at least one model, batch size and run".into(),
+        ));
     }
     let total = config.batch_sizes.len() * models.len() * (config.warmup_runs + config.timed_runs);
+    let device = device_name(config.session.provider);
     let mut done = 0;
     let mut results = Vec::new();
     for &batch in &config.batch_sizes {
@@ -76,7 +90,12 @@ pub fn benchmark(models: &[BenchModel], config: &BenchConfig, on_step: &mut dyn 
             let model = retarget_batch(&m.model, BatchSize::Fixed(batch))?;
             let (input_name, input) = synthetic_input(&model, &m.label)?;
             let session = session_from_bytes(&encode_model(&model), &config.session)?;
-            sessions.push((session, input_name, input, Vec::with_capacity(config.timed_runs)));
+            sessions.push((
+                session,
+                input_name,
+                input,
+                Vec::with_capacity(config.timed_runs),
+            ));
         }
         for round in 0..config.warmup_runs + config.timed_runs {
             for (session, input_name, input, times) in sessions.iter_mut() {
@@ -102,6 +121,7 @@ pub fn benchmark(models: &[BenchModel], config: &BenchConfig, on_step: &mut dyn 
                 images_per_second: batch as f64 * 1000.0 / median_ms,
                 runs: times.len(),
                 provider: config.session.provider.to_string(),
+                device: device.clone(),
             });
         }
     }
@@ -110,31 +130,66 @@ pub fn benchmark(models: &[BenchModel], config: &BenchConfig, on_step: &mut dyn 
 
 fn median(sorted: &[f64]) -> f64 {
     let n = sorted.len();
-    if n % 2 == 1 { sorted[n / 2] } else { (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0 }
+    if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+    }
 }
 
 /// A deterministic input for the model's single float input.
 fn synthetic_input(model: &ModelProto, label: &str) -> Result<(String, ArrayD<f32>)> {
-    let graph = model.graph.as_ref().ok_or_else(|| Error::InvalidModel("the model has no graph".into()))?;
-    let initializers: std::collections::HashSet<&str> =
-        graph.initializer.iter().filter_map(|t| t.name.as_deref()).collect();
-    let inputs: Vec<_> = graph.input.iter().filter(|i| !initializers.contains(i.name.as_deref().unwrap_or(""))).collect();
+    let graph = model
+        .graph
+        .as_ref()
+        .ok_or_else(|| Error::InvalidModel("the model has no graph".into()))?;
+    let initializers: std::collections::HashSet<&str> = graph
+        .initializer
+        .iter()
+        .filter_map(|t| t.name.as_deref())
+        .collect();
+    let inputs: Vec<_> = graph
+        .input
+        .iter()
+        .filter(|i| !initializers.contains(i.name.as_deref().unwrap_or("")))
+        .collect();
     let [input] = inputs.as_slice() else {
-        return Err(Error::Unsupported(format!("`{label}` has {} inputs; benchmarks need exactly one", inputs.len())));
+        return Err(Error::Unsupported(format!(
+            "`{label}` has {} inputs; benchmarks need exactly one",
+            inputs.len()
+        )));
     };
     let name = input.name.clone().unwrap_or_default();
-    let Some(type_proto::Value::TensorType(tensor)) = input.r#type.as_ref().and_then(|t| t.value.as_ref()) else {
-        return Err(Error::Unsupported(format!("input `{name}` of `{label}` is not a tensor")));
+    let Some(type_proto::Value::TensorType(tensor)) =
+        input.r#type.as_ref().and_then(|t| t.value.as_ref())
+    else {
+        return Err(Error::Unsupported(format!(
+            "input `{name}` of `{label}` is not a tensor"
+        )));
     };
     let dims: Vec<usize> = tensor
         .shape
         .as_ref()
-        .map(|s| s.dim.iter().map(|d| match d.value { Some(Dim::DimValue(v)) if v > 0 => Ok(v as usize), _ => Err(()) }).collect())
+        .map(|s| {
+            s.dim
+                .iter()
+                .map(|d| match d.value {
+                    Some(Dim::DimValue(v)) if v > 0 => Ok(v as usize),
+                    _ => Err(()),
+                })
+                .collect()
+        })
         .unwrap_or(Err(()))
-        .map_err(|()| Error::Unsupported(format!("input `{name}` of `{label}` has a dynamic dimension besides the batch")))?;
+        .map_err(|()| {
+            Error::Unsupported(format!(
+                "input `{name}` of `{label}` has a dynamic dimension besides the batch"
+            ))
+        })?;
     let mut state = 0x2545_f491_4f6c_dd1du64;
     let values = ArrayD::from_shape_simple_fn(IxDyn(&dims), || {
-        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1);
         ((state >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
     });
     Ok((name, values))

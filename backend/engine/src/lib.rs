@@ -8,6 +8,7 @@ pub mod coco;
 pub mod detect;
 mod error;
 pub mod evaluate;
+pub mod fp16;
 pub mod graph;
 pub mod images;
 pub mod layers;
@@ -16,5 +17,6 @@ pub mod profile;
 pub mod quantize;
 pub mod runtime;
 pub mod sensitivity;
+pub mod tensorrt;
 
 pub use error::{Error, Result};
