@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 use qbound_engine::bench::{BenchConfig, BenchModel, BenchResult, benchmark};
 use qbound_engine::onnx::load_model;
-use qbound_engine::runtime::{Provider, SessionConfig};
+use qbound_engine::fp16::{convert_to_fp16, Fp16Options};
+use qbound_engine::runtime::{best_provider, Provider, SessionConfig};
 
 use super::output::print_json;
 use super::progress::bar;
@@ -18,9 +19,12 @@ pub(crate) struct Args {
     /// Batch sizes to measure, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "1,32")]
     batch_sizes: Vec<i64>,
-    /// Where to run: cpu, cuda or tensorrt.
+    /// Where to run: cpu, cuda, tensorrt, or auto (the best that initialises here).
     #[arg(long, default_value = "cpu")]
-    provider: Provider,
+    provider: String,
+    /// Also time the FP16 conversion of the first model, as the float reference on GPUs.
+    #[arg(long)]
+    fp16_reference: bool,
     /// Timed runs per model and batch size.
     #[arg(long, default_value_t = 10)]
     runs: usize,
@@ -36,7 +40,11 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
-    let models = args
+    let provider = match args.provider.as_str() {
+        "auto" => best_provider(),
+        name => name.parse::<Provider>()?,
+    };
+    let mut models = args
         .models
         .iter()
         .map(|path| {
@@ -50,12 +58,16 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
             })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
+    if args.fp16_reference {
+        let fp16 = convert_to_fp16(&models[0].model, &Fp16Options::default())?;
+        models.insert(1, BenchModel { label: format!("{}_fp16", models[0].label), model: fp16 });
+    }
     let config = BenchConfig {
         batch_sizes: args.batch_sizes,
         warmup_runs: args.warmup,
         timed_runs: args.runs,
         session: SessionConfig {
-            provider: args.provider,
+            provider,
             threads: args.threads,
             optimize: true,
         },
@@ -74,6 +86,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
 }
 
 fn print_table(results: &[BenchResult]) {
+    if let Some(first) = results.first() {
+        println!("on {} ({})", first.device, first.provider);
+    }
     println!(
         "{:<32} {:>5} {:>11} {:>10} {:>9}",
         "model", "batch", "median ms", "images/s", "vs first"

@@ -2,6 +2,9 @@
 
 mod bench;
 mod calibrate;
+mod capabilities;
+mod convert_fp16;
+mod engine;
 mod eval;
 mod images;
 mod inspect;
@@ -44,6 +47,12 @@ enum Command {
     Map(map::Args),
     /// Throughput of models at several batch sizes, interleaved in one run.
     Bench(bench::Args),
+    /// The FP16 reference of a float model.
+    ConvertFp16(convert_fp16::Args),
+    /// TensorRT engines of a model at several batch sizes.
+    Engine(engine::Args),
+    /// Which execution providers initialise on this node, and why the others do not.
+    Capabilities(capabilities::Args),
     /// The web app, the REST API and an embedded worker.
     Serve(serve::Args),
     /// A remote worker that takes jobs from a server.
@@ -63,6 +72,9 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Eval(args) => eval::run(args),
         Command::Map(args) => map::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::ConvertFp16(args) => convert_fp16::run(args),
+        Command::Engine(args) => engine::run(args),
+        Command::Capabilities(args) => capabilities::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Worker(args) => worker::run(args),
         Command::Token(args) => token::run(args),
