@@ -11,17 +11,17 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use qbound_engine::bench::{benchmark, BenchConfig, BenchModel};
-use qbound_engine::calibrate::{calibrate_model, CalibrationMethod};
+use qbound_engine::bench::{BenchConfig, BenchModel, benchmark};
+use qbound_engine::calibrate::{CalibrationMethod, calibrate_model};
 use qbound_engine::evaluate::{DetectionScorer, EvalImages};
 use qbound_engine::images::list_images;
 use qbound_engine::onnx::load_model;
 use qbound_engine::profile::Profile;
-use qbound_engine::quantize::{quantize_model, Target};
+use qbound_engine::quantize::{Target, quantize_model};
 use qbound_engine::runtime::SessionConfig;
 use qbound_engine::sensitivity::{
-    layer_sensitivity, quantized_layers, search_max_drop, spearman_rank_correlation, FloatSelection, OutputFidelity,
-    SearchSpace, SensitivityMode,
+    FloatSelection, OutputFidelity, SearchSpace, SensitivityMode, layer_sensitivity,
+    quantized_layers, search_max_drop, spearman_rank_correlation,
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -35,18 +35,48 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let target = Target::OrtCpu;
 
     let start = Instant::now();
-    let batches = calib_files.chunks(8).map(|c| profile.load_batch(c).map(|(b, _)| b.into_dyn()));
-    let table = calibrate_model(&model, &input, batches, CalibrationMethod::Entropy, "demo", &mut |_| {})?;
+    let batches = calib_files
+        .chunks(8)
+        .map(|c| profile.load_batch(c).map(|(b, _)| b.into_dyn()));
+    let table = calibrate_model(
+        &model,
+        &input,
+        batches,
+        CalibrationMethod::Entropy,
+        "demo",
+        &mut |_| {},
+    )?;
     let amax = table.amax_by_tensor();
-    println!("calibration: {} images, {} tensors, {:.1} s", table.images, table.tensors.len(), start.elapsed().as_secs_f64());
+    println!(
+        "calibration: {} images, {} tensors, {:.1} s",
+        table.images,
+        table.tensors.len(),
+        start.elapsed().as_secs_f64()
+    );
 
     let images = EvalImages::load(&profile, &val_files, 8)?;
-    let mut agreement = DetectionScorer::agreement(&model, profile.clone(), images.clone(), session.clone())?;
-    let by_agreement = layer_sensitivity(&model, &amax, target, SensitivityMode::OneOn, &mut agreement, &mut |_, _, _| {})?;
+    let mut agreement =
+        DetectionScorer::agreement(&model, profile.clone(), images.clone(), session.clone())?;
+    let by_agreement = layer_sensitivity(
+        &model,
+        &amax,
+        target,
+        SensitivityMode::OneOn,
+        &mut agreement,
+        &mut |_, _, _| {},
+    )?;
     let proxy_batches = proxy_inputs(&profile, &val_files[..8])?;
     let mut proxy = OutputFidelity::new(&model, &input, proxy_batches, session.clone())?;
-    let by_proxy = layer_sensitivity(&model, &amax, target, SensitivityMode::OneOn, &mut proxy, &mut |_, _, _| {})?;
-    let rho = spearman_rank_correlation(&by_agreement.ranking(), &by_proxy.ranking()).unwrap_or(f64::NAN);
+    let by_proxy = layer_sensitivity(
+        &model,
+        &amax,
+        target,
+        SensitivityMode::OneOn,
+        &mut proxy,
+        &mut |_, _, _| {},
+    )?;
+    let rho =
+        spearman_rank_correlation(&by_agreement.ranking(), &by_proxy.ranking()).unwrap_or(f64::NAN);
     println!(
         "sensitivity one-on: agreement {:.1} s ({} images), proxy {:.1} s (8 images): proxy costs {:.3} of agreement; Spearman {:.3}",
         by_agreement.seconds,
@@ -55,11 +85,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         by_proxy.seconds / by_agreement.seconds,
         rho
     );
-    println!("most sensitive (agreement): {:?}", by_agreement.ranking().iter().rev().take(5).collect::<Vec<_>>());
+    println!(
+        "most sensitive (agreement): {:?}",
+        by_agreement
+            .ranking()
+            .iter()
+            .rev()
+            .take(5)
+            .collect::<Vec<_>>()
+    );
 
     let ranking = by_agreement.ranking();
-    let space = SearchSpace { model: &model, amax: &amax, target, ranking: &ranking };
-    let mut search = DetectionScorer::agreement(&model, profile.clone(), images.clone(), session.clone())?;
+    let space = SearchSpace {
+        model: &model,
+        amax: &amax,
+        target,
+        ranking: &ranking,
+    };
+    let mut search =
+        DetectionScorer::agreement(&model, profile.clone(), images.clone(), session.clone())?;
     let start = Instant::now();
     let choice = search_max_drop(&space, 0.02, &mut search, &mut agreement, &mut |_, _| {})?;
     println!(
@@ -78,14 +122,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let full_agreement = agreement.summary(&full)?.map();
     println!("full INT8 agreement mAP {full_agreement:.4}");
     let models = vec![
-        BenchModel { label: "fp32".into(), model: model.clone() },
-        BenchModel { label: "int8".into(), model: full },
-        BenchModel { label: format!("partial_k{}", choice.keep_float), model: partial },
+        BenchModel {
+            label: "fp32".into(),
+            model: model.clone(),
+        },
+        BenchModel {
+            label: "int8".into(),
+            model: full,
+        },
+        BenchModel {
+            label: format!("partial_k{}", choice.keep_float),
+            model: partial,
+        },
     ];
-    let config = BenchConfig { batch_sizes: vec![1, 32], warmup_runs: 2, timed_runs: 7, session };
+    let config = BenchConfig {
+        batch_sizes: vec![1, 32],
+        warmup_runs: 2,
+        timed_runs: 7,
+        session,
+    };
     let results = benchmark(&models, &config, &mut |_, _| {})?;
     for r in &results {
-        let fp32 = results.iter().find(|x| x.label == "fp32" && x.batch_size == r.batch_size).map_or(1.0, |x| x.images_per_second);
+        let fp32 = results
+            .iter()
+            .find(|x| x.label == "fp32" && x.batch_size == r.batch_size)
+            .map_or(1.0, |x| x.images_per_second);
         println!(
             "bench {:<12} bs{:<3} median {:>8.1} ms  {:>7.1} img/s  {:.2}x fp32",
             r.label,
@@ -98,6 +159,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-fn proxy_inputs(profile: &Profile, files: &[PathBuf]) -> qbound_engine::Result<Vec<ndarray::ArrayD<f32>>> {
+fn proxy_inputs(
+    profile: &Profile,
+    files: &[PathBuf],
+) -> qbound_engine::Result<Vec<ndarray::ArrayD<f32>>> {
     Ok(vec![profile.load_batch(files)?.0.into_dyn()])
 }

@@ -20,8 +20,12 @@ fn the_float_model_agrees_with_itself_perfectly() {
     let profile = Profile::by_name_or_file("nanodet").unwrap();
     let files = list_images(&data().join("images/val")).unwrap();
     let images = EvalImages::load(&profile, &files[..16], 8).unwrap();
-    let scorer = DetectionScorer::agreement(&model, profile, images, SessionConfig::default()).unwrap();
-    assert!(scorer.ground_truth().annotations().len() > 10, "the photos hold objects the model finds");
+    let scorer =
+        DetectionScorer::agreement(&model, profile, images, SessionConfig::default()).unwrap();
+    assert!(
+        scorer.ground_truth().annotations().len() > 10,
+        "the photos hold objects the model finds"
+    );
     let summary = scorer.summary(&model).unwrap();
     assert_eq!(summary.map(), 1.0);
     assert_eq!(summary.map50(), 1.0);

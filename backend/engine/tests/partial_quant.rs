@@ -6,18 +6,18 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use qbound_engine::batch::{retarget_batch, BatchSize};
-use qbound_engine::calibrate::{calibrate_model, CalibrationMethod};
+use qbound_engine::batch::{BatchSize, retarget_batch};
+use qbound_engine::calibrate::{CalibrationMethod, calibrate_model};
 use qbound_engine::evaluate::{DetectionScorer, EvalImages};
 use qbound_engine::images::list_images;
 use qbound_engine::onnx::proto::ModelProto;
-use qbound_engine::onnx::{encode_model, load_model, save_model, SaveOptions};
+use qbound_engine::onnx::{SaveOptions, encode_model, load_model, save_model};
 use qbound_engine::profile::Profile;
-use qbound_engine::quantize::{model_layers, quantize_model, Target};
-use qbound_engine::runtime::{run_f32, session_from_bytes, SessionConfig};
+use qbound_engine::quantize::{Target, model_layers, quantize_model};
+use qbound_engine::runtime::{SessionConfig, run_f32, session_from_bytes};
 use qbound_engine::sensitivity::{
-    layer_sensitivity, quantized_layers, search_max_drop, FloatSelection, OutputFidelity, Scorer, SearchSpace,
-    SensitivityMode,
+    FloatSelection, OutputFidelity, Scorer, SearchSpace, SensitivityMode, layer_sensitivity,
+    quantized_layers, search_max_drop,
 };
 
 fn data() -> PathBuf {
@@ -39,22 +39,48 @@ fn demo() -> &'static Demo {
         let profile = Profile::by_name_or_file("nanodet").unwrap();
         let calib = list_images(&data().join("images/calib")).unwrap();
         let input = profile.input_name(&model).unwrap();
-        let batches = calib[..8].chunks(4).map(|c| profile.load_batch(c).map(|(b, _)| b.into_dyn()));
-        let table = calibrate_model(&model, &input, batches, CalibrationMethod::Max, "demo", &mut |_| {}).unwrap();
+        let batches = calib[..8]
+            .chunks(4)
+            .map(|c| profile.load_batch(c).map(|(b, _)| b.into_dyn()));
+        let table = calibrate_model(
+            &model,
+            &input,
+            batches,
+            CalibrationMethod::Max,
+            "demo",
+            &mut |_| {},
+        )
+        .unwrap();
         let val = list_images(&data().join("images/val")).unwrap();
-        Demo { amax: table.amax_by_tensor(), model, profile, val }
+        Demo {
+            amax: table.amax_by_tensor(),
+            model,
+            profile,
+            val,
+        }
     })
 }
 
 fn proxy(demo: &Demo) -> OutputFidelity {
     let input = demo.profile.input_name(&demo.model).unwrap();
-    let batch = demo.profile.load_batch(&demo.val[..2]).unwrap().0.into_dyn();
+    let batch = demo
+        .profile
+        .load_batch(&demo.val[..2])
+        .unwrap()
+        .0
+        .into_dyn();
     OutputFidelity::new(&demo.model, &input, vec![batch], SessionConfig::default()).unwrap()
 }
 
 fn agreement(demo: &Demo, images: usize) -> DetectionScorer {
     let images = EvalImages::load(&demo.profile, &demo.val[..images], 4).unwrap();
-    DetectionScorer::agreement(&demo.model, demo.profile.clone(), images, SessionConfig::default()).unwrap()
+    DetectionScorer::agreement(
+        &demo.model,
+        demo.profile.clone(),
+        images,
+        SessionConfig::default(),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -62,14 +88,24 @@ fn the_ranking_is_deterministic_for_fixed_images() {
     let demo = demo();
     let rank = || {
         let mut scorer = proxy(demo);
-        layer_sensitivity(&demo.model, &demo.amax, Target::TensorRt, SensitivityMode::OneOn, &mut scorer, &mut |_, _, _| {})
-            .unwrap()
+        layer_sensitivity(
+            &demo.model,
+            &demo.amax,
+            Target::TensorRt,
+            SensitivityMode::OneOn,
+            &mut scorer,
+            &mut |_, _, _| {},
+        )
+        .unwrap()
     };
     let (first, second) = (rank(), rank());
     assert_eq!(first.ranking(), second.ranking());
     assert_eq!(first.layers.len(), 34);
     let scores: Vec<f64> = first.layers.iter().map(|l| l.score.primary).collect();
-    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "one-on: least sensitive (highest score) first");
+    assert!(
+        scores.windows(2).all(|w| w[0] >= w[1]),
+        "one-on: least sensitive (highest score) first"
+    );
     assert!(scores.iter().all(|&s| s > 0.5 && s <= 1.0), "{scores:?}");
     assert!(scores[0] > scores[33], "layers differ in sensitivity");
 }
@@ -77,10 +113,15 @@ fn the_ranking_is_deterministic_for_fixed_images() {
 #[test]
 fn the_quant_boundary_quantizes_exactly_the_first_boundary_plus_one_layers() {
     let demo = demo();
-    let mut ranking: Vec<String> = model_layers(&demo.model).unwrap().into_iter().map(|l| l.name).collect();
+    let mut ranking: Vec<String> = model_layers(&demo.model)
+        .unwrap()
+        .into_iter()
+        .map(|l| l.name)
+        .collect();
     ranking.reverse();
     let set = quantized_layers(&ranking, FloatSelection::QuantBoundary(9)).unwrap();
-    let (_, report) = quantize_model(&demo.model, Some(&set), &demo.amax, Target::TensorRt).unwrap();
+    let (_, report) =
+        quantize_model(&demo.model, Some(&set), &demo.amax, Target::TensorRt).unwrap();
     let quantized: HashSet<String> = report.quantized_layers.into_iter().collect();
     let expected: HashSet<String> = ranking[..10].iter().cloned().collect();
     assert_eq!(quantized, expected);
@@ -91,13 +132,26 @@ fn the_quant_boundary_quantizes_exactly_the_first_boundary_plus_one_layers() {
 fn max_drop_returns_a_model_whose_measured_drop_is_within_the_bound() {
     let demo = demo();
     let mut scorer = proxy(demo);
-    let ranking = layer_sensitivity(&demo.model, &demo.amax, Target::OrtCpu, SensitivityMode::OneOn, &mut scorer, &mut |_, _, _| {})
-        .unwrap()
-        .ranking();
-    let space = SearchSpace { model: &demo.model, amax: &demo.amax, target: Target::OrtCpu, ranking: &ranking };
+    let ranking = layer_sensitivity(
+        &demo.model,
+        &demo.amax,
+        Target::OrtCpu,
+        SensitivityMode::OneOn,
+        &mut scorer,
+        &mut |_, _, _| {},
+    )
+    .unwrap()
+    .ranking();
+    let space = SearchSpace {
+        model: &demo.model,
+        amax: &demo.amax,
+        target: Target::OrtCpu,
+        ranking: &ranking,
+    };
     let (mut search, mut verify) = (agreement(demo, 4), agreement(demo, 12));
     let max_drop = 0.05;
-    let choice = search_max_drop(&space, max_drop, &mut search, &mut verify, &mut |_, _| {}).unwrap();
+    let choice =
+        search_max_drop(&space, max_drop, &mut search, &mut verify, &mut |_, _| {}).unwrap();
     assert!(choice.drop <= max_drop, "{choice:?}");
     assert_eq!(choice.float_layers.len(), choice.keep_float);
     // Measured again, independently, on the chosen model.
@@ -105,26 +159,44 @@ fn max_drop_returns_a_model_whose_measured_drop_is_within_the_bound() {
     let (chosen, _) = quantize_model(&demo.model, Some(&set), &demo.amax, Target::OrtCpu).unwrap();
     let mut fresh = agreement(demo, 12);
     let score = fresh.score(&chosen).unwrap().primary;
-    assert!(score >= (1.0 - max_drop) * fresh.score(&demo.model).unwrap().primary, "score {score}");
+    assert!(
+        score >= (1.0 - max_drop) * fresh.score(&demo.model).unwrap().primary,
+        "score {score}"
+    );
 }
 
 #[test]
 fn every_exported_file_loads_and_runs_at_its_batch_size() {
     let demo = demo();
-    let ranking: Vec<String> = model_layers(&demo.model).unwrap().into_iter().map(|l| l.name).collect();
+    let ranking: Vec<String> = model_layers(&demo.model)
+        .unwrap()
+        .into_iter()
+        .map(|l| l.name)
+        .collect();
     let set = quantized_layers(&ranking, FloatSelection::KeepFloat(3)).unwrap();
     let dir = tempfile::tempdir().unwrap();
     for target in [Target::TensorRt, Target::OrtCpu] {
         let (partial, _) = quantize_model(&demo.model, Some(&set), &demo.amax, target).unwrap();
         for batch in [1usize, 32] {
-            let path = dir.path().join(format!("nanodet_partial_{target}_bs{batch}.onnx"));
-            save_model(&retarget_batch(&partial, BatchSize::Fixed(batch as i64)).unwrap(), &path, &SaveOptions::default()).unwrap();
+            let path = dir
+                .path()
+                .join(format!("nanodet_partial_{target}_bs{batch}.onnx"));
+            save_model(
+                &retarget_batch(&partial, BatchSize::Fixed(batch as i64)).unwrap(),
+                &path,
+                &SaveOptions::default(),
+            )
+            .unwrap();
             let reloaded = load_model(&path).unwrap();
-            let mut session = session_from_bytes(&encode_model(&reloaded), &SessionConfig::default()).unwrap();
+            let mut session =
+                session_from_bytes(&encode_model(&reloaded), &SessionConfig::default()).unwrap();
             let input = ndarray::Array4::<f32>::zeros((batch, 3, 416, 416)).into_dyn();
             let outputs = run_f32(&mut session, "input_1:0", input.view(), &[]).unwrap();
             assert_eq!(outputs.len(), 6);
-            assert!(outputs.values().all(|o| o.shape()[0] == batch), "{target} bs{batch}");
+            assert!(
+                outputs.values().all(|o| o.shape()[0] == batch),
+                "{target} bs{batch}"
+            );
         }
     }
 }

@@ -50,7 +50,9 @@ impl EvalImages {
             }
             let take = left.min(transforms.len());
             batches.push((
-                batch.slice_axis(ndarray::Axis(0), (..take).into()).to_owned(),
+                batch
+                    .slice_axis(ndarray::Axis(0), (..take).into())
+                    .to_owned(),
                 transforms[..take].to_vec(),
             ));
             left -= take;

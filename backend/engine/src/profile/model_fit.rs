@@ -32,7 +32,10 @@ impl Profile {
     /// The name of the model input this profile feeds: the profile's input name, or the
     /// model's only input when the profile names none.
     pub fn input_name(&self, model: &ModelProto) -> Result<String> {
-        let graph = model.graph.as_ref().ok_or_else(|| Error::InvalidModel("the model has no graph".into()))?;
+        let graph = model
+            .graph
+            .as_ref()
+            .ok_or_else(|| Error::InvalidModel("the model has no graph".into()))?;
         let input = find_value(&graph_inputs(graph), self.input.name.as_deref(), "input")?;
         Ok(input.name.clone().unwrap_or_default())
     }

@@ -9,7 +9,11 @@ pub fn spearman_rank_correlation(a: &[String], b: &[String]) -> Option<f64> {
     if n < 2 || b.len() != n {
         return None;
     }
-    let position: HashMap<&str, usize> = b.iter().enumerate().map(|(i, name)| (name.as_str(), i)).collect();
+    let position: HashMap<&str, usize> = b
+        .iter()
+        .enumerate()
+        .map(|(i, name)| (name.as_str(), i))
+        .collect();
     if position.len() != n {
         return None;
     }
@@ -35,8 +39,17 @@ mod tests {
     fn identical_reversed_and_mismatched_rankings() {
         let a = names(&["a", "b", "c", "d"]);
         assert_eq!(spearman_rank_correlation(&a, &a), Some(1.0));
-        assert_eq!(spearman_rank_correlation(&a, &names(&["d", "c", "b", "a"])), Some(-1.0));
-        assert_eq!(spearman_rank_correlation(&a, &names(&["b", "a", "c", "d"])), Some(0.8));
-        assert_eq!(spearman_rank_correlation(&a, &names(&["a", "b", "c", "x"])), None);
+        assert_eq!(
+            spearman_rank_correlation(&a, &names(&["d", "c", "b", "a"])),
+            Some(-1.0)
+        );
+        assert_eq!(
+            spearman_rank_correlation(&a, &names(&["b", "a", "c", "d"])),
+            Some(0.8)
+        );
+        assert_eq!(
+            spearman_rank_correlation(&a, &names(&["a", "b", "c", "x"])),
+            None
+        );
     }
 }

@@ -4,9 +4,9 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use qbound_engine::bench::{BenchConfig, BenchModel, BenchResult, benchmark};
+use qbound_engine::fp16::{Fp16Options, convert_to_fp16};
 use qbound_engine::onnx::load_model;
-use qbound_engine::fp16::{convert_to_fp16, Fp16Options};
-use qbound_engine::runtime::{best_provider, Provider, SessionConfig};
+use qbound_engine::runtime::{Provider, SessionConfig, best_provider};
 
 use super::output::print_json;
 use super::progress::bar;
@@ -60,7 +60,13 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         .collect::<anyhow::Result<Vec<_>>>()?;
     if args.fp16_reference {
         let fp16 = convert_to_fp16(&models[0].model, &Fp16Options::default())?;
-        models.insert(1, BenchModel { label: format!("{}_fp16", models[0].label), model: fp16 });
+        models.insert(
+            1,
+            BenchModel {
+                label: format!("{}_fp16", models[0].label),
+                model: fp16,
+            },
+        );
     }
     let config = BenchConfig {
         batch_sizes: args.batch_sizes,

@@ -17,10 +17,18 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         return print_json(&capabilities);
     }
     for provider in &capabilities.available {
-        println!("{:<9} available on {}", provider.to_string(), device_name(*provider));
+        println!(
+            "{:<9} available on {}",
+            provider.to_string(),
+            device_name(*provider)
+        );
     }
     for missing in &capabilities.missing {
-        println!("{:<9} unavailable: {}", missing.provider.to_string(), missing.reason);
+        println!(
+            "{:<9} unavailable: {}",
+            missing.provider.to_string(),
+            missing.reason
+        );
     }
     Ok(())
 }

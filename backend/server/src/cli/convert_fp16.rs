@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use qbound_engine::fp16::{convert_to_fp16, Fp16Options};
-use qbound_engine::onnx::{load_model, save_model, SaveOptions};
+use qbound_engine::fp16::{Fp16Options, convert_to_fp16};
+use qbound_engine::onnx::{SaveOptions, load_model, save_model};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -23,8 +23,16 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     let model = load_model(&args.model)?;
-    let options = Fp16Options { keep_io_types: !args.fp16_io, keep_float_nodes: args.keep_float_nodes, ..Fp16Options::default() };
-    save_model(&convert_to_fp16(&model, &options)?, &args.out, &SaveOptions::default())?;
+    let options = Fp16Options {
+        keep_io_types: !args.fp16_io,
+        keep_float_nodes: args.keep_float_nodes,
+        ..Fp16Options::default()
+    };
+    save_model(
+        &convert_to_fp16(&model, &options)?,
+        &args.out,
+        &SaveOptions::default(),
+    )?;
     println!("wrote {}", args.out.display());
     Ok(())
 }

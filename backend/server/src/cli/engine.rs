@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use qbound_engine::tensorrt::{build_engine, EngineOptions};
+use qbound_engine::tensorrt::{EngineOptions, build_engine};
 
 use super::output::print_json;
 
@@ -28,19 +28,39 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&args.out_dir).with_context(|| format!("cannot create `{}`", args.out_dir.display()))?;
-    let stem = args.model.file_stem().map_or("model".into(), |s| s.to_string_lossy().into_owned());
-    let options = EngineOptions { prefer_trtexec: !args.no_trtexec, ..EngineOptions::default() };
+    std::fs::create_dir_all(&args.out_dir)
+        .with_context(|| format!("cannot create `{}`", args.out_dir.display()))?;
+    let stem = args
+        .model
+        .file_stem()
+        .map_or("model".into(), |s| s.to_string_lossy().into_owned());
+    let options = EngineOptions {
+        prefer_trtexec: !args.no_trtexec,
+        ..EngineOptions::default()
+    };
     let engines = args
         .export_batch_size
         .iter()
-        .map(|&batch| build_engine(&args.model, batch, &args.out_dir.join(format!("{stem}_bs{batch}.engine")), &options))
+        .map(|&batch| {
+            build_engine(
+                &args.model,
+                batch,
+                &args.out_dir.join(format!("{stem}_bs{batch}.engine")),
+                &options,
+            )
+        })
         .collect::<qbound_engine::Result<Vec<_>>>()?;
     if args.json {
         return print_json(&engines);
     }
     for e in &engines {
-        println!("wrote {} (batch {}, TensorRT {}, {})", e.path.display(), e.batch, e.tensorrt_version, e.gpu_name);
+        println!(
+            "wrote {} (batch {}, TensorRT {}, {})",
+            e.path.display(),
+            e.batch,
+            e.tensorrt_version,
+            e.gpu_name
+        );
     }
     Ok(())
 }

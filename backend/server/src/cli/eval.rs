@@ -22,7 +22,11 @@ pub(crate) struct Args {
     #[arg(long)]
     profile: Option<String>,
     /// COCO annotations of the images (matched by file name).
-    #[arg(long, conflicts_with = "reference", required_unless_present = "reference")]
+    #[arg(
+        long,
+        conflicts_with = "reference",
+        required_unless_present = "reference"
+    )]
     annotations: Option<PathBuf>,
     /// A float model whose own detections serve as labels (agreement mAP).
     #[arg(long)]
@@ -43,7 +47,12 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         (Some(annotations), _) => {
             let profile = resolve_profile(&model, args.profile.as_deref())?;
             let images = EvalImages::load(&profile, &files, args.batch_size)?;
-            DetectionScorer::labelled(profile, images, CocoGroundTruth::load(annotations)?, session)?
+            DetectionScorer::labelled(
+                profile,
+                images,
+                CocoGroundTruth::load(annotations)?,
+                session,
+            )?
         }
         (None, Some(reference)) => {
             let reference = load_model(reference)?;
@@ -57,8 +66,16 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     if args.json {
         return print_json(&summary);
     }
-    let kind = if args.annotations.is_some() { "COCO mAP" } else { "agreement mAP" };
-    println!("{kind} of {} on {} images:", args.model.display(), files.len());
+    let kind = if args.annotations.is_some() {
+        "COCO mAP"
+    } else {
+        "agreement mAP"
+    };
+    println!(
+        "{kind} of {} on {} images:",
+        args.model.display(),
+        files.len()
+    );
     println!("{summary}");
     Ok(())
 }

@@ -21,5 +21,6 @@ pub(crate) fn sha256_file(path: &std::path::Path) -> anyhow::Result<String> {
 /// Writes `value` as pretty JSON to `path`.
 pub(crate) fn write_json(path: &std::path::Path, value: &impl Serialize) -> anyhow::Result<()> {
     let text = serde_json::to_string_pretty(value)?;
-    std::fs::write(path, text).map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", path.display()))
+    std::fs::write(path, text)
+        .map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", path.display()))
 }

@@ -5,16 +5,18 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use qbound_engine::batch::{retarget_batch, BatchSize};
+use qbound_engine::batch::{BatchSize, retarget_batch};
 use qbound_engine::calibrate::{CalibrationTable, DEFAULT_TENSORRT_VERSION_CODE};
-use qbound_engine::onnx::{load_model, save_model, SaveOptions};
-use qbound_engine::quantize::{quantize_model, QuantizeReport, Target};
-use qbound_engine::sensitivity::{quantized_layers, read_ranking, search_max_drop, FloatSelection, MaxDropChoice, SearchSpace};
+use qbound_engine::onnx::{SaveOptions, load_model, save_model};
+use qbound_engine::quantize::{QuantizeReport, Target, quantize_model};
+use qbound_engine::sensitivity::{
+    FloatSelection, MaxDropChoice, SearchSpace, quantized_layers, read_ranking, search_max_drop,
+};
 use serde::Serialize;
 
 use super::images::{image_files, resolve_profile};
 use super::output::{print_json, write_json};
-use super::scoring::{build_scorer, Metric};
+use super::scoring::{Metric, build_scorer};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -90,8 +92,15 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     let amax = table.amax_by_tensor();
     let (layer_set, max_drop) = choose_layers(&args, &model, &amax)?;
     let (quantized, report) = quantize_model(&model, layer_set.as_ref(), &amax, args.target)?;
-    let stem = args.model.file_stem().map_or("model".into(), |s| s.to_string_lossy().into_owned());
-    let kind = if report.float_layers.is_empty() { "int8" } else { "partial" };
+    let stem = args
+        .model
+        .file_stem()
+        .map_or("model".into(), |s| s.to_string_lossy().into_owned());
+    let kind = if report.float_layers.is_empty() {
+        "int8"
+    } else {
+        "partial"
+    };
     let mut files = Vec::new();
     for &batch in &args.export_batch_size {
         let path = match (&args.out, &args.out_dir) {
@@ -101,14 +110,30 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
             _ => anyhow::bail!("give `--out FILE` or `--out-dir DIR`"),
         };
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).with_context(|| format!("cannot create `{}`", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create `{}`", parent.display()))?;
         }
-        save_model(&retarget_batch(&quantized, batch)?, &path, &SaveOptions::default())?;
+        save_model(
+            &retarget_batch(&quantized, batch)?,
+            &path,
+            &SaveOptions::default(),
+        )?;
         files.push(path);
     }
-    let export = Export { target: args.target, files, report, max_drop };
+    let export = Export {
+        target: args.target,
+        files,
+        report,
+        max_drop,
+    };
     if let Some(dir) = &args.out_dir {
-        write_extras(dir, &stem, &table, args.sensitivity_file.as_deref(), &export)?;
+        write_extras(
+            dir,
+            &stem,
+            &table,
+            args.sensitivity_file.as_deref(),
+            &export,
+        )?;
     }
     if args.json {
         return print_json(&export);
@@ -142,37 +167,90 @@ fn choose_layers(
     model: &qbound_engine::onnx::proto::ModelProto,
     amax: &std::collections::HashMap<String, f32>,
 ) -> anyhow::Result<(Option<HashSet<String>>, Option<MaxDropChoice>)> {
-    let Some(path) = &args.sensitivity_file else { return Ok((None, None)) };
+    let Some(path) = &args.sensitivity_file else {
+        return Ok((None, None));
+    };
     let ranking = read_ranking(path)?;
     if let Some(boundary) = args.quant_boundary {
-        return Ok((Some(quantized_layers(&ranking, FloatSelection::QuantBoundary(boundary))?), None));
+        return Ok((
+            Some(quantized_layers(
+                &ranking,
+                FloatSelection::QuantBoundary(boundary),
+            )?),
+            None,
+        ));
     }
     if let Some(keep) = args.keep_float {
-        return Ok((Some(quantized_layers(&ranking, FloatSelection::KeepFloat(keep))?), None));
+        return Ok((
+            Some(quantized_layers(&ranking, FloatSelection::KeepFloat(keep))?),
+            None,
+        ));
     }
     let Some(max_drop) = args.max_drop else {
-        anyhow::bail!("with `--sensitivity-file`, give `--quant-boundary`, `--keep-float` or `--max-drop`");
+        anyhow::bail!(
+            "with `--sensitivity-file`, give `--quant-boundary`, `--keep-float` or `--max-drop`"
+        );
     };
-    let images = args.images.as_deref().context("`--max-drop` needs `--images`")?;
+    let images = args
+        .images
+        .as_deref()
+        .context("`--max-drop` needs `--images`")?;
     let profile = resolve_profile(model, args.profile.as_deref())?;
     let files = image_files(images, None)?;
-    let subset = &files[..files.len().min(args.search_images.unwrap_or(files.len()).max(1))];
+    let subset = &files[..files
+        .len()
+        .min(args.search_images.unwrap_or(files.len()).max(1))];
     let annotations = args.annotations.as_deref();
-    let mut search = build_scorer(args.metric, model, &profile, subset, annotations, args.batch_size)?;
-    let mut verify = build_scorer(args.metric, model, &profile, &files, annotations, args.batch_size)?;
-    let space = SearchSpace { model, amax, target: args.target, ranking: &ranking };
-    let choice = search_max_drop(&space, max_drop, search.as_mut(), verify.as_mut(), &mut |_, _| {})?;
+    let mut search = build_scorer(
+        args.metric,
+        model,
+        &profile,
+        subset,
+        annotations,
+        args.batch_size,
+    )?;
+    let mut verify = build_scorer(
+        args.metric,
+        model,
+        &profile,
+        &files,
+        annotations,
+        args.batch_size,
+    )?;
+    let space = SearchSpace {
+        model,
+        amax,
+        target: args.target,
+        ranking: &ranking,
+    };
+    let choice = search_max_drop(
+        &space,
+        max_drop,
+        search.as_mut(),
+        verify.as_mut(),
+        &mut |_, _| {},
+    )?;
     let set = quantized_layers(&ranking, FloatSelection::KeepFloat(choice.keep_float))?;
     Ok((Some(set), Some(choice)))
 }
 
 /// The seed's companions of an export: calibration cache, sensitivity file, report.
-fn write_extras(dir: &Path, stem: &str, table: &CalibrationTable, sensitivity: Option<&Path>, export: &Export) -> anyhow::Result<()> {
-    table.write_tensorrt_cache(&dir.join(format!("{stem}_calib.cache")), DEFAULT_TENSORRT_VERSION_CODE)?;
+fn write_extras(
+    dir: &Path,
+    stem: &str,
+    table: &CalibrationTable,
+    sensitivity: Option<&Path>,
+    export: &Export,
+) -> anyhow::Result<()> {
+    table.write_tensorrt_cache(
+        &dir.join(format!("{stem}_calib.cache")),
+        DEFAULT_TENSORRT_VERSION_CODE,
+    )?;
     if let Some(path) = sensitivity {
         let copy = dir.join(format!("{stem}_sensitivity.txt"));
         if std::fs::canonicalize(path).ok() != std::fs::canonicalize(&copy).ok() {
-            std::fs::copy(path, &copy).with_context(|| format!("cannot copy `{}`", path.display()))?;
+            std::fs::copy(path, &copy)
+                .with_context(|| format!("cannot copy `{}`", path.display()))?;
         }
     }
     write_json(&dir.join(format!("{stem}_report.json")), export)

@@ -37,11 +37,21 @@ pub(crate) fn build_scorer(
             let path = annotations.context("`--metric map` needs `--annotations COCO.json`")?;
             let ground_truth = CocoGroundTruth::load(path)?;
             let images = EvalImages::load(profile, files, batch_size)?;
-            Box::new(DetectionScorer::labelled(profile.clone(), images, ground_truth, session)?)
+            Box::new(DetectionScorer::labelled(
+                profile.clone(),
+                images,
+                ground_truth,
+                session,
+            )?)
         }
         Metric::Agreement => {
             let images = EvalImages::load(profile, files, batch_size)?;
-            Box::new(DetectionScorer::agreement(model, profile.clone(), images, session)?)
+            Box::new(DetectionScorer::agreement(
+                model,
+                profile.clone(),
+                images,
+                session,
+            )?)
         }
         Metric::Proxy => {
             let input = profile.input_name(model)?;

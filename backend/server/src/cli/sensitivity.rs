@@ -5,12 +5,12 @@ use std::path::PathBuf;
 use qbound_engine::calibrate::CalibrationTable;
 use qbound_engine::onnx::load_model;
 use qbound_engine::quantize::Target;
-use qbound_engine::sensitivity::{layer_sensitivity, sensitivity_text, SensitivityMode};
+use qbound_engine::sensitivity::{SensitivityMode, layer_sensitivity, sensitivity_text};
 
 use super::images::{image_files, resolve_profile};
 use super::output::{print_json, write_json};
 use super::progress::bar;
-use super::scoring::{build_scorer, Metric};
+use super::scoring::{Metric, build_scorer};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -65,15 +65,30 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         (None, _) => None,
     };
     let files = image_files(&args.images, batches.map(|n| n * args.batch_size.max(1)))?;
-    let mut scorer = build_scorer(args.metric, &model, &profile, &files, args.annotations.as_deref(), args.batch_size)?;
+    let mut scorer = build_scorer(
+        args.metric,
+        &model,
+        &profile,
+        &files,
+        args.annotations.as_deref(),
+        args.batch_size,
+    )?;
     let progress = bar("sensitivity", 0);
-    let report = layer_sensitivity(&model, &table.amax_by_tensor(), args.target, args.mode, scorer.as_mut(), &mut |done, total, layer| {
-        progress.set_length(total as u64);
-        progress.set_position(done as u64);
-        progress.set_message(layer.name.clone());
-    })?;
+    let report = layer_sensitivity(
+        &model,
+        &table.amax_by_tensor(),
+        args.target,
+        args.mode,
+        scorer.as_mut(),
+        &mut |done, total, layer| {
+            progress.set_length(total as u64);
+            progress.set_position(done as u64);
+            progress.set_message(layer.name.clone());
+        },
+    )?;
     progress.finish_and_clear();
-    std::fs::write(&args.out, sensitivity_text(&report)).map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", args.out.display()))?;
+    std::fs::write(&args.out, sensitivity_text(&report))
+        .map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", args.out.display()))?;
     if let Some(path) = &args.json_out {
         write_json(path, &report)?;
     }
@@ -90,6 +105,16 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         files.len(),
         args.out.display()
     );
-    println!("most sensitive: {}", report.layers.iter().rev().take(5).map(|l| l.name.as_str()).collect::<Vec<_>>().join(", "));
+    println!(
+        "most sensitive: {}",
+        report
+            .layers
+            .iter()
+            .rev()
+            .take(5)
+            .map(|l| l.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     Ok(())
 }

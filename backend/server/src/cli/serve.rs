@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use qbound_server::{init_tracing, Application, Settings};
+use qbound_server::{Application, Settings, init_tracing};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -30,8 +30,12 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     let mut settings = Settings::new(&args.data);
     settings.bind = args.bind;
     settings.embedded_worker = !args.no_worker;
-    settings.demo_data = args.demo_data.or_else(|| checkout_path("data/nanodet-coco-416.onnx").map(|p| p.with_file_name("")));
-    settings.static_dir = args.static_dir.or_else(|| checkout_path("frontend/dist/index.html").map(|p| p.with_file_name("")));
+    settings.demo_data = args
+        .demo_data
+        .or_else(|| checkout_path("data/nanodet-coco-416.onnx").map(|p| p.with_file_name("")));
+    settings.static_dir = args
+        .static_dir
+        .or_else(|| checkout_path("frontend/dist/index.html").map(|p| p.with_file_name("")));
     tokio::runtime::Runtime::new()?.block_on(async {
         let app = Application::build(settings).await?;
         eprintln!("qbound listening on http://{}", app.address());

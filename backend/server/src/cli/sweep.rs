@@ -8,12 +8,12 @@ use qbound_engine::calibrate::CalibrationTable;
 use qbound_engine::onnx::load_model;
 use qbound_engine::quantize::Target;
 use qbound_engine::runtime::SessionConfig;
-use qbound_engine::sensitivity::{read_ranking, sweep, SearchSpace, TradeoffPoint};
+use qbound_engine::sensitivity::{SearchSpace, TradeoffPoint, read_ranking, sweep};
 
 use super::images::{image_files, resolve_profile};
 use super::output::{print_json, write_json};
 use super::progress::bar;
-use super::scoring::{build_scorer, Metric};
+use super::scoring::{Metric, build_scorer};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -67,11 +67,34 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     let amax = CalibrationTable::load(&args.calib)?.amax_by_tensor();
     let ranking = read_ranking(&args.sensitivity_file)?;
     let files = image_files(&args.images, None)?;
-    let mut scorer = build_scorer(args.metric, &model, &profile, &files, args.annotations.as_deref(), args.batch_size)?;
-    let bench = BenchConfig { batch_sizes: args.batch_sizes, warmup_runs: 1, timed_runs: args.runs, session: SessionConfig::default() };
-    let space = SearchSpace { model: &model, amax: &amax, target: args.target, ranking: &ranking };
+    let mut scorer = build_scorer(
+        args.metric,
+        &model,
+        &profile,
+        &files,
+        args.annotations.as_deref(),
+        args.batch_size,
+    )?;
+    let bench = BenchConfig {
+        batch_sizes: args.batch_sizes,
+        warmup_runs: 1,
+        timed_runs: args.runs,
+        session: SessionConfig::default(),
+    };
+    let space = SearchSpace {
+        model: &model,
+        amax: &amax,
+        target: args.target,
+        ranking: &ranking,
+    };
     let progress = bar("sweep", 0);
-    let points = sweep(&space, &args.keep_float, scorer.as_mut(), &bench, &mut |step| progress.set_message(step.to_owned()))?;
+    let points = sweep(
+        &space,
+        &args.keep_float,
+        scorer.as_mut(),
+        &bench,
+        &mut |step| progress.set_message(step.to_owned()),
+    )?;
     progress.finish_and_clear();
     if let Some(path) = &args.out {
         write_json(path, &points)?;
@@ -84,17 +107,30 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
 }
 
 fn print_points(points: &[TradeoffPoint], metric: &str) {
-    let batch_sizes: Vec<i64> = points.first().map(|p| p.throughput.iter().map(|t| t.batch_size).collect()).unwrap_or_default();
-    let reference: Vec<f64> = points.first().map(|p| p.throughput.iter().map(|t| t.images_per_second).collect()).unwrap_or_default();
+    let batch_sizes: Vec<i64> = points
+        .first()
+        .map(|p| p.throughput.iter().map(|t| t.batch_size).collect())
+        .unwrap_or_default();
+    let reference: Vec<f64> = points
+        .first()
+        .map(|p| p.throughput.iter().map(|t| t.images_per_second).collect())
+        .unwrap_or_default();
     print!("{:<14} {:>6} {:>10}", "model", "float", metric);
     for b in &batch_sizes {
         print!(" {:>10} {:>6}", format!("bs{b} img/s"), "x fp32");
     }
     println!("  pareto");
     for p in points {
-        print!("{:<14} {:>6} {:>10.4}", p.label, p.keep_float, p.score.primary);
+        print!(
+            "{:<14} {:>6} {:>10.4}",
+            p.label, p.keep_float, p.score.primary
+        );
         for (t, r) in p.throughput.iter().zip(&reference) {
-            print!(" {:>10.1} {:>5.2}x", t.images_per_second, t.images_per_second / r);
+            print!(
+                " {:>10.1} {:>5.2}x",
+                t.images_per_second,
+                t.images_per_second / r
+            );
         }
         println!("  {}", if p.pareto { "*" } else { "" });
     }

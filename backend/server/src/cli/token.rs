@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use qbound_server::{create_api_token, Role};
+use qbound_server::{Role, create_api_token};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -29,7 +29,8 @@ enum Action {
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     match args.action {
         Action::Create { name, role, data } => {
-            let token = tokio::runtime::Runtime::new()?.block_on(create_api_token(&data, &name, role))?;
+            let token =
+                tokio::runtime::Runtime::new()?.block_on(create_api_token(&data, &name, role))?;
             println!("{token}");
         }
     }

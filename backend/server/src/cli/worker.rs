@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use qbound_server::{init_tracing, run_worker_until_stopped, shutdown_signal, Capability, WorkerSettings};
+use qbound_server::{
+    Capability, WorkerSettings, init_tracing, run_worker_until_stopped, shutdown_signal,
+};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -30,6 +32,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         settings.name = name;
     }
     settings.capabilities = args.capabilities;
-    tokio::runtime::Runtime::new()?.block_on(run_worker_until_stopped(settings, shutdown_signal()))?;
+    tokio::runtime::Runtime::new()?
+        .block_on(run_worker_until_stopped(settings, shutdown_signal()))?;
     Ok(())
 }
