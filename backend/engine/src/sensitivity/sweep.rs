@@ -8,6 +8,7 @@ use super::search::SearchSpace;
 use super::{Score, Scorer};
 use crate::Result;
 use crate::bench::{BenchConfig, BenchModel, benchmark};
+use crate::fp16::{Fp16Options, convert_to_fp16};
 use crate::quantize::quantize_model;
 
 /// What a trade-off point is.
@@ -16,6 +17,8 @@ use crate::quantize::quantize_model;
 pub enum PointKind {
     /// The float model, the accuracy reference.
     Float,
+    /// The float model converted to FP16: the speed reference on GPUs.
+    Fp16,
     /// Every layer quantized.
     FullInt8,
     /// The most sensitive layers kept in float.
@@ -23,7 +26,7 @@ pub enum PointKind {
 }
 
 /// Images per second at one batch size.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Throughput {
     /// The batch size.
     pub batch_size: i64,
@@ -31,6 +34,8 @@ pub struct Throughput {
     pub images_per_second: f64,
     /// Median latency of one batch, milliseconds.
     pub median_ms: f64,
+    /// The device it ran on (GPU or CPU name).
+    pub device: String,
 }
 
 /// One measured model of the sweep.
@@ -54,8 +59,9 @@ pub struct TradeoffPoint {
 }
 
 /// Builds, scores and benchmarks the float model, the full INT8 model and a partial model
-/// for each count in `keep_float` (counts of 0 or of every layer are those references).
-/// All models are timed in one interleaved benchmark. `on_step` hears a line per step.
+/// for each count in `keep_float` (counts of 0 or of every layer are those references), and
+/// on a GPU provider the FP16 conversion of the float model. All models are timed in one
+/// interleaved benchmark. `on_step` hears a line per step.
 pub fn sweep(
     space: &SearchSpace<'_>,
     keep_float: &[usize],
@@ -85,6 +91,21 @@ pub fn sweep(
         label: "fp32".into(),
         model: space.model.clone(),
     });
+    if bench.session.provider.is_gpu() {
+        on_step("scoring fp16");
+        let fp16 = convert_to_fp16(space.model, &Fp16Options::default())?;
+        points.push(point(
+            "fp16",
+            PointKind::Fp16,
+            n,
+            space,
+            scorer.score(&fp16)?,
+        ));
+        models.push(BenchModel {
+            label: "fp16".into(),
+            model: fp16,
+        });
+    }
     for keep in std::iter::once(0).chain(counts) {
         let (label, kind) = if keep == 0 {
             ("int8".to_owned(), PointKind::FullInt8)
@@ -110,6 +131,7 @@ pub fn sweep(
                 batch_size: r.batch_size,
                 images_per_second: r.images_per_second,
                 median_ms: r.median_ms,
+                device: r.device.clone(),
             })
             .collect();
     }
