@@ -199,11 +199,13 @@ mod tests {
                     batch_size: 1,
                     images_per_second: 1.0,
                     median_ms: 1.0,
+                    device: "cpu".into(),
                 },
                 Throughput {
                     batch_size: 32,
                     images_per_second: ips,
                     median_ms: 1.0,
+                    device: "cpu".into(),
                 },
             ],
             pareto: false,
