@@ -2,7 +2,7 @@
 //!
 //! 1. calibrate on `data/images/calib` (entropy);
 //! 2. rank layers one-on by agreement mAP on `data/images/val`, and by the output-fidelity
-//!    proxy on the first 8 val images; report both times and their Spearman correlation;
+//!    proxy on the first 4 val images; report both times and their Spearman correlation;
 //! 3. search `--max-drop 0.02` (agreement >= 98% of float) for the `ort-cpu` target;
 //! 4. benchmark FP32, full INT8 and the chosen partial model side by side at batch 1 and 32.
 //!
@@ -65,7 +65,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &mut agreement,
         &mut |_, _, _| {},
     )?;
-    let proxy_batches = proxy_inputs(&profile, &val_files[..8])?;
+    let proxy_batches = proxy_inputs(&profile, &val_files[..4])?;
     let mut proxy = OutputFidelity::new(&model, &input, proxy_batches, session.clone())?;
     let by_proxy = layer_sensitivity(
         &model,
@@ -78,7 +78,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rho =
         spearman_rank_correlation(&by_agreement.ranking(), &by_proxy.ranking()).unwrap_or(f64::NAN);
     println!(
-        "sensitivity one-on: agreement {:.1} s ({} images), proxy {:.1} s (8 images): proxy costs {:.3} of agreement; Spearman {:.3}",
+        "sensitivity one-on: agreement {:.1} s ({} images), proxy {:.1} s (4 images): proxy costs {:.3} of agreement; Spearman {:.3}",
         by_agreement.seconds,
         val_files.len(),
         by_proxy.seconds,
