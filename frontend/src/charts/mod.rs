@@ -1,0 +1,30 @@
+//! Charts drawn as SVG by the app: axes with ticks and labels, a legend, sensitivity bars,
+//! the accuracy-throughput scatter with its frontier, and SVG/PNG export.
+//!
+//! `scale` and `frontier` are pure geometry; the views build only for the browser.
+
+pub mod frontier;
+pub mod scale;
+
+#[cfg(target_arch = "wasm32")]
+#[allow(unreachable_pub)] // `#[component]` emits `pub` items whatever the function says
+mod axes;
+#[cfg(target_arch = "wasm32")]
+#[allow(unreachable_pub)] // `#[component]` emits `pub` items whatever the function says
+mod export;
+#[cfg(target_arch = "wasm32")]
+#[allow(unreachable_pub)] // `#[component]` emits `pub` items whatever the function says
+mod legend;
+#[cfg(target_arch = "wasm32")]
+#[allow(unreachable_pub)] // `#[component]` emits `pub` items whatever the function says
+mod sensitivity;
+#[cfg(target_arch = "wasm32")]
+#[allow(unreachable_pub)] // `#[component]` emits `pub` items whatever the function says
+mod tradeoff;
+
+#[cfg(target_arch = "wasm32")]
+pub(crate) use export::ExportButtons;
+#[cfg(target_arch = "wasm32")]
+pub(crate) use sensitivity::SensitivityChart;
+#[cfg(target_arch = "wasm32")]
+pub(crate) use tradeoff::{TradeoffChart, TradeoffSeries, series_of};

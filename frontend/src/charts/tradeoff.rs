@@ -1,0 +1,286 @@
+//! Accuracy versus throughput: every measured point per batch size, the Pareto frontier of
+//! each series, the float and full-INT8 references, and the max-drop line. Clicking a point
+//! selects that model.
+
+use leptos::prelude::*;
+
+use super::axes::{Axis, FONT, Frame, px, x_axis, y_axis};
+use super::frontier::pareto_frontier;
+use super::legend::{Entry, Swatch, legend};
+
+/// One measured model in a series.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ChartPoint {
+    /// The trade-off point's label (`fp32`, `int8`, `int8-keep2`).
+    pub(crate) label: String,
+    /// Images per second.
+    pub(crate) throughput: f64,
+    /// mAP.
+    pub(crate) accuracy: f64,
+}
+
+/// Points measured the same way (one batch size of one run).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct TradeoffSeries {
+    /// Shown in the legend.
+    pub(crate) name: String,
+    /// Marker colour.
+    pub(crate) color: &'static str,
+    /// Square markers instead of dots.
+    pub(crate) square: bool,
+    /// Batch size, written into the markers' `data-batch`.
+    pub(crate) batch: i64,
+    /// The points.
+    pub(crate) points: Vec<ChartPoint>,
+}
+
+const FLOAT_REF: &str = "fp32";
+const INT8_REF: &str = "int8";
+
+fn short_label(label: &str) -> String {
+    match label {
+        FLOAT_REF => "FP32".into(),
+        INT8_REF => "INT8".into(),
+        other => other.trim_start_matches("int8-").to_owned(),
+    }
+}
+
+/// The scatter chart.
+#[component]
+pub(crate) fn TradeoffChart(
+    id: &'static str,
+    series: Vec<TradeoffSeries>,
+    /// The float model's accuracy (a reference line).
+    float_accuracy: Option<f64>,
+    /// Accepted drop below the float accuracy (the max-drop line).
+    #[prop(into)]
+    max_drop: Signal<Option<f64>>,
+    /// The selected point's label.
+    selected: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let all: Vec<&ChartPoint> = series.iter().flat_map(|s| s.points.iter()).collect();
+    if all.is_empty() {
+        return view! {
+            <p class="empty">"No point has both an accuracy and a throughput yet: the chart appears as evaluation and benchmark jobs finish (accuracy needs validation images)."</p>
+        }
+        .into_any();
+    }
+    let frame = Frame {
+        width: 760.0,
+        height: 440.0,
+        left: 70.0,
+        right: 30.0,
+        top: 50.0,
+        bottom: 50.0,
+    };
+    let x_lo = all
+        .iter()
+        .map(|p| p.throughput)
+        .fold(f64::INFINITY, f64::min);
+    let x_hi = all
+        .iter()
+        .map(|p| p.throughput)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let mut y_lo = all.iter().map(|p| p.accuracy).fold(f64::INFINITY, f64::min);
+    let mut y_hi = all
+        .iter()
+        .map(|p| p.accuracy)
+        .fold(f64::NEG_INFINITY, f64::max);
+    // Max drop is in mAP points; accuracies at or below 1 are fractions.
+    let unit = if float_accuracy.is_some_and(|f| f <= 1.0) {
+        0.01
+    } else {
+        1.0
+    };
+    if let Some(f) = float_accuracy {
+        y_hi = y_hi.max(f);
+        y_lo = y_lo.min(f - max_drop.get_untracked().unwrap_or(0.0) * unit);
+    }
+    let x_pad = ((x_hi - x_lo) * 0.08).max(x_hi.abs() * 0.02).max(1e-6);
+    let y_pad = ((y_hi - y_lo) * 0.08).max(0.1);
+    let x = Axis::new((x_lo - x_pad).max(0.0), x_hi + x_pad, frame.x_span(), 6);
+    let y = Axis::new(y_lo - y_pad, y_hi + y_pad, frame.y_span(), 5);
+    let (x0, x1) = frame.x_span();
+
+    let frontiers = series
+        .iter()
+        .map(|s| {
+            let pairs: Vec<(f64, f64)> = s
+                .points
+                .iter()
+                .map(|p| (p.throughput, p.accuracy))
+                .collect();
+            let path = pareto_frontier(&pairs)
+                .into_iter()
+                .map(|i| {
+                    format!(
+                        "{},{}",
+                        px(x.scale.map(pairs[i].0)),
+                        px(y.scale.map(pairs[i].1))
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" ");
+            view! {
+                <polyline class="frontier" data-batch=s.batch.to_string() points=path fill="none"
+                    stroke=s.color stroke-width="1.5" stroke-opacity="0.7" />
+            }
+        })
+        .collect_view();
+
+    let markers = series
+        .iter()
+        .flat_map(|s| {
+            let pairs: Vec<(f64, f64)> = s.points.iter().map(|p| (p.throughput, p.accuracy)).collect();
+            let front = pareto_frontier(&pairs);
+            s.points.iter().enumerate().map(move |(i, p)| {
+                let cx = x.scale.map(p.throughput);
+                let cy = y.scale.map(p.accuracy);
+                let label = p.label.clone();
+                let is_selected = {
+                    let label = label.clone();
+                    Signal::derive(move || selected.get().as_deref() == Some(label.as_str()))
+                };
+                let reference = p.label == FLOAT_REF || p.label == INT8_REF;
+                let on_front = front.contains(&i);
+                let select = {
+                    let label = label.clone();
+                    move |_| selected.set(Some(label.clone()))
+                };
+                let tip = format!(
+                    "{} at batch {}: {:.3} mAP, {:.1} images/s",
+                    p.label, s.batch, p.accuracy, p.throughput
+                );
+                let color = s.color;
+                let marker = if s.square {
+                    view! {
+                        <rect x=px(cx - 5.5) y=px(cy - 5.5) width="11" height="11" fill=color
+                            stroke=move || if is_selected.get() { "#000" } else { "white" }
+                            stroke-width=move || if is_selected.get() { "3" } else { "1" } />
+                    }
+                    .into_any()
+                } else {
+                    view! {
+                        <circle cx=px(cx) cy=px(cy) r="6" fill=color
+                            stroke=move || if is_selected.get() { "#000" } else { "white" }
+                            stroke-width=move || if is_selected.get() { "3" } else { "1" } />
+                    }
+                    .into_any()
+                };
+                view! {
+                    <g class="point" data-label=label.clone() data-batch=s.batch.to_string()
+                        data-pareto=on_front.to_string() style="cursor: pointer" on:click=select>
+                        <title>{tip}</title>
+                        {marker}
+                        {reference.then(|| view! {
+                            <circle cx=px(cx) cy=px(cy) r="10" fill="none" stroke="#222" stroke-width="1.2" />
+                        })}
+                        <text x=px(cx + 9.0) y=px(cy - 8.0) font-size="11" font-family=FONT
+                            fill="#222" font-weight=if reference { "bold" } else { "normal" }>
+                            {short_label(&label)}
+                        </text>
+                    </g>
+                }
+            })
+        })
+        .collect_view();
+
+    let float_line = float_accuracy.map(|f| {
+        let fy = y.scale.map(f);
+        view! {
+            <g class="float-reference">
+                <line x1=px(x0) x2=px(x1) y1=px(fy) y2=px(fy) stroke="#555" stroke-dasharray="2 3" />
+                <text x=px(x1 - 4.0) y=px(fy - 5.0) text-anchor="end" font-size="11" font-family=FONT fill="#555">
+                    {format!("FP32 accuracy {f:.3}")}
+                </text>
+            </g>
+        }
+    });
+    let scale = y.scale;
+    let drop_line = move || {
+        let (f, d) = (float_accuracy?, max_drop.get()?);
+        let dy = scale.map(f - d * unit);
+        Some(view! {
+            <g class="max-drop">
+                <line x1=px(x0) x2=px(x1) y1=px(dy) y2=px(dy) stroke="#c5221f" stroke-width="1.5" stroke-dasharray="7 4" />
+                <text x=px(x1 - 4.0) y=px(dy + 14.0) text-anchor="end" font-size="11" font-family=FONT fill="#c5221f">
+                    {format!("max drop {d} pt → {:.3}", f - d * unit)}
+                </text>
+            </g>
+        })
+    };
+
+    let mut entries: Vec<Entry> = series
+        .iter()
+        .map(|s| Entry {
+            swatch: if s.square {
+                Swatch::Square(s.color)
+            } else {
+                Swatch::Dot(s.color)
+            },
+            name: s.name.clone(),
+        })
+        .collect();
+    entries.push(Entry {
+        swatch: Swatch::Line("#555", false),
+        name: "Pareto frontier".into(),
+    });
+    entries.push(Entry {
+        swatch: Swatch::Line("#c5221f", true),
+        name: "max drop".into(),
+    });
+    entries.push(Entry {
+        swatch: Swatch::Dot("#fff"),
+        name: "ringed: FP32 / INT8 references".into(),
+    });
+
+    view! {
+        <svg id=id class="chart tradeoff-chart" xmlns="http://www.w3.org/2000/svg"
+            width=px(frame.width) height=px(frame.height)
+            viewBox=format!("0 0 {} {}", px(frame.width), px(frame.height))>
+            <rect width="100%" height="100%" fill="white" />
+            {y_axis(frame, &y, "accuracy (mAP)")}
+            {x_axis(frame, &x, "throughput (images/s)")}
+            {float_line}
+            {drop_line}
+            {frontiers}
+            {markers}
+            {legend(frame.left, 20.0, entries)}
+        </svg>
+    }
+    .into_any()
+}
+
+const COLORS: &[&str] = &[
+    "#1a73e8", "#188038", "#a142f4", "#e37400", "#d01884", "#12b5cb",
+];
+
+/// One series per batch size of `points` (those with an accuracy and a throughput there);
+/// `prefix` names the run when several are drawn.
+pub(crate) fn series_of(
+    points: &[qbound_shared::TradeoffPoint],
+    batches: &[i64],
+    prefix: &str,
+) -> Vec<TradeoffSeries> {
+    batches
+        .iter()
+        .enumerate()
+        .map(|(i, &batch)| TradeoffSeries {
+            name: format!("{prefix}batch {batch}"),
+            color: COLORS[i % COLORS.len()],
+            square: i % 2 == 1,
+            batch,
+            points: points
+                .iter()
+                .filter_map(|p| {
+                    Some(ChartPoint {
+                        label: p.label.clone(),
+                        throughput: p.images_per_second(batch)?,
+                        accuracy: p.accuracy?,
+                    })
+                })
+                .collect(),
+        })
+        .filter(|s| !s.points.is_empty())
+        .collect()
+}

@@ -1,0 +1,112 @@
+//! Models: upload, list, and one model's layers.
+
+use leptos::prelude::*;
+use qbound_shared::ModelRecord;
+
+use super::loading;
+use crate::api::{ApiError, get_json};
+use crate::components::{ErrorList, UploadForm};
+use crate::format;
+use crate::route::Route;
+
+/// The models list with an upload form.
+#[component]
+pub(crate) fn ModelsPage() -> impl IntoView {
+    let version = RwSignal::new(0u32);
+    let models = LocalResource::new(move || {
+        version.track();
+        get_json::<Vec<ModelRecord>>("/api/models")
+    });
+    let uploaded = Callback::new(move |_: ModelRecord| version.update(|v| *v += 1));
+    view! {
+        <h1>"Models"</h1>
+        <UploadForm path="/api/models" accept=".onnx" on_done=uploaded
+            hint="An ONNX detector (YOLOv5/v6/v8, YOLOX, NanoDet). It is checked before it is stored." />
+        <Transition fallback=loading>
+            <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
+                {move || Suspend::new(async move {
+                    let models = models.await?;
+                    Ok::<_, ApiError>(models_table(models))
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+fn models_table(models: Vec<ModelRecord>) -> impl IntoView {
+    if models.is_empty() {
+        return view! { <p class="empty">"No model yet: upload an ONNX file above."</p> }
+            .into_any();
+    }
+    let rows = models
+        .into_iter()
+        .map(|m| {
+            view! {
+                <tr data-model-id=m.model_id.to_string()>
+                    <td><a href=Route::Model(m.model_id).href()>{m.name}</a></td>
+                    <td class="num">{m.layers.len()}</td>
+                    <td class="num">{m.opset.map(|o| o.to_string()).unwrap_or_default()}</td>
+                    <td class="num">{format::bytes(m.size)}</td>
+                    <td>{format::date_time(m.created_at)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="models">
+            <thead><tr><th>"Name"</th><th>"Layers"</th><th>"Opset"</th><th>"Size"</th><th>"Uploaded (UTC)"</th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+    .into_any()
+}
+
+/// One model: inputs, outputs and its quantizable layers.
+#[component]
+pub(crate) fn ModelPage(id: i64) -> impl IntoView {
+    let model = LocalResource::new(move || get_json::<ModelRecord>(format!("/api/models/{id}")));
+    view! {
+        <Transition fallback=loading>
+            <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
+                {move || Suspend::new(async move {
+                    let model = model.await?;
+                    Ok::<_, ApiError>(model_details(model))
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+fn model_details(m: ModelRecord) -> impl IntoView {
+    let total: u64 = m.layers.iter().map(|l| l.parameters).sum();
+    let rows = m
+        .layers
+        .iter()
+        .map(|l| {
+            view! {
+                <tr>
+                    <td class="num">{l.position}</td>
+                    <td><code>{l.name.clone()}</code></td>
+                    <td>{l.op.clone()}</td>
+                    <td class="num">{l.parameters}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <h1>{m.name.clone()}</h1>
+        <section class="card facts">
+            <p>"Size " <b>{format::bytes(m.size)}</b> " · opset " <b>{m.opset.map(|o| o.to_string()).unwrap_or("?".into())}</b>
+               " · " <b>{m.layers.len()}</b> " quantizable layers, " <b>{total}</b> " weight parameters"</p>
+            <p>"Inputs: " <code>{m.inputs.join(", ")}</code> " · outputs: " <code>{m.outputs.join(", ")}</code></p>
+            <p>"sha256 " <code class="hash">{m.sha256.clone()}</code> " · "
+               <a href=format!("/api/models/{}/download", m.model_id) download="">"Download ONNX"</a>
+               " · " <a href=Route::NewRun.href()>"Start a run"</a></p>
+        </section>
+        <h2>"Layers"</h2>
+        <table class="layers">
+            <thead><tr><th>"#"</th><th>"Name"</th><th>"Op"</th><th>"Parameters"</th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}

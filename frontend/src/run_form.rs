@@ -1,0 +1,380 @@
+//! The new-run form's fields as typed text, their defaults, and their checks: the form
+//! becomes a [`RunConfig`] or a list of problems to show before anything is sent.
+
+use qbound_shared::{BenchmarkConfig, Boundary, RunConfig, SensitivityConfig};
+
+/// The built-in model profiles the server knows.
+pub const PROFILES: &[&str] = &["nanodet", "yolov6", "yolov5", "yolov8", "yolox"];
+/// Calibration methods.
+pub const METHODS: &[&str] = &["percentile", "max", "entropy", "mse"];
+/// Sensitivity metrics.
+pub const METRICS: &[&str] = &["proxy", "agreement", "map"];
+/// Sensitivity modes.
+pub const MODES: &[&str] = &["one-on", "one-off"];
+/// Boundary kinds.
+pub const BOUNDARIES: &[&str] = &["sweep", "keep_float", "max_drop", "all"];
+/// Quantization targets.
+pub const TARGETS: &[&str] = &["tensorrt", "ort-cpu"];
+/// Benchmark providers.
+pub const PROVIDERS: &[&str] = &["cpu", "cuda", "tensorrt"];
+
+/// Every setting of a run, as the form holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunForm {
+    /// Display name (optional).
+    pub name: String,
+    /// The chosen model.
+    pub model_id: Option<i64>,
+    /// The chosen calibration images.
+    pub calibration_dataset_id: Option<i64>,
+    /// The chosen validation images (optional).
+    pub validation_dataset_id: Option<i64>,
+    /// A built-in profile.
+    pub profile: String,
+    /// A calibration method.
+    pub calibration_method: String,
+    /// The percentile for `percentile` (blank: the server's 99.99).
+    pub percentile: String,
+    /// At most this many calibration images (blank: all).
+    pub calibration_images: String,
+    /// Whether sensitivity is measured.
+    pub sensitivity: bool,
+    /// `one-on` or `one-off`.
+    pub sensitivity_mode: String,
+    /// `proxy`, `agreement` or `map`.
+    pub sensitivity_metric: String,
+    /// `sweep`, `keep_float`, `max_drop` or `all`.
+    pub boundary: String,
+    /// Layers kept in float for `keep_float`.
+    pub keep_float: String,
+    /// The accepted drop for `max_drop` (mAP points).
+    pub max_drop: String,
+    /// Counts of float layers for `sweep`, comma-separated.
+    pub sweep: String,
+    /// `tensorrt` or `ort-cpu`.
+    pub target: String,
+    /// Export batch sizes, comma-separated (`1`, `32`, `dynamic`).
+    pub export_batch_sizes: String,
+    /// Benchmark batch sizes, comma-separated.
+    pub bench_batch_sizes: String,
+    /// Untimed runs.
+    pub warmup_runs: String,
+    /// Timed runs.
+    pub timed_runs: String,
+    /// `cpu`, `cuda` or `tensorrt`.
+    pub provider: String,
+    /// Also build TensorRT engines.
+    pub build_engine: bool,
+    /// Tags, comma-separated.
+    pub tags: String,
+}
+
+impl Default for RunForm {
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            model_id: None,
+            calibration_dataset_id: None,
+            validation_dataset_id: None,
+            profile: "nanodet".into(),
+            calibration_method: "percentile".into(),
+            percentile: String::new(),
+            calibration_images: String::new(),
+            sensitivity: true,
+            sensitivity_mode: "one-on".into(),
+            sensitivity_metric: "proxy".into(),
+            boundary: "sweep".into(),
+            keep_float: "2".into(),
+            max_drop: "1.0".into(),
+            sweep: "0, 1, 2, 4".into(),
+            target: "tensorrt".into(),
+            export_batch_sizes: "1, 32".into(),
+            bench_batch_sizes: "1, 32".into(),
+            warmup_runs: "2".into(),
+            timed_runs: "10".into(),
+            provider: "cpu".into(),
+            build_engine: false,
+            tags: String::new(),
+        }
+    }
+}
+
+/// What the form knows about the chosen model and validation data.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Context {
+    /// Quantizable layers of the chosen model.
+    pub layer_count: Option<usize>,
+    /// Whether the chosen validation dataset has COCO labels.
+    pub validation_has_labels: Option<bool>,
+}
+
+fn list(text: &str) -> Vec<&str> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+impl RunForm {
+    /// The configuration to send, or every problem found.
+    pub fn to_config(&self, context: Context) -> Result<RunConfig, Vec<String>> {
+        let mut problems = Vec::new();
+        let mut need = |ok: bool, message: &str| {
+            if !ok {
+                problems.push(message.to_owned());
+            }
+        };
+        need(self.model_id.is_some(), "Choose a model.");
+        need(
+            self.calibration_dataset_id.is_some(),
+            "Choose the calibration images.",
+        );
+        let method =
+            if self.calibration_method == "percentile" && !self.percentile.trim().is_empty() {
+                match self.percentile.trim().parse::<f64>() {
+                    Ok(p) if p > 50.0 && p <= 100.0 => format!("percentile:{p}"),
+                    _ => {
+                        need(
+                            false,
+                            "The percentile must be a number above 50 and at most 100.",
+                        );
+                        String::new()
+                    }
+                }
+            } else {
+                self.calibration_method.clone()
+            };
+        let calibration_images = match self.calibration_images.trim() {
+            "" => None,
+            text => match text.parse::<usize>() {
+                Ok(n) if n > 0 => Some(n),
+                _ => {
+                    need(
+                        false,
+                        "Calibration images must be a whole number of at least 1 (or blank for all).",
+                    );
+                    None
+                }
+            },
+        };
+        let counts = |text: &str| {
+            list(text)
+                .iter()
+                .map(|t| t.parse::<usize>())
+                .collect::<Result<Vec<_>, _>>()
+        };
+        let boundary = match self.boundary.as_str() {
+            "all" => Boundary::All,
+            "keep_float" => match self.keep_float.trim().parse() {
+                Ok(count) => Boundary::KeepFloat { count },
+                Err(_) => {
+                    need(false, "Layers kept in float must be a whole number.");
+                    Boundary::All
+                }
+            },
+            "max_drop" => match self.max_drop.trim().parse::<f64>() {
+                Ok(max_drop) if max_drop >= 0.0 && max_drop.is_finite() => {
+                    Boundary::MaxDrop { max_drop }
+                }
+                _ => {
+                    need(
+                        false,
+                        "The maximum drop must be a number of mAP points, 0 or more.",
+                    );
+                    Boundary::All
+                }
+            },
+            _ => match counts(&self.sweep) {
+                Ok(keep_float) if !keep_float.is_empty() => Boundary::Sweep { keep_float },
+                _ => {
+                    need(
+                        false,
+                        "The sweep needs whole numbers of float layers, such as `0, 1, 2, 4`.",
+                    );
+                    Boundary::All
+                }
+            },
+        };
+        let keep = boundary.keep_float_counts();
+        if let (Some(layers), Some(&most)) = (context.layer_count, keep.iter().max())
+            && most > layers
+        {
+            need(
+                false,
+                &format!(
+                    "Cannot keep {most} layers in float: the model has {layers} quantizable layers."
+                ),
+            );
+        }
+        let partial = keep.iter().any(|&k| k > 0) || matches!(boundary, Boundary::MaxDrop { .. });
+        need(
+            !partial || self.sensitivity,
+            "Keeping layers in float needs a sensitivity ranking: turn sensitivity on.",
+        );
+        need(
+            !matches!(boundary, Boundary::MaxDrop { .. }) || self.validation_dataset_id.is_some(),
+            "A maximum-drop boundary needs validation images.",
+        );
+        if self.sensitivity && self.sensitivity_metric != "proxy" {
+            need(
+                self.validation_dataset_id.is_some(),
+                "The `map` and `agreement` metrics need validation images.",
+            );
+        }
+        if self.sensitivity && self.sensitivity_metric == "map" {
+            need(
+                context.validation_has_labels != Some(false),
+                "The `map` metric needs validation images with COCO labels; use `agreement` or `proxy`.",
+            );
+        }
+        let exports: Vec<String> = list(&self.export_batch_sizes)
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        need(
+            !exports.is_empty()
+                && exports
+                    .iter()
+                    .all(|s| s == "dynamic" || s.parse::<u32>().is_ok_and(|n| n > 0)),
+            "Export batch sizes are whole numbers or `dynamic`, such as `1, 32`.",
+        );
+        let batches: Result<Vec<i64>, _> = list(&self.bench_batch_sizes)
+            .iter()
+            .map(|s| s.parse::<i64>())
+            .collect();
+        let batches = batches.unwrap_or_default();
+        need(
+            !batches.is_empty() && batches.iter().all(|n| (1..=256).contains(n)),
+            "Benchmark batch sizes are whole numbers from 1 to 256, such as `1, 32`.",
+        );
+        let warmup_runs = self
+            .warmup_runs
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n <= 100);
+        need(
+            warmup_runs.is_some(),
+            "Warm-up runs must be a whole number from 0 to 100.",
+        );
+        let timed_runs = self
+            .timed_runs
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=1000).contains(n));
+        need(
+            timed_runs.is_some(),
+            "Timed runs must be a whole number from 1 to 1000.",
+        );
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(RunConfig {
+            name: Some(self.name.trim().to_owned()).filter(|n| !n.is_empty()),
+            model_id: self.model_id.unwrap_or_default(),
+            calibration_dataset_id: self.calibration_dataset_id.unwrap_or_default(),
+            validation_dataset_id: self.validation_dataset_id,
+            profile: self.profile.clone(),
+            calibration_method: method,
+            calibration_images,
+            sensitivity: self.sensitivity.then(|| SensitivityConfig {
+                mode: self.sensitivity_mode.clone(),
+                metric: self.sensitivity_metric.clone(),
+            }),
+            boundary,
+            target: self.target.clone(),
+            export_batch_sizes: exports,
+            benchmark: BenchmarkConfig {
+                batch_sizes: batches,
+                warmup_runs: warmup_runs.unwrap_or_default(),
+                timed_runs: timed_runs.unwrap_or_default(),
+                provider: self.provider.clone(),
+            },
+            build_engine: self.build_engine,
+            tags: list(&self.tags).iter().map(|s| (*s).to_owned()).collect(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filled() -> RunForm {
+        RunForm {
+            model_id: Some(1),
+            calibration_dataset_id: Some(1),
+            validation_dataset_id: Some(2),
+            ..RunForm::default()
+        }
+    }
+
+    #[test]
+    fn the_defaults_with_a_model_and_data_make_a_sweep() {
+        let config = filled().to_config(Context::default()).unwrap();
+        assert_eq!(
+            config.boundary,
+            Boundary::Sweep {
+                keep_float: vec![0, 1, 2, 4]
+            }
+        );
+        assert_eq!(config.benchmark.batch_sizes, vec![1, 32]);
+        assert_eq!(config.sensitivity.unwrap().metric, "proxy");
+    }
+
+    #[test]
+    fn an_empty_form_lists_what_is_missing() {
+        let problems = RunForm::default()
+            .to_config(Context::default())
+            .unwrap_err();
+        assert!(problems.iter().any(|p| p.contains("model")));
+        assert!(problems.iter().any(|p| p.contains("calibration")));
+    }
+
+    #[test]
+    fn too_many_float_layers_are_refused() {
+        let form = RunForm {
+            sweep: "1, 90".into(),
+            ..filled()
+        };
+        let context = Context {
+            layer_count: Some(50),
+            validation_has_labels: None,
+        };
+        let problems = form.to_config(context).unwrap_err();
+        assert!(problems[0].contains("90"), "{problems:?}");
+    }
+
+    #[test]
+    fn partial_quantization_needs_sensitivity() {
+        let form = RunForm {
+            sensitivity: false,
+            ..filled()
+        };
+        assert!(form.to_config(Context::default()).is_err());
+        let all = RunForm {
+            sensitivity: false,
+            boundary: "all".into(),
+            ..filled()
+        };
+        assert_eq!(
+            all.to_config(Context::default()).unwrap().boundary,
+            Boundary::All
+        );
+    }
+
+    #[test]
+    fn a_percentile_becomes_part_of_the_method() {
+        let form = RunForm {
+            percentile: "99.9".into(),
+            ..filled()
+        };
+        assert_eq!(
+            form.to_config(Context::default())
+                .unwrap()
+                .calibration_method,
+            "percentile:99.9"
+        );
+    }
+}

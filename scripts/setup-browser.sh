@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs Debian's Chromium and its matching chromedriver for the browser tests (e2e/),
+# when they are missing. Needs root (or sudo) and the Debian package mirror.
+set -euo pipefail
+
+if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then
+    echo "chromium and chromedriver are installed: $(chromium --version 2>/dev/null || true)"
+    exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    SUDO="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends chromium chromium-driver fonts-dejavu-core
+chromium --version
+chromedriver --version

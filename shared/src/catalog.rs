@@ -1,0 +1,74 @@
+//! Models, datasets, health and the error body.
+
+use serde::{Deserialize, Serialize};
+
+/// The body of every error response: `{"error": "..."}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiError {
+    /// What went wrong, in words a user can act on.
+    pub error: String,
+}
+
+/// `GET /api/health`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Health {
+    /// `ok` when the database answers.
+    pub status: String,
+    /// The server's version.
+    pub version: String,
+}
+
+/// One quantizable layer of a model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerInfo {
+    /// Position in model order.
+    pub position: usize,
+    /// The layer's stable name.
+    pub name: String,
+    /// Conv, ConvTranspose, Gemm or MatMul.
+    pub op: String,
+    /// Weight parameters.
+    pub parameters: u64,
+}
+
+/// An uploaded model (`/api/models`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelRecord {
+    /// The model's id.
+    pub model_id: i64,
+    /// Its display name.
+    pub name: String,
+    /// sha256 of the ONNX file.
+    pub sha256: String,
+    /// Size in bytes.
+    pub size: i64,
+    /// The default-domain opset.
+    pub opset: Option<i64>,
+    /// Graph input names.
+    pub inputs: Vec<String>,
+    /// Graph output names.
+    pub outputs: Vec<String>,
+    /// Quantizable layers in model order.
+    pub layers: Vec<LayerInfo>,
+    /// When it was uploaded (Unix ms).
+    pub created_at: i64,
+}
+
+/// An uploaded dataset (`/api/datasets`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatasetRecord {
+    /// The dataset's id.
+    pub dataset_id: i64,
+    /// Its display name.
+    pub name: String,
+    /// sha256 of the normalised tar.
+    pub sha256: String,
+    /// Size of the normalised tar in bytes.
+    pub size: i64,
+    /// Number of images.
+    pub image_count: i64,
+    /// Whether it carries COCO annotations.
+    pub has_annotations: bool,
+    /// When it was uploaded (Unix ms).
+    pub created_at: i64,
+}

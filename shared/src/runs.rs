@@ -1,0 +1,144 @@
+//! Runs, their jobs, per-layer results, trade-off points and artifacts.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::RunConfig;
+
+/// A run (`/api/runs`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// The run.
+    pub run_id: i64,
+    /// Its display name.
+    pub name: String,
+    /// The model.
+    pub model_id: i64,
+    /// The calibration images.
+    pub calibration_dataset_id: i64,
+    /// The validation images.
+    pub validation_dataset_id: Option<i64>,
+    /// The configuration it was created with, defaults filled in.
+    pub config: RunConfig,
+    /// `queued`, `running`, `succeeded`, `failed` or `cancelled`.
+    pub status: String,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Free-form notes.
+    pub notes: String,
+    /// When it was created (Unix ms).
+    pub created_at: i64,
+    /// Last change (Unix ms).
+    pub updated_at: i64,
+}
+
+/// `PATCH /api/runs/{id}`: what to change.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunUpdate {
+    /// The new tags.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
+    /// The new notes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
+/// A job of a run (`/api/runs/{id}/jobs`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobRecord {
+    /// The job.
+    pub job_id: i64,
+    /// Its run.
+    pub run_id: i64,
+    /// What it does.
+    pub kind: String,
+    /// The point or step it belongs to.
+    pub label: String,
+    /// What a worker needs to run it.
+    pub capability: String,
+    /// `queued`, `running`, `succeeded`, `failed` or `cancelled`.
+    pub state: String,
+    /// 0 to 1.
+    pub progress: f64,
+    /// Attempts so far.
+    pub attempts: i64,
+    /// The worker holding or last holding it.
+    pub worker_name: Option<String>,
+    /// Why the last attempt failed.
+    pub error: Option<String>,
+    /// Its log.
+    pub log: String,
+    /// When its current or last attempt started (Unix ms).
+    pub started_at: Option<i64>,
+    /// When it finished (Unix ms).
+    pub finished_at: Option<i64>,
+}
+
+/// One layer of a run's model with its sensitivity (`/api/runs/{id}/layers`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerResult {
+    /// Position in model order.
+    pub position: i64,
+    /// Layer name.
+    pub name: String,
+    /// Operator.
+    pub op: String,
+    /// Weight parameters.
+    pub parameters: i64,
+    /// Measured sensitivity (higher = suffers more from INT8).
+    pub sensitivity: Option<f64>,
+    /// 1 = most sensitive.
+    pub sensitivity_rank: Option<i64>,
+}
+
+/// One point of the accuracy-throughput trade-off (`/api/runs/{id}/tradeoff`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TradeoffPoint {
+    /// `fp32`, `int8`, `int8-keepK`.
+    pub label: String,
+    /// Layers left in float.
+    pub float_layer_count: Option<i64>,
+    /// Layers in INT8.
+    pub quantized_layer_count: Option<i64>,
+    /// Accuracy (mAP), when evaluated.
+    pub accuracy: Option<f64>,
+    /// Images per second by batch size (`"1"`, `"32"`).
+    #[serde(default)]
+    pub throughput: BTreeMap<String, f64>,
+    /// Whether the server marks this point as on the Pareto frontier.
+    #[serde(default)]
+    pub pareto: Option<bool>,
+}
+
+impl TradeoffPoint {
+    /// Images per second at `batch_size`, when measured.
+    pub fn images_per_second(&self, batch_size: i64) -> Option<f64> {
+        self.throughput.get(&batch_size.to_string()).copied()
+    }
+}
+
+/// A file a run produced (`/api/runs/{id}/artifacts`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArtifactRecord {
+    /// The artifact.
+    pub artifact_id: i64,
+    /// Its run.
+    pub run_id: i64,
+    /// The job that made it.
+    pub job_id: i64,
+    /// `onnx`, `calibration`, `calibration-cache`, `sensitivity`, `engine`, `report`.
+    pub kind: String,
+    /// Its file name.
+    pub name: String,
+    /// Content hash.
+    pub sha256: String,
+    /// Size in bytes.
+    pub size: i64,
+    /// MIME type.
+    pub content_type: String,
+    /// When it was stored (Unix ms).
+    pub created_at: i64,
+    /// Where to download it.
+    pub download_url: String,
+}
