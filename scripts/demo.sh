@@ -1,31 +1,44 @@
 #!/usr/bin/env bash
-# The main job on the built-in demo: the seed's partial-quantization workflow on the NanoDet
-# COCO detector and the demo photos, on this machine's CPU:
-#   calibrate -> per-layer sensitivity -> partial model for a 2% accuracy budget ->
-#   bs1/bs32 export -> FP32 vs full INT8 vs partial INT8 benchmark.
-# Results land in demo-output/ (git-ignored).
+# The main job on the built-in demo: starts `qbound serve` on http://127.0.0.1:8080 with the
+# demo NanoDet model and photos registered, and puts a partial-quantization run on them under
+# way (entropy calibration, one-on agreement sensitivity, a sweep keeping 1, 2, 4 and 8 layers
+# in float, ort-cpu target, bs1/bs32 export and benchmark). Open the address in a browser to
+# follow it; Ctrl-C stops the server. QBOUND_DEMO_DATA and QBOUND_DEMO_BIND override the data
+# folder and the address.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 scripts/setup.sh
-export ORT_DYLIB_PATH="$root/.ort/lib/libonnxruntime.so"
 cargo build --release --locked -p qbound-server
 qbound=target/release/qbound
-model=data/nanodet-coco-416.onnx
-out=demo-output
-mkdir -p "$out"
+data=${QBOUND_DEMO_DATA:-qbound-demo-data}
+bind=${QBOUND_DEMO_BIND:-127.0.0.1:8080}
+url="http://$bind"
 
-"$qbound" inspect "$model"
-"$qbound" calibrate --model "$model" --images data/images/calib --method entropy \
-  --out "$out/calib.json" --trt-cache "$out/calib.cache"
-"$qbound" sensitivity --model "$model" --calib "$out/calib.json" --images data/images/val \
-  --metric agreement --mode one-on --target ort-cpu --out "$out/sensitivity.txt" \
-  --json-out "$out/sensitivity.json"
-"$qbound" quantize --model "$model" --calib "$out/calib.json" --target ort-cpu \
-  --sensitivity-file "$out/sensitivity.txt" --max-drop 0.02 --images data/images/val \
-  --export-batch-size 1,32 --out-dir "$out"
-"$qbound" quantize --model "$model" --calib "$out/calib.json" --target ort-cpu \
-  --export-batch-size 1 --out "$out/nanodet-coco-416_int8_bs1.onnx"
-"$qbound" eval --model "$out/nanodet-coco-416_partial_bs1.onnx" --reference "$model" --images data/images/val
-"$qbound" bench --model "$model" --model "$out/nanodet-coco-416_int8_bs1.onnx" \
-  --model "$out/nanodet-coco-416_partial_bs1.onnx" --batch-sizes 1,32 --runs 5
+"$qbound" serve --data "$data" --bind "$bind" &
+server=$!
+trap 'kill "$server" 2>/dev/null || true' EXIT INT TERM
+for _ in $(seq 1 60); do
+  curl -fsS "$url/api/health" >/dev/null 2>&1 && break
+  sleep 1
+done
+curl -fsS "$url/api/health" >/dev/null
+
+token=$("$qbound" token create --name "demo-$(date +%s)" --role write --data "$data")
+models=$(curl -fsS "$url/api/models")
+datasets=$(curl -fsS "$url/api/datasets")
+pick() { python3 -c "import json,sys; items=json.loads(sys.argv[1]); items=items.get('items', items) if isinstance(items, dict) else items; print(next(i['id'] for i in items if sys.argv[2] in i['name']))" "$1" "$2"; }
+model_id=$(pick "$models" "demo")
+calib_id=$(pick "$datasets" "calibration")
+val_id=$(pick "$datasets" "validation")
+run=$(curl -fsS -X POST "$url/api/runs" -H "Authorization: Bearer $token" -H 'content-type: application/json' \
+  --data "{\"name\": \"demo: NanoDet partial INT8\", \"model_id\": $model_id, \"calibration_dataset_id\": $calib_id,
+           \"validation_dataset_id\": $val_id, \"profile\": \"nanodet\", \"calibration_method\": \"entropy\",
+           \"sensitivity\": {\"mode\": \"one-on\", \"metric\": \"agreement\"},
+           \"boundary\": {\"kind\": \"sweep\", \"keep_float\": [1, 2, 4, 8]},
+           \"target\": \"ort-cpu\", \"export_batch_sizes\": [\"1\", \"32\"], \"tags\": [\"demo\"]}")
+run_id=$(python3 -c "import json,sys; print(json.loads(sys.argv[1])['id'])" "$run")
+echo
+echo "qbound is serving on $url — the demo run is under way: $url/#/runs/$run_id"
+echo "(Ctrl-C stops the server; the history stays in $data/)"
+wait "$server"
