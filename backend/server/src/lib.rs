@@ -24,7 +24,7 @@ pub use auth::{Role, create_api_token};
 pub use demo::DEMO_MODEL;
 pub use error::{Error, Result};
 pub use jobs::{Capability, JobKind, JobState};
-pub use settings::{Settings, WorkerSettings};
+pub use settings::{Settings, WorkerSettings, detected_capabilities};
 pub use startup::{Application, shutdown_signal};
 pub use worker::{ExecutionOutcome, run_worker_until_stopped};
 

@@ -124,14 +124,14 @@ const ROUTES: &[(&str, &str, &str, Access, Option<&str>)] = &[
     (
         "get",
         "/api/runs/{id}/layers",
-        "Per-layer results",
+        "Per-layer results: sensitivity (higher suffers more from INT8), rank (1 = most sensitive), score, seconds, and whether the chosen boundary keeps the layer float",
         Access::Open,
         None,
     ),
     (
         "get",
         "/api/runs/{id}/tradeoff",
-        "Accuracy-throughput points",
+        "Accuracy-throughput points (fp32 and one per quantized point) with the Pareto frontier marked",
         Access::Open,
         None,
     ),

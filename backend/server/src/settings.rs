@@ -68,7 +68,8 @@ pub struct WorkerSettings {
 }
 
 impl WorkerSettings {
-    /// A CPU worker for `server` with `token`, working in `work_dir`.
+    /// A worker for `server` with `token`, working in `work_dir`, offering what this machine
+    /// has ([`detected_capabilities`]).
     pub fn new(
         server: impl Into<String>,
         token: impl Into<String>,
@@ -78,9 +79,24 @@ impl WorkerSettings {
             server: server.into(),
             token: token.into(),
             name: format!("worker-{}", uuid::Uuid::new_v4().simple()),
-            capabilities: vec![Capability::Cpu],
+            capabilities: detected_capabilities(),
             work_dir: work_dir.into(),
             poll_interval: Duration::from_millis(500),
         }
     }
+}
+
+/// What this machine can run: `cpu` always, `cuda` and `tensorrt` when the engine's probe
+/// sessions build and run on them (probed once per process).
+pub fn detected_capabilities() -> Vec<Capability> {
+    use qbound_engine::runtime::{Provider, detect_capabilities};
+    detect_capabilities()
+        .available
+        .into_iter()
+        .map(|provider| match provider {
+            Provider::Cpu => Capability::Cpu,
+            Provider::Cuda => Capability::Cuda,
+            Provider::TensorRt => Capability::Tensorrt,
+        })
+        .collect()
 }

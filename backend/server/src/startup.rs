@@ -61,6 +61,7 @@ impl Application {
                 state.settings.data_dir.join("worker"),
             );
             worker.name = name;
+            worker.capabilities = vec![crate::jobs::Capability::Cpu];
             Some(worker)
         } else {
             None

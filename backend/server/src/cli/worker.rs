@@ -20,9 +20,10 @@ pub(crate) struct Args {
     /// This worker's name as the server shows it (default: the host name).
     #[arg(long)]
     name: Option<String>,
-    /// Capabilities to offer, comma-separated (cpu, cuda, tensorrt).
-    #[arg(long, value_delimiter = ',', default_value = "cpu")]
-    capabilities: Vec<Capability>,
+    /// Capabilities to offer, comma-separated (cpu, cuda, tensorrt); default: the providers
+    /// that really initialise on this node.
+    #[arg(long, value_delimiter = ',')]
+    capabilities: Option<Vec<Capability>>,
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
@@ -31,7 +32,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     if let Some(name) = args.name {
         settings.name = name;
     }
-    settings.capabilities = args.capabilities;
+    if let Some(capabilities) = args.capabilities {
+        settings.capabilities = capabilities;
+    }
     tokio::runtime::Runtime::new()?
         .block_on(run_worker_until_stopped(settings, shutdown_signal()))?;
     Ok(())

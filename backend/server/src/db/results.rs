@@ -3,8 +3,13 @@
 use serde::Serialize;
 use sqlx::{Row, SqliteConnection, SqlitePool};
 
-use super::json_column;
+use qbound_engine::sensitivity::{
+    PointKind, Score, Throughput, TradeoffPoint as EnginePoint, mark_pareto_frontier,
+};
+
+use super::{json_column, to_json};
 use crate::error::Result;
+use crate::jobs::protocol::LayerScore;
 
 /// One layer of a run's model, with its sensitivity once measured.
 #[derive(Debug, Clone, Serialize)]
@@ -21,6 +26,14 @@ pub(crate) struct LayerResult {
     pub(crate) sensitivity: Option<f64>,
     /// 1 = most sensitive.
     pub(crate) sensitivity_rank: Option<i64>,
+    /// The score of the model measured for the layer (primary figure of the metric).
+    pub(crate) score: Option<f64>,
+    /// Its secondary figure (mAP@0.5, or SNR in dB for the proxy).
+    pub(crate) score_secondary: Option<f64>,
+    /// Seconds the layer's measurement took.
+    pub(crate) seconds: Option<f64>,
+    /// Whether the run's chosen boundary keeps the layer in float.
+    pub(crate) kept_float: bool,
 }
 
 /// One measured point of the accuracy-throughput trade-off.
@@ -34,8 +47,15 @@ pub(crate) struct TradeoffPoint {
     pub(crate) quantized_layer_count: Option<i64>,
     /// Accuracy (mAP), when evaluated.
     pub(crate) accuracy: Option<f64>,
+    /// mAP@0.5, when evaluated.
+    pub(crate) accuracy50: Option<f64>,
+    /// How accuracy was measured: `map` (labels) or `agreement` (the float model).
+    pub(crate) metric: Option<String>,
     /// Images per second by batch size (`"1"`, `"32"`).
     pub(crate) throughput: serde_json::Value,
+    /// Whether no other point is at least as accurate and as fast (at the largest batch
+    /// size) and better in one; unset until the point has both figures.
+    pub(crate) pareto: Option<bool>,
 }
 
 pub(crate) async fn layers_of_run(pool: &SqlitePool, run_id: i64) -> Result<Vec<LayerResult>> {
@@ -52,16 +72,25 @@ pub(crate) async fn layers_of_run(pool: &SqlitePool, run_id: i64) -> Result<Vec<
                 parameters: r.try_get("parameters")?,
                 sensitivity: r.try_get("sensitivity")?,
                 sensitivity_rank: r.try_get("sensitivity_rank")?,
+                score: r.try_get("score")?,
+                score_secondary: r.try_get("score_secondary")?,
+                seconds: r.try_get("seconds")?,
+                kept_float: r.try_get::<i64, _>("kept_float")? != 0,
             })
         })
         .collect()
 }
 
 pub(crate) async fn tradeoff_of_run(pool: &SqlitePool, run_id: i64) -> Result<Vec<TradeoffPoint>> {
+    let mut conn = pool.acquire().await?;
+    points_of_run(&mut conn, run_id).await
+}
+
+async fn points_of_run(conn: &mut SqliteConnection, run_id: i64) -> Result<Vec<TradeoffPoint>> {
     let rows =
         sqlx::query("SELECT * FROM tradeoff_point WHERE run_id = ? ORDER BY tradeoff_point_id")
             .bind(run_id)
-            .fetch_all(pool)
+            .fetch_all(conn)
             .await?;
     rows.iter()
         .map(|r| {
@@ -70,7 +99,10 @@ pub(crate) async fn tradeoff_of_run(pool: &SqlitePool, run_id: i64) -> Result<Ve
                 float_layer_count: r.try_get("float_layer_count")?,
                 quantized_layer_count: r.try_get("quantized_layer_count")?,
                 accuracy: r.try_get("accuracy")?,
+                accuracy50: r.try_get("accuracy50")?,
+                metric: r.try_get("metric")?,
                 throughput: json_column(&r.try_get::<String, _>("throughput")?, "throughput")?,
+                pareto: r.try_get::<Option<i64>, _>("pareto")?.map(|p| p != 0),
             })
         })
         .collect()
@@ -110,5 +142,116 @@ pub(crate) async fn set_point_throughput(
     .bind(label)
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// Records one layer's measured sensitivity.
+pub(crate) async fn set_layer_sensitivity(
+    conn: &mut SqliteConnection,
+    run_id: i64,
+    layer: &LayerScore,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE layer_result SET sensitivity = ?, sensitivity_rank = ?, score = ?, score_secondary = ?, seconds = ? \
+         WHERE run_id = ? AND name = ?",
+    )
+    .bind(layer.sensitivity)
+    .bind(layer.rank as i64)
+    .bind(layer.score)
+    .bind(layer.score_secondary)
+    .bind(layer.seconds)
+    .bind(run_id)
+    .bind(&layer.name)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Marks exactly `float_layers` as kept in float by the run's chosen boundary.
+pub(crate) async fn mark_float_layers(
+    conn: &mut SqliteConnection,
+    run_id: i64,
+    float_layers: &[String],
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE layer_result SET kept_float = (name IN (SELECT value FROM json_each(?))) WHERE run_id = ?",
+    )
+    .bind(to_json(&float_layers)?)
+    .bind(run_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records the accuracy of `label`.
+pub(crate) async fn set_point_accuracy(
+    conn: &mut SqliteConnection,
+    run_id: i64,
+    label: &str,
+    metric: &str,
+    accuracy: f64,
+    accuracy50: f64,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE tradeoff_point SET accuracy = ?, accuracy50 = ?, metric = ? WHERE run_id = ? AND label = ?",
+    )
+    .bind(accuracy)
+    .bind(accuracy50)
+    .bind(metric)
+    .bind(run_id)
+    .bind(label)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Marks the Pareto frontier among the run's points that have both an accuracy and a
+/// throughput; the others are left unmarked.
+pub(crate) async fn refresh_pareto(conn: &mut SqliteConnection, run_id: i64) -> Result<()> {
+    let points = points_of_run(conn, run_id).await?;
+    let mut measured: Vec<EnginePoint> = points
+        .iter()
+        .filter_map(|p| {
+            let accuracy = p.accuracy?;
+            let throughput: Vec<Throughput> = p
+                .throughput
+                .as_object()?
+                .iter()
+                .filter_map(|(batch, ips)| {
+                    Some(Throughput {
+                        batch_size: batch.parse().ok()?,
+                        images_per_second: ips.as_f64()?,
+                        median_ms: 0.0,
+                        device: String::new(),
+                    })
+                })
+                .collect();
+            (!throughput.is_empty()).then(|| EnginePoint {
+                label: p.label.clone(),
+                kind: PointKind::Partial,
+                keep_float: 0,
+                float_layers: Vec::new(),
+                score: Score {
+                    primary: accuracy,
+                    secondary: 0.0,
+                },
+                throughput,
+                pareto: false,
+            })
+        })
+        .collect();
+    mark_pareto_frontier(&mut measured);
+    sqlx::query("UPDATE tradeoff_point SET pareto = NULL WHERE run_id = ?")
+        .bind(run_id)
+        .execute(&mut *conn)
+        .await?;
+    for point in &measured {
+        sqlx::query("UPDATE tradeoff_point SET pareto = ? WHERE run_id = ? AND label = ?")
+            .bind(point.pareto)
+            .bind(run_id)
+            .bind(&point.label)
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(())
 }

@@ -7,7 +7,7 @@ use sqlx::{Row, SqlitePool};
 use super::models::LayerInfo;
 use super::{json_column, now_ms, to_json};
 use crate::error::{Error, Result};
-use crate::jobs::config::{RunConfig, point_label};
+use crate::jobs::config::RunConfig;
 use crate::jobs::plan::PlannedJob;
 
 /// A run as the API shows it.
@@ -116,8 +116,7 @@ pub(crate) async fn create_run(
             .execute(&mut *tx)
             .await?;
     }
-    let labels = std::iter::once("fp32".to_owned())
-        .chain(config.keep_float_counts().into_iter().map(point_label));
+    let labels = std::iter::once("fp32".to_owned()).chain(config.point_labels());
     for label in labels {
         sqlx::query("INSERT INTO tradeoff_point (run_id, label) VALUES (?, ?)")
             .bind(run_id)

@@ -50,13 +50,18 @@ async fn create_run(
     db::datasets::dataset_by_id(&state.pool, config.calibration_dataset_id)
         .await
         .map_err(missing)?;
-    if let Some(id) = config.validation_dataset_id {
-        db::datasets::dataset_by_id(&state.pool, id)
-            .await
-            .map_err(missing)?;
-    }
+    let validation_labelled = match config.validation_dataset_id {
+        Some(id) => Some(
+            db::datasets::dataset_by_id(&state.pool, id)
+                .await
+                .map_err(missing)?
+                .has_annotations,
+        ),
+        None => None,
+    };
     config.validate(model.layers.len())?;
-    let plan = plan_jobs(&config)?;
+    config.validate_labels(validation_labelled)?;
+    let plan = plan_jobs(&config, &model.name)?;
     let name = config.name.clone().unwrap_or_else(|| model.name.clone());
     let run_id = db::runs::create_run(
         &state.pool,

@@ -5,6 +5,7 @@ use crate::db;
 use crate::db::jobs::JobRecord;
 use crate::error::{Error, Result};
 use crate::jobs::JobKind;
+use crate::jobs::config::Boundary;
 use crate::jobs::protocol::{
     ClaimRequest, ClaimedJob, CompleteRequest, JobInput, JobParams, JobResult,
 };
@@ -97,13 +98,15 @@ async fn job_inputs(
         sha256: model.sha256,
         url: format!("/api/models/{}/download", model.model_id),
     }];
+    let validation = ("validation.tar", config.validation_dataset_id);
     let datasets = match job.kind {
         JobKind::Calibrate => vec![("calibration.tar", Some(config.calibration_dataset_id))],
-        JobKind::Sensitivity | JobKind::Evaluate => {
-            vec![
-                ("calibration.tar", Some(config.calibration_dataset_id)),
-                ("validation.tar", config.validation_dataset_id),
-            ]
+        JobKind::Sensitivity if config.validation_dataset_id.is_none() => {
+            vec![("calibration.tar", Some(config.calibration_dataset_id))]
+        }
+        JobKind::Sensitivity | JobKind::Evaluate => vec![validation],
+        JobKind::Quantize if matches!(config.boundary, Boundary::MaxDrop { .. }) => {
+            vec![validation]
         }
         _ => Vec::new(),
     };
@@ -156,12 +159,19 @@ pub(crate) async fn complete(
     request: &CompleteRequest,
 ) -> Result<JobRecord> {
     let job = db::jobs::job_by_id(&state.pool, job_id).await?;
+    let params: JobParams = db::json_column(&params_text(state, job_id).await?, "params")?;
+    if result_kind(&request.result) != job.kind {
+        return Err(Error::Unprocessable(format!(
+            "job {job_id} is a `{}` job; its result must be of that kind",
+            job.kind
+        )));
+    }
     let result_text = db::to_json(&request.result)?;
     let mut tx = state.pool.begin().await?;
     let first =
         db::queue::complete_job(&mut tx, job_id, &request.lease_token, &result_text).await?;
     if first {
-        record_result(&mut tx, &job, &request.result).await?;
+        record_result(&mut tx, &job, &params, &request.result).await?;
     }
     tx.commit().await?;
     let job = db::jobs::job_by_id(&state.pool, job_id).await?;
@@ -171,25 +181,64 @@ pub(crate) async fn complete(
     Ok(job)
 }
 
+fn result_kind(result: &JobResult) -> JobKind {
+    match result {
+        JobResult::Calibrate { .. } => JobKind::Calibrate,
+        JobResult::Sensitivity { .. } => JobKind::Sensitivity,
+        JobResult::Quantize { .. } => JobKind::Quantize,
+        JobResult::Evaluate { .. } => JobKind::Evaluate,
+        JobResult::Benchmark { .. } => JobKind::Benchmark,
+        JobResult::Engine { .. } => JobKind::Engine,
+    }
+}
+
 async fn record_result(
     conn: &mut sqlx::SqliteConnection,
     job: &JobRecord,
+    params: &JobParams,
     result: &JobResult,
 ) -> Result<()> {
+    let run_id = job.run_id;
     match result {
-        JobResult::Calibrate { .. } => {}
+        JobResult::Calibrate { .. } | JobResult::Engine { .. } => {}
+        JobResult::Sensitivity { layers, .. } => {
+            for layer in layers {
+                db::results::set_layer_sensitivity(conn, run_id, layer).await?;
+            }
+        }
         JobResult::Quantize {
             quantized_layers,
             float_layers,
+            ..
         } => {
             db::results::set_point_layers(
                 conn,
-                job.run_id,
+                run_id,
                 &job.label,
                 float_layers.len() as i64,
                 quantized_layers.len() as i64,
             )
             .await?;
+            if params.config.chosen_label().as_deref() == Some(job.label.as_str()) {
+                db::results::mark_float_layers(conn, run_id, float_layers).await?;
+            }
+        }
+        JobResult::Evaluate {
+            metric,
+            accuracy,
+            accuracy50,
+            ..
+        } => {
+            db::results::set_point_accuracy(
+                conn,
+                run_id,
+                &job.label,
+                metric,
+                *accuracy,
+                *accuracy50,
+            )
+            .await?;
+            db::results::refresh_pareto(conn, run_id).await?;
         }
         JobResult::Benchmark { measurements } => {
             for m in measurements {
@@ -200,13 +249,14 @@ async fn record_result(
                 };
                 db::results::set_point_throughput(
                     conn,
-                    job.run_id,
+                    run_id,
                     label,
                     m.batch_size,
                     m.images_per_second,
                 )
                 .await?;
             }
+            db::results::refresh_pareto(conn, run_id).await?;
         }
     }
     Ok(())

@@ -62,6 +62,9 @@ pub(crate) struct SensitivityConfig {
     pub(crate) mode: String,
     /// `map`, `agreement` or `proxy`.
     pub(crate) metric: String,
+    /// Score each layer on at most this many images (default: 8 for `proxy`, else all).
+    #[serde(default)]
+    pub(crate) images: Option<usize>,
 }
 
 /// Which layers stay in float.
@@ -188,6 +191,15 @@ impl RunConfig {
                     s.metric
                 ));
             }
+            if s.metric != "proxy" && self.validation_dataset_id.is_none() {
+                return bad(format!(
+                    "the `{}` sensitivity metric needs a validation dataset; use `proxy` without one",
+                    s.metric
+                ));
+            }
+            if s.images == Some(0) {
+                return bad("sensitivity images must be at least 1".into());
+            }
         }
         let counts = self.keep_float_counts();
         if counts.is_empty() && !matches!(self.boundary, Boundary::MaxDrop { .. }) {
@@ -203,11 +215,56 @@ impl RunConfig {
         if partial && self.sensitivity.is_none() {
             return bad("keeping layers in float needs a sensitivity ranking: add `sensitivity` {mode, metric}".into());
         }
-        if matches!(self.boundary, Boundary::MaxDrop { .. }) && self.validation_dataset_id.is_none()
-        {
-            return bad("a max-drop boundary needs a validation dataset".into());
+        if let Boundary::MaxDrop { max_drop } = self.boundary {
+            if self.validation_dataset_id.is_none() {
+                return bad("a max-drop boundary needs a validation dataset".into());
+            }
+            if !(0.0..1.0).contains(&max_drop) {
+                return bad(format!(
+                    "max_drop {max_drop} must be in [0, 1): a relative drop, e.g. 0.02 for 2%"
+                ));
+            }
         }
         Ok(())
+    }
+
+    /// Checks what needs the validation dataset's record: `map` needs COCO annotations.
+    pub(crate) fn validate_labels(&self, validation_has_annotations: Option<bool>) -> Result<()> {
+        let map = self.sensitivity.as_ref().is_some_and(|s| s.metric == "map");
+        if map && validation_has_annotations != Some(true) {
+            return Err(Error::Unprocessable(
+                "the `map` sensitivity metric needs a validation dataset with COCO annotations; use `agreement` or `proxy`".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The labels of the run's quantized points, in order (a max-drop search has one).
+    pub(crate) fn point_labels(&self) -> Vec<String> {
+        match self.boundary {
+            Boundary::MaxDrop { .. } => vec![MAX_DROP_LABEL.to_owned()],
+            _ => self
+                .keep_float_counts()
+                .into_iter()
+                .map(point_label)
+                .collect(),
+        }
+    }
+
+    /// The point whose float layers the run's boundary stands for: the single point of a
+    /// fixed count or a max-drop search, the largest count of a sweep.
+    pub(crate) fn chosen_label(&self) -> Option<String> {
+        self.point_labels().pop()
+    }
+
+    /// How a point's files are tagged: `int8` (every layer quantized), `partial` (the
+    /// single point of a fixed count or search), `partial_k<K>` (a point of a sweep).
+    pub(crate) fn file_tag(&self, keep_float: Option<usize>) -> String {
+        match (&self.boundary, keep_float) {
+            (_, Some(0)) => "int8".into(),
+            (Boundary::Sweep { .. }, Some(k)) => format!("partial_k{k}"),
+            _ => "partial".into(),
+        }
     }
 
     /// The counts of float layers, one per trade-off point (empty for a max-drop search).
@@ -226,11 +283,51 @@ impl RunConfig {
     }
 }
 
+/// The label of the point a max-drop search chooses.
+pub(crate) const MAX_DROP_LABEL: &str = "int8-maxdrop";
+
 /// The label of the trade-off point with `keep_float` layers in float.
 pub(crate) fn point_label(keep_float: usize) -> String {
     if keep_float == 0 {
         "int8".into()
     } else {
         format!("int8-keep{keep_float}")
+    }
+}
+
+/// A file-name stem from a model's display name: `nanodet.onnx` gives `nanodet`.
+pub(crate) fn artifact_stem(model_name: &str) -> String {
+    let base = model_name.trim().trim_end_matches(".onnx");
+    let mut stem = String::new();
+    for c in base.chars() {
+        let c = if c.is_ascii_alphanumeric() || c == '-' {
+            c
+        } else {
+            '_'
+        };
+        if !(c == '_' && (stem.is_empty() || stem.ends_with('_'))) {
+            stem.push(c);
+        }
+    }
+    let stem: String = stem.trim_end_matches('_').chars().take(40).collect();
+    if stem.is_empty() {
+        "model".into()
+    } else {
+        stem
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stems_are_safe_file_names() {
+        assert_eq!(artifact_stem("nanodet.onnx"), "nanodet");
+        assert_eq!(
+            artifact_stem("nanodet-coco-416 (demo)"),
+            "nanodet-coco-416_demo"
+        );
+        assert_eq!(artifact_stem("../.."), "model");
     }
 }

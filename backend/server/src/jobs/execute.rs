@@ -1,20 +1,17 @@
 //! What each job kind does, with the engine. Runs on a worker thread (never on the async
 //! runtime), in a folder holding the job's downloaded inputs by name; writes its artifacts
-//! there too. Kinds whose engine support is not wired in yet report so plainly.
+//! there too. Calibration and benchmarks are here; the other kinds have a module each.
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use qbound_engine::batch::{BatchSize, retarget_batch};
 use qbound_engine::bench::{BenchConfig, BenchModel, benchmark};
-use qbound_engine::calibrate::{
-    CalibrationMethod, CalibrationTable, DEFAULT_TENSORRT_VERSION_CODE, calibrate_model,
-};
-use qbound_engine::onnx::{encode_model, load_model, proto::ModelProto};
+use qbound_engine::calibrate::{CalibrationMethod, DEFAULT_TENSORRT_VERSION_CODE, calibrate_model};
+use qbound_engine::onnx::{load_model, proto::ModelProto};
 use qbound_engine::profile::Profile;
-use qbound_engine::quantize::{Target, quantize_model};
 use qbound_engine::runtime::{Provider, SessionConfig};
 
+use super::evaluate::point_model;
 use super::protocol::{ClaimedJob, JobResult, Measurement};
 use super::{Capability, JobKind};
 use crate::archive::extract_dataset;
@@ -22,14 +19,6 @@ use crate::error::{Error, Result};
 
 /// Images per calibration batch.
 const CALIBRATION_BATCH: usize = 8;
-
-/// Whether this build can run jobs of `kind`.
-pub(crate) fn is_available(kind: JobKind) -> bool {
-    matches!(
-        kind,
-        JobKind::Calibrate | JobKind::Quantize | JobKind::Benchmark
-    )
-}
 
 /// A file a job produced, to upload as an artifact.
 #[derive(Debug, Clone)]
@@ -53,11 +42,11 @@ pub(crate) type ProgressFn<'a> = &'a (dyn Fn(f64, String) + Sync);
 pub(crate) fn execute(job: &ClaimedJob, dir: &Path, progress: ProgressFn<'_>) -> Result<JobOutput> {
     match job.kind {
         JobKind::Calibrate => calibrate(job, dir, progress),
-        JobKind::Quantize => quantize(job, dir, progress),
+        JobKind::Sensitivity => super::sensitivity::sensitivity(job, dir, progress),
+        JobKind::Quantize => super::quantize::quantize(job, dir, progress),
+        JobKind::Evaluate => super::evaluate::evaluate(job, dir, progress),
         JobKind::Benchmark => bench(job, dir, progress),
-        kind => Err(Error::Unprocessable(format!(
-            "job kind `{kind}` has no engine support in this build yet"
-        ))),
+        JobKind::Engine => super::engine::engine(job, dir, progress),
     }
 }
 
@@ -141,57 +130,12 @@ fn calibrate(job: &ClaimedJob, dir: &Path, progress: ProgressFn<'_>) -> Result<J
     })
 }
 
-fn quantize(job: &ClaimedJob, dir: &Path, progress: ProgressFn<'_>) -> Result<JobOutput> {
-    let config = &job.params.config;
-    let keep_float = job.params.keep_float.unwrap_or(0);
-    if keep_float > 0 {
-        return Err(Error::Unprocessable(
-            "keeping layers in float needs the sensitivity job, not wired in yet".into(),
-        ));
-    }
-    let target = Target::from_str(&config.target)?;
-    let model = load_model(&dir.join("model.onnx"))?;
-    let table = CalibrationTable::load(&dir.join("calibration.json"))?;
-    progress(0.1, format!("quantizing every layer for `{target}`"));
-    let (quantized, report) = quantize_model(&model, None, &table.amax_by_tensor(), target)?;
-    let mut artifacts = Vec::new();
-    for (i, size) in config.export_batch_sizes.iter().enumerate() {
-        let batch = BatchSize::from_str(size)?;
-        let exported = retarget_batch(&quantized, batch)?;
-        let name = format!("{}-bs{batch}.onnx", job.label);
-        let path = dir.join(&name);
-        std::fs::write(&path, encode_model(&exported))?;
-        progress(
-            0.2 + 0.8 * (i + 1) as f64 / config.export_batch_sizes.len() as f64,
-            format!("exported `{name}`"),
-        );
-        artifacts.push(OutputArtifact {
-            kind: "onnx",
-            name,
-            path,
-        });
-    }
-    Ok(JobOutput {
-        result: JobResult::Quantize {
-            quantized_layers: report.quantized_layers,
-            float_layers: report.float_layers,
-        },
-        artifacts,
-    })
-}
-
 fn bench(job: &ClaimedJob, dir: &Path, progress: ProgressFn<'_>) -> Result<JobOutput> {
     let config = &job.params.config.benchmark;
     let float = load_model(&dir.join("model.onnx"))?;
-    let quantized_name = job
-        .inputs
-        .iter()
-        .map(|i| i.name.as_str())
-        .filter(|n| n.ends_with(".onnx") && *n != "model.onnx")
-        .min_by_key(|n| !n.ends_with("-bs1.onnx"))
-        .ok_or_else(|| {
-            Error::Unprocessable("the benchmark has no quantized model among its inputs".into())
-        })?;
+    let quantized_name = point_model(job).ok_or_else(|| {
+        Error::Unprocessable("the benchmark has no quantized model among its inputs".into())
+    })?;
     let quantized = load_model(&dir.join(quantized_name))?;
     let provider = match config.provider {
         Capability::Cpu => Provider::Cpu,

@@ -3,9 +3,14 @@
 
 pub(crate) mod apply;
 pub(crate) mod config;
+mod engine;
+mod evaluate;
 pub(crate) mod execute;
 pub(crate) mod plan;
 pub(crate) mod protocol;
+mod quantize;
+mod scoring;
+mod sensitivity;
 
 use std::str::FromStr;
 

@@ -1,9 +1,9 @@
 //! A run's configuration becomes jobs with dependencies and capabilities.
 
-use super::config::{RunConfig, point_label};
+use super::config::{Boundary, MAX_DROP_LABEL, RunConfig, artifact_stem, point_label};
 use super::protocol::JobParams;
-use super::{Capability, JobKind, execute};
-use crate::error::{Error, Result};
+use super::{Capability, JobKind};
+use crate::error::Result;
 
 /// One job to create, its dependencies given by index into the plan.
 #[derive(Debug, Clone)]
@@ -15,36 +15,26 @@ pub(crate) struct PlannedJob {
     pub(crate) depends_on: Vec<usize>,
 }
 
-/// The jobs of a run, in an order where every job comes after the ones it depends on.
-pub(crate) fn plan_jobs(config: &RunConfig) -> Result<Vec<PlannedJob>> {
-    let unavailable = |what: &str, kind: JobKind| {
-        Err(Error::Unprocessable(format!(
-            "{what} is not available in this build yet (job kind `{kind}` has no engine support)"
-        )))
-    };
-    if config.sensitivity.is_some() && !execute::is_available(JobKind::Sensitivity) {
-        return unavailable("sensitivity analysis", JobKind::Sensitivity);
-    }
-    if config.build_engine && !execute::is_available(JobKind::Engine) {
-        return unavailable("building TensorRT engines", JobKind::Engine);
-    }
-    if config.keep_float_counts().is_empty() {
-        return unavailable("a max-drop search", JobKind::Quantize);
-    }
-    let params = |keep_float| JobParams {
-        config: config.clone(),
-        keep_float,
-    };
-    let job = |kind, label: String, capability, keep_float, depends_on| PlannedJob {
+/// The jobs of a run, in an order where every job comes after the ones it depends on:
+/// calibrate; sensitivity when asked for; the float model's evaluation when there are
+/// validation images; then per point quantize, evaluate, benchmark, and a TensorRT engine
+/// when asked for (only a worker with `tensorrt` claims that one).
+pub(crate) fn plan_jobs(config: &RunConfig, model_name: &str) -> Result<Vec<PlannedJob>> {
+    let stem = artifact_stem(model_name);
+    let job = |kind, label: &str, capability, keep_float, depends_on| PlannedJob {
         kind,
-        label,
+        label: label.to_owned(),
         capability,
-        params: params(keep_float),
+        params: JobParams {
+            config: config.clone(),
+            keep_float,
+            artifact_stem: stem.clone(),
+        },
         depends_on,
     };
     let mut jobs = vec![job(
         JobKind::Calibrate,
-        "calibrate".into(),
+        "calibrate",
         Capability::Cpu,
         None,
         vec![],
@@ -53,50 +43,130 @@ pub(crate) fn plan_jobs(config: &RunConfig) -> Result<Vec<PlannedJob>> {
     if config.sensitivity.is_some() {
         jobs.push(job(
             JobKind::Sensitivity,
-            "sensitivity".into(),
+            "sensitivity",
             Capability::Cpu,
             None,
             vec![0],
         ));
         point_deps.push(1);
     }
-    let evaluate =
-        config.validation_dataset_id.is_some() && execute::is_available(JobKind::Evaluate);
-    for keep in config.keep_float_counts() {
-        let label = point_label(keep);
+    let evaluate = config.validation_dataset_id.is_some();
+    if evaluate {
+        jobs.push(job(
+            JobKind::Evaluate,
+            "fp32",
+            Capability::Cpu,
+            None,
+            vec![],
+        ));
+    }
+    let points: Vec<(String, Option<usize>)> = match config.boundary {
+        Boundary::MaxDrop { .. } => vec![(MAX_DROP_LABEL.to_owned(), None)],
+        _ => config
+            .keep_float_counts()
+            .into_iter()
+            .map(|k| (point_label(k), Some(k)))
+            .collect(),
+    };
+    for (label, keep) in points {
         let quantize = jobs.len();
         jobs.push(job(
             JobKind::Quantize,
-            label.clone(),
+            &label,
             Capability::Cpu,
-            Some(keep),
+            keep,
             point_deps.clone(),
         ));
         if evaluate {
             jobs.push(job(
                 JobKind::Evaluate,
-                label.clone(),
+                &label,
                 Capability::Cpu,
-                Some(keep),
+                keep,
                 vec![quantize],
             ));
         }
         jobs.push(job(
             JobKind::Benchmark,
-            label.clone(),
+            &label,
             config.benchmark.provider,
-            Some(keep),
+            keep,
             vec![quantize],
         ));
         if config.build_engine {
             jobs.push(job(
                 JobKind::Engine,
-                label,
+                &label,
                 Capability::Tensorrt,
-                Some(keep),
+                keep,
                 vec![quantize],
             ));
         }
     }
     Ok(jobs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(boundary: serde_json::Value, extra: serde_json::Value) -> RunConfig {
+        let mut value = serde_json::json!({
+            "model_id": 1, "calibration_dataset_id": 1, "validation_dataset_id": 2,
+            "profile": "nanodet", "boundary": boundary,
+            "sensitivity": { "mode": "one-on", "metric": "agreement" },
+        });
+        if let (Some(v), Some(e)) = (value.as_object_mut(), extra.as_object()) {
+            v.extend(e.clone());
+        }
+        serde_json::from_value(value).expect("a valid configuration")
+    }
+
+    fn shape(jobs: &[PlannedJob]) -> Vec<String> {
+        jobs.iter()
+            .map(|j| format!("{}:{}:{}", j.kind, j.label, j.capability))
+            .collect()
+    }
+
+    #[test]
+    fn a_sweep_with_engines_plans_every_step_per_point() -> Result<()> {
+        let sweep = serde_json::json!({ "kind": "sweep", "keep_float": [2, 0] });
+        let jobs = plan_jobs(
+            &config(sweep, serde_json::json!({ "build_engine": true })),
+            "m",
+        )?;
+        assert_eq!(
+            shape(&jobs),
+            [
+                "calibrate:calibrate:cpu",
+                "sensitivity:sensitivity:cpu",
+                "evaluate:fp32:cpu",
+                "quantize:int8:cpu",
+                "evaluate:int8:cpu",
+                "benchmark:int8:cpu",
+                "engine:int8:tensorrt",
+                "quantize:int8-keep2:cpu",
+                "evaluate:int8-keep2:cpu",
+                "benchmark:int8-keep2:cpu",
+                "engine:int8-keep2:tensorrt",
+            ]
+        );
+        assert_eq!(jobs[7].depends_on, [0, 1]);
+        assert_eq!(jobs[10].depends_on, [7]);
+        Ok(())
+    }
+
+    #[test]
+    fn a_max_drop_search_is_one_point() -> Result<()> {
+        let search = serde_json::json!({ "kind": "max_drop", "max_drop": 0.05 });
+        let jobs = plan_jobs(&config(search, serde_json::json!({})), "m")?;
+        let quantize: Vec<_> = jobs
+            .iter()
+            .filter(|j| j.kind == JobKind::Quantize)
+            .collect();
+        assert_eq!(quantize.len(), 1);
+        assert_eq!(quantize[0].label, MAX_DROP_LABEL);
+        assert_eq!(quantize[0].params.keep_float, None);
+        Ok(())
+    }
 }

@@ -47,6 +47,13 @@ pub(crate) struct JobParams {
     /// For point jobs: how many of the most sensitive layers stay in float.
     #[serde(default)]
     pub(crate) keep_float: Option<usize>,
+    /// The stem of the files the job writes (from the model's name).
+    #[serde(default = "default_stem")]
+    pub(crate) artifact_stem: String,
+}
+
+fn default_stem() -> String {
+    "model".into()
 }
 
 /// One input file of a job.
@@ -101,12 +108,45 @@ pub(crate) enum JobResult {
         /// Images fed.
         images: u64,
     },
+    /// Per-layer sensitivity, least sensitive first.
+    Sensitivity {
+        /// `map`, `agreement` or `proxy`.
+        metric: String,
+        /// `one-on` or `one-off`.
+        mode: String,
+        /// The score the layers are compared with: the float model's (one-on) or the full
+        /// INT8 model's (one-off).
+        reference_score: f64,
+        /// One per layer.
+        layers: Vec<LayerScore>,
+        /// Seconds for the whole analysis.
+        seconds: f64,
+    },
     /// Quantization of one point.
     Quantize {
         /// Layers in INT8.
         quantized_layers: Vec<String>,
         /// Layers in float.
         float_layers: Vec<String>,
+        /// For a max-drop search: the relative drop of the chosen model.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        drop: Option<f64>,
+    },
+    /// Accuracy of one point on the validation images.
+    Evaluate {
+        /// `map` (COCO labels) or `agreement` (the float model's detections).
+        metric: String,
+        /// mAP@0.5:0.95.
+        accuracy: f64,
+        /// mAP@0.5.
+        accuracy50: f64,
+        /// Images scored.
+        images: usize,
+    },
+    /// TensorRT engines of one point.
+    Engine {
+        /// One per fixed export batch size.
+        engines: Vec<EngineBuilt>,
     },
     /// Throughput of one point and the float model.
     Benchmark {
@@ -128,4 +168,39 @@ pub(crate) struct Measurement {
     pub(crate) images_per_second: f64,
     /// Where it ran.
     pub(crate) provider: String,
+}
+
+/// The sensitivity of one layer.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub(crate) struct LayerScore {
+    /// Layer name.
+    pub(crate) name: String,
+    /// Operator.
+    pub(crate) op: String,
+    /// Position among the model's layers.
+    pub(crate) position: usize,
+    /// The primary score of the model measured for it.
+    pub(crate) score: f64,
+    /// The secondary score (mAP@0.5, or SNR in dB for the proxy).
+    pub(crate) score_secondary: f64,
+    /// How much the layer suffers from INT8: the score it costs (one-on) or recovers
+    /// (one-off) against the reference; higher is more sensitive.
+    pub(crate) sensitivity: f64,
+    /// 1 = most sensitive.
+    pub(crate) rank: usize,
+    /// Seconds its measurement took.
+    pub(crate) seconds: f64,
+}
+
+/// One built TensorRT engine.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub(crate) struct EngineBuilt {
+    /// Its file name among the job's artifacts.
+    pub(crate) name: String,
+    /// The batch size baked into it.
+    pub(crate) batch_size: i64,
+    /// The TensorRT version it runs on.
+    pub(crate) tensorrt_version: String,
+    /// The GPU it was built on.
+    pub(crate) gpu_name: String,
 }

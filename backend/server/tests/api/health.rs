@@ -8,14 +8,48 @@ async fn health_openapi_and_metrics_answer() {
     let openapi = app.get_json("/api/openapi.json").await;
     assert_eq!(openapi["openapi"], "3.1.0");
     for path in [
-        "/api/runs",
+        "/api/health",
         "/api/models",
-        "/api/jobs/claim",
-        "/api/artifacts/{id}/download",
+        "/api/models/{id}",
+        "/api/models/{id}/layers",
+        "/api/models/{id}/download",
+        "/api/datasets",
+        "/api/datasets/{id}",
+        "/api/datasets/{id}/download",
+        "/api/runs",
+        "/api/runs/{id}",
+        "/api/runs/{id}/cancel",
+        "/api/runs/{id}/jobs",
+        "/api/runs/{id}/layers",
+        "/api/runs/{id}/tradeoff",
+        "/api/runs/{id}/artifacts",
         "/api/runs/{id}/events",
+        "/api/jobs",
+        "/api/jobs/claim",
+        "/api/jobs/{id}",
+        "/api/jobs/{id}/heartbeat",
+        "/api/jobs/{id}/complete",
+        "/api/jobs/{id}/fail",
+        "/api/jobs/{id}/cancel",
+        "/api/jobs/{id}/retry",
+        "/api/jobs/{id}/events",
+        "/api/jobs/{id}/artifacts/{name}",
+        "/api/artifacts",
+        "/api/artifacts/{id}",
+        "/api/artifacts/{id}/download",
+        "/api/workers",
+        "/api/tokens",
+        "/api/tokens/{id}",
+        "/metrics",
     ] {
         assert!(openapi["paths"][path].is_object(), "{path} is documented");
     }
+    assert!(
+        openapi["paths"]["/api/runs/{id}/tradeoff"]["get"]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("Pareto")
+    );
     let metrics = app.get("/metrics").await.text().await.unwrap();
     assert!(
         metrics.contains("qbound_jobs{state=\"queued\"} 0"),

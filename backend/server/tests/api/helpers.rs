@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use qbound_server::{
     Application, Role, Settings, WorkerSettings, create_api_token, run_worker_until_stopped,
 };
@@ -54,6 +55,8 @@ pub(crate) struct Options {
     pub(crate) embedded_worker: bool,
     pub(crate) lease: Duration,
     pub(crate) max_model_bytes: u64,
+    pub(crate) demo_data: Option<PathBuf>,
+    pub(crate) static_dir: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -62,6 +65,8 @@ impl Default for Options {
             embedded_worker: true,
             lease: Duration::from_secs(10),
             max_model_bytes: 64 * 1024 * 1024,
+            demo_data: None,
+            static_dir: None,
         }
     }
 }
@@ -95,6 +100,8 @@ pub(crate) async fn start_server(
     settings.lease = options.lease;
     settings.max_model_bytes = options.max_model_bytes;
     settings.max_dataset_bytes = 64 * 1024 * 1024;
+    settings.demo_data = options.demo_data.clone();
+    settings.static_dir = options.static_dir.clone();
     let application = Application::build(settings).await.unwrap();
     let address = format!("http://127.0.0.1:{}", application.port());
     let (stop, stopped) = oneshot::channel::<()>();
@@ -188,6 +195,48 @@ impl TestApp {
         )
     }
 
+    /// Uploads `n` validation photos; returns the dataset id.
+    pub(crate) async fn upload_validation(&self, n: usize) -> i64 {
+        let dataset = self
+            .upload(
+                "/api/datasets",
+                "val.tar",
+                tar_of(&demo_images("val", n), "val/"),
+            )
+            .await;
+        assert_eq!(dataset.status(), 201);
+        let dataset: Value = dataset.json().await.unwrap();
+        dataset["dataset_id"].as_i64().unwrap()
+    }
+
+    /// Creates a run from `config`; returns its id.
+    pub(crate) async fn create_run(&self, config: &Value) -> i64 {
+        let response = self.post_json("/api/runs", config).await;
+        assert_eq!(response.status(), 201, "{:?}", response.text().await);
+        let run: Value = response.json().await.unwrap();
+        run["run_id"].as_i64().unwrap()
+    }
+
+    /// Polls until `done` holds for the run's jobs, or panics after `timeout`.
+    pub(crate) async fn wait_for_jobs(
+        &self,
+        run_id: i64,
+        timeout: Duration,
+        what: &str,
+        done: impl Fn(&[Value]) -> bool,
+    ) -> Vec<Value> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let jobs = self.get_json(&format!("/api/runs/{run_id}/jobs")).await;
+            let jobs = jobs.as_array().unwrap().clone();
+            if done(&jobs) {
+                return jobs;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{what}: {jobs:#?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// A small run: every layer INT8, exported at batch 1 and 32, timed at batch 1.
     pub(crate) async fn create_small_run(&self, model_id: i64, dataset_id: i64) -> i64 {
         let config = json!({
@@ -256,4 +305,72 @@ pub(crate) async fn assert_json_error(response: reqwest::Response, status: u16) 
         .as_str()
         .expect("a JSON error message")
         .to_owned()
+}
+
+/// Reads a run's SSE stream to its end; returns the (event, data) pairs.
+pub(crate) async fn watch_run(app: &TestApp, run_id: i64) -> Vec<(String, Value)> {
+    let response = app.get(&format!("/api/runs/{run_id}/events")).await;
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let mut body = response.bytes_stream();
+    let mut text = String::new();
+    let read = async {
+        while let Some(chunk) = body.next().await {
+            text.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(300), read)
+        .await
+        .expect("the event stream ends with the run");
+    text.split("\n\n")
+        .filter_map(|block| {
+            let event = block.lines().find_map(|l| l.strip_prefix("event: "))?;
+            let data = block.lines().find_map(|l| l.strip_prefix("data: "))?;
+            Some((event.to_owned(), serde_json::from_str(data).unwrap()))
+        })
+        .collect()
+}
+
+/// Downloads the artifact at `url`, checks its size and checksum headers, and runs it once
+/// in ONNX Runtime at `batch`.
+pub(crate) async fn download_and_run(app: &TestApp, artifact: &Value, batch: i64) {
+    let response = app.get(artifact["download_url"].as_str().unwrap()).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["x-checksum-sha256"],
+        artifact["sha256"].as_str().unwrap()
+    );
+    let bytes = response.bytes().await.unwrap();
+    assert_eq!(bytes.len() as i64, artifact["size"].as_i64().unwrap());
+    let model = qbound_engine::onnx::decode_model(&bytes).unwrap();
+    let config = qbound_engine::bench::BenchConfig {
+        batch_sizes: vec![batch],
+        warmup_runs: 0,
+        timed_runs: 1,
+        ..qbound_engine::bench::BenchConfig::default()
+    };
+    let results = tokio::task::spawn_blocking(move || {
+        qbound_engine::bench::benchmark(
+            &[qbound_engine::bench::BenchModel {
+                label: "downloaded".into(),
+                model,
+            }],
+            &config,
+            &mut |_, _| {},
+        )
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(results[0].batch_size, batch);
+    assert!(results[0].images_per_second > 0.0);
+}
+
+/// The element of `items` whose `key` is `value`.
+pub(crate) fn find<'a>(items: &'a Value, key: &str, value: &str) -> &'a Value {
+    items
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i[key] == value)
+        .unwrap_or_else(|| panic!("no {key} = {value} in {items:#}"))
 }

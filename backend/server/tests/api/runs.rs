@@ -1,34 +1,6 @@
-use std::time::Duration;
+use serde_json::json;
 
-use futures_util::StreamExt;
-use qbound_engine::bench::{BenchConfig, BenchModel, benchmark};
-use qbound_engine::onnx::decode_model;
-use serde_json::{Value, json};
-
-use crate::helpers::{assert_json_error, spawn_app};
-
-/// Reads a run's SSE stream to its end; returns the (event, data) pairs.
-async fn watch_run(app: &crate::helpers::TestApp, run_id: i64) -> Vec<(String, Value)> {
-    let response = app.get(&format!("/api/runs/{run_id}/events")).await;
-    assert_eq!(response.headers()["content-type"], "text/event-stream");
-    let mut body = response.bytes_stream();
-    let mut text = String::new();
-    let read = async {
-        while let Some(chunk) = body.next().await {
-            text.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(300), read)
-        .await
-        .expect("the event stream ends with the run");
-    text.split("\n\n")
-        .filter_map(|block| {
-            let event = block.lines().find_map(|l| l.strip_prefix("event: "))?;
-            let data = block.lines().find_map(|l| l.strip_prefix("data: "))?;
-            Some((event.to_owned(), serde_json::from_str(data).unwrap()))
-        })
-        .collect()
-}
+use crate::helpers::{assert_json_error, download_and_run, find, spawn_app, watch_run};
 
 #[tokio::test]
 async fn a_run_goes_from_calibration_to_downloadable_bs1_and_bs32_models() {
@@ -61,6 +33,20 @@ async fn a_run_goes_from_calibration_to_downloadable_bs1_and_bs32_models() {
             .all(|j| j["state"] == "succeeded")
     );
 
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains("qbound_jobs{state=\"succeeded\"} 3"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("qbound_job_duration_seconds_count 3"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("qbound_jobs{state=\"running\"} 0"),
+        "{metrics}"
+    );
+
     let layers = app.get_json(&format!("/api/runs/{run_id}/layers")).await;
     assert_eq!(layers.as_array().unwrap().len(), 34);
     let points = app.get_json(&format!("/api/runs/{run_id}/tradeoff")).await;
@@ -90,48 +76,13 @@ async fn a_run_goes_from_calibration_to_downloadable_bs1_and_bs32_models() {
     for expected in [
         "calibration.json",
         "calibration.cache",
-        "int8-bs1.onnx",
-        "int8-bs32.onnx",
+        "nanodet_int8_bs1.onnx",
+        "nanodet_int8_bs32.onnx",
     ] {
         assert!(names.contains(&expected), "{names:?}");
     }
-    for (name, batch) in [("int8-bs1.onnx", 1), ("int8-bs32.onnx", 32)] {
-        let artifact = artifacts
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["name"] == name)
-            .unwrap();
-        let response = app.get(artifact["download_url"].as_str().unwrap()).await;
-        assert_eq!(response.status(), 200);
-        assert_eq!(
-            response.headers()["x-checksum-sha256"],
-            artifact["sha256"].as_str().unwrap()
-        );
-        let bytes = response.bytes().await.unwrap();
-        assert_eq!(bytes.len() as i64, artifact["size"].as_i64().unwrap());
-        let model = decode_model(&bytes).unwrap();
-        let config = BenchConfig {
-            batch_sizes: vec![batch],
-            warmup_runs: 0,
-            timed_runs: 1,
-            ..BenchConfig::default()
-        };
-        let results = tokio::task::spawn_blocking(move || {
-            benchmark(
-                &[BenchModel {
-                    label: "downloaded".into(),
-                    model,
-                }],
-                &config,
-                &mut |_, _| {},
-            )
-        })
-        .await
-        .unwrap()
-        .unwrap();
-        assert_eq!(results[0].batch_size, batch);
-        assert!(results[0].images_per_second > 0.0);
+    for (name, batch) in [("nanodet_int8_bs1.onnx", 1), ("nanodet_int8_bs32.onnx", 32)] {
+        download_and_run(&app, find(&artifacts, "name", name), batch).await;
     }
 
     let cache = artifacts
@@ -215,6 +166,40 @@ async fn a_bad_run_configuration_is_refused_and_creates_nothing() {
         422,
     )
     .await;
+    let validation = app.upload_validation(1).await;
+    for (sensitivity, boundary, validation, expected) in [
+        (
+            "map",
+            json!({ "kind": "keep_float", "count": 1 }),
+            Some(validation),
+            "COCO annotations",
+        ),
+        (
+            "agreement",
+            json!({ "kind": "keep_float", "count": 1 }),
+            None,
+            "validation dataset",
+        ),
+        (
+            "proxy",
+            json!({ "kind": "max_drop", "max_drop": 1.5 }),
+            Some(validation),
+            "max_drop",
+        ),
+        (
+            "proxy",
+            json!({ "kind": "sweep", "keep_float": [1, 35] }),
+            None,
+            "35 layers",
+        ),
+    ] {
+        let mut config = base.clone();
+        config["sensitivity"] = json!({ "mode": "one-on", "metric": sensitivity });
+        config["boundary"] = boundary;
+        config["validation_dataset_id"] = json!(validation);
+        let message = assert_json_error(app.post_json("/api/runs", &config).await, 422).await;
+        assert!(message.contains(expected), "{message}");
+    }
     let mut unknown_field = base.clone();
     unknown_field["colour"] = json!("blue");
     assert_json_error(app.post_json("/api/runs", &unknown_field).await, 422).await;

@@ -1,0 +1,163 @@
+//! The quantize job: the point's layer set (every layer, the K most sensitive kept float, or
+//! the smallest float set within a max drop), quantized and exported per batch size, with a
+//! JSON report.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::str::FromStr;
+
+use qbound_engine::batch::{BatchSize, retarget_batch};
+use qbound_engine::calibrate::CalibrationTable;
+use qbound_engine::onnx::proto::ModelProto;
+use qbound_engine::onnx::{encode_model, load_model};
+use qbound_engine::profile::Profile;
+use qbound_engine::quantize::{Target, quantize_model};
+use qbound_engine::sensitivity::{
+    FloatSelection, MaxDropChoice, SearchSpace, quantized_layers, read_ranking, search_max_drop,
+};
+use serde::Serialize;
+
+use super::config::Boundary;
+use super::execute::{JobOutput, OutputArtifact, ProgressFn};
+use super::protocol::{ClaimedJob, JobResult};
+use super::scoring::{dataset, detection_scorer, first_images};
+use crate::error::{Error, Result};
+
+#[derive(Serialize)]
+struct Report<'a> {
+    label: &'a str,
+    target: Target,
+    files: Vec<String>,
+    quantized_layers: &'a [String],
+    float_layers: &'a [String],
+    activation_quantizers: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_drop: Option<&'a MaxDropChoice>,
+}
+
+pub(crate) fn quantize(
+    job: &ClaimedJob,
+    dir: &Path,
+    progress: ProgressFn<'_>,
+) -> Result<JobOutput> {
+    let config = &job.params.config;
+    let target = Target::from_str(&config.target)?;
+    let model = load_model(&dir.join("model.onnx"))?;
+    let table = CalibrationTable::load(&dir.join("calibration.json"))?;
+    let amax = table.amax_by_tensor();
+    let (layer_set, choice) = choose_layers(job, dir, &model, &amax, target, progress)?;
+    progress(0.5, format!("quantizing for `{target}`"));
+    let (quantized, report) = quantize_model(&model, layer_set.as_ref(), &amax, target)?;
+    let stem = &job.params.artifact_stem;
+    let tag = config.file_tag(
+        choice
+            .as_ref()
+            .map(|c| c.keep_float)
+            .or(job.params.keep_float),
+    );
+    let mut artifacts = Vec::new();
+    for (i, size) in config.export_batch_sizes.iter().enumerate() {
+        let batch = BatchSize::from_str(size)?;
+        let exported = retarget_batch(&quantized, batch)?;
+        let name = format!("{stem}_{tag}_bs{batch}.onnx");
+        let path = dir.join(&name);
+        std::fs::write(&path, encode_model(&exported))?;
+        progress(
+            0.5 + 0.5 * (i + 1) as f64 / config.export_batch_sizes.len() as f64,
+            format!("exported `{name}`"),
+        );
+        artifacts.push(OutputArtifact {
+            kind: "onnx",
+            name,
+            path,
+        });
+    }
+    let report_name = format!("{stem}_{tag}_report.json");
+    let report_path = dir.join(&report_name);
+    let written = Report {
+        label: &job.label,
+        target,
+        files: artifacts.iter().map(|a| a.name.clone()).collect(),
+        quantized_layers: &report.quantized_layers,
+        float_layers: &report.float_layers,
+        activation_quantizers: report.activation_quantizers,
+        max_drop: choice.as_ref(),
+    };
+    std::fs::write(&report_path, crate::db::to_json(&written)?)?;
+    artifacts.push(OutputArtifact {
+        kind: "report",
+        name: report_name,
+        path: report_path,
+    });
+    let float_layers = match &choice {
+        Some(choice) => choice.float_layers.clone(),
+        None => report.float_layers,
+    };
+    Ok(JobOutput {
+        result: JobResult::Quantize {
+            quantized_layers: report.quantized_layers,
+            float_layers,
+            drop: choice.map(|c| c.drop),
+        },
+        artifacts,
+    })
+}
+
+/// The layers to quantize (`None`: all), and the search that chose them for a max drop.
+fn choose_layers(
+    job: &ClaimedJob,
+    dir: &Path,
+    model: &ModelProto,
+    amax: &std::collections::HashMap<String, f32>,
+    target: Target,
+    progress: ProgressFn<'_>,
+) -> Result<(Option<HashSet<String>>, Option<MaxDropChoice>)> {
+    let config = &job.params.config;
+    if let Some(keep) = job.params.keep_float {
+        if keep == 0 {
+            return Ok((None, None));
+        }
+        let ranking = read_ranking(&dir.join("sensitivity.txt"))?;
+        return Ok((
+            Some(quantized_layers(&ranking, FloatSelection::KeepFloat(keep))?),
+            None,
+        ));
+    }
+    let Boundary::MaxDrop { max_drop } = config.boundary else {
+        return Err(Error::Unprocessable(
+            "a quantize job needs a count of float layers".into(),
+        ));
+    };
+    let ranking = read_ranking(&dir.join("sensitivity.txt"))?;
+    let profile = Profile::by_name_or_file(&config.profile)?;
+    let contents = dataset(dir, "validation")?
+        .ok_or_else(|| Error::Unprocessable("a max-drop search needs validation images".into()))?;
+    let files = first_images(&contents, None)?;
+    let annotations = contents.annotations.as_deref();
+    let search_files = &files[..files.len().div_ceil(2)];
+    let mut search = detection_scorer(model, &profile, search_files, annotations)?;
+    let mut verify = detection_scorer(model, &profile, &files, annotations)?;
+    let space = SearchSpace {
+        model,
+        amax,
+        target,
+        ranking: &ranking,
+    };
+    let choice = search_max_drop(
+        &space,
+        max_drop,
+        &mut search,
+        &mut verify,
+        &mut |keep, score| progress(0.25, format!("{keep} layers float: {:.4}", score.primary)),
+    )?;
+    progress(
+        0.45,
+        format!(
+            "chose {} float layers (drop {:.2}%)",
+            choice.keep_float,
+            choice.drop * 100.0
+        ),
+    );
+    let set = quantized_layers(&ranking, FloatSelection::KeepFloat(choice.keep_float))?;
+    Ok((Some(set), Some(choice)))
+}

@@ -1,0 +1,127 @@
+//! The sensitivity job: every layer scored alone (one-on) or left out (one-off), ranked,
+//! written as the seed's text file and as JSON.
+
+use std::path::Path;
+use std::str::FromStr;
+
+use qbound_engine::calibrate::CalibrationTable;
+use qbound_engine::onnx::load_model;
+use qbound_engine::profile::Profile;
+use qbound_engine::quantize::{Target, quantize_model};
+use qbound_engine::sensitivity::{
+    SensitivityMode, SensitivityReport, layer_sensitivity, sensitivity_text,
+};
+
+use super::execute::{JobOutput, OutputArtifact, ProgressFn};
+use super::protocol::{ClaimedJob, JobResult, LayerScore};
+use super::scoring::{first_images, scoring_images, sensitivity_scorer};
+use crate::error::{Error, Result};
+
+/// Images the proxy scores on when the run does not say.
+const PROXY_IMAGES: usize = 8;
+
+pub(crate) fn sensitivity(
+    job: &ClaimedJob,
+    dir: &Path,
+    progress: ProgressFn<'_>,
+) -> Result<JobOutput> {
+    let config = &job.params.config;
+    let settings = config
+        .sensitivity
+        .as_ref()
+        .ok_or_else(|| Error::Unprocessable("the run has no sensitivity settings".into()))?;
+    let mode = SensitivityMode::from_str(&settings.mode)?;
+    let target = Target::from_str(&config.target)?;
+    let profile = Profile::by_name_or_file(&config.profile)?;
+    let model = load_model(&dir.join("model.onnx"))?;
+    let amax = CalibrationTable::load(&dir.join("calibration.json"))?.amax_by_tensor();
+    let contents = scoring_images(dir)?;
+    let limit = settings
+        .images
+        .or((settings.metric == "proxy").then_some(PROXY_IMAGES));
+    let files = first_images(&contents, limit)?;
+    progress(
+        0.0,
+        format!(
+            "scoring each layer {} by `{}` on {} images",
+            mode,
+            settings.metric,
+            files.len()
+        ),
+    );
+    let mut scorer = sensitivity_scorer(
+        &settings.metric,
+        &model,
+        &profile,
+        &files,
+        contents.annotations.as_deref(),
+    )?;
+    let reference = match mode {
+        SensitivityMode::OneOn => scorer.score(&model)?,
+        SensitivityMode::OneOff => {
+            let (int8, _) = quantize_model(&model, None, &amax, target)?;
+            scorer.score(&int8)?
+        }
+    };
+    let report = layer_sensitivity(
+        &model,
+        &amax,
+        target,
+        mode,
+        scorer.as_mut(),
+        &mut |done, total, layer| {
+            progress(
+                done as f64 / total.max(1) as f64,
+                format!("{done}/{total} {} {:.4}", layer.name, layer.score.primary),
+            )
+        },
+    )?;
+    let text_path = dir.join("sensitivity.txt");
+    std::fs::write(&text_path, sensitivity_text(&report))?;
+    let json_path = dir.join("sensitivity.json");
+    std::fs::write(&json_path, crate::db::to_json(&report)?)?;
+    Ok(JobOutput {
+        result: JobResult::Sensitivity {
+            metric: report.metric.clone(),
+            mode: mode.to_string(),
+            reference_score: reference.primary,
+            layers: layer_scores(&report, reference.primary),
+            seconds: report.seconds,
+        },
+        artifacts: vec![
+            OutputArtifact {
+                kind: "sensitivity",
+                name: "sensitivity.txt".into(),
+                path: text_path,
+            },
+            OutputArtifact {
+                kind: "sensitivity",
+                name: "sensitivity.json".into(),
+                path: json_path,
+            },
+        ],
+    })
+}
+
+/// The report's layers with a sensitivity (higher = suffers more from INT8) and a rank
+/// from 1 (most sensitive).
+fn layer_scores(report: &SensitivityReport, reference: f64) -> Vec<LayerScore> {
+    let count = report.layers.len();
+    report
+        .layers
+        .iter()
+        .map(|l| LayerScore {
+            name: l.name.clone(),
+            op: l.op.clone(),
+            position: l.position,
+            score: l.score.primary,
+            score_secondary: l.score.secondary,
+            sensitivity: match report.mode {
+                SensitivityMode::OneOn => reference - l.score.primary,
+                SensitivityMode::OneOff => l.score.primary - reference,
+            },
+            rank: count - l.rank,
+            seconds: l.seconds,
+        })
+        .collect()
+}
