@@ -290,10 +290,11 @@ async fn journey(client: &Client, base: &str, token: &str, downloads: &Path, ser
     if measured > 0 {
         count_becomes(client, "#tradeoff-chart g.point", measured).await;
         assert!(count(client, "#tradeoff-chart polyline.frontier").await >= 1);
-        let label = attr(client, "#tradeoff-chart g.point:last-of-type", "data-label")
+        let label = attr(client, "#tradeoff-chart g.point", "data-label")
             .await
             .unwrap();
-        click(client, "#tradeoff-chart g.point:last-of-type").await;
+        // The marker itself: the middle of the group can fall between marker and label.
+        click(client, "#tradeoff-chart g.point > :nth-child(2)").await;
         text_shows(client, "#selected-point", &label).await;
         println!("trade-off chart: {measured} points; clicking one selected `{label}`");
     } else {
