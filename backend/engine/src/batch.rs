@@ -59,16 +59,15 @@ pub fn retarget_batch(model: &ModelProto, batch: BatchSize) -> Result<ModelProto
         .graph
         .as_mut()
         .ok_or_else(|| Error::InvalidModel("the model has no graph".into()))?;
-    let initializers: std::collections::HashSet<String> = graph
-        .initializer
-        .iter()
-        .filter_map(|t| t.name.clone())
+    let inputs: std::collections::HashSet<String> = crate::onnx::graph_inputs(graph)
+        .into_iter()
+        .filter_map(|i| i.name.clone())
         .collect();
     let mut old_batch = None;
     for input in graph
         .input
         .iter_mut()
-        .filter(|i| !initializers.contains(i.name.as_deref().unwrap_or("")))
+        .filter(|i| inputs.contains(i.name.as_deref().unwrap_or("")))
     {
         let previous = set_leading_dim(input, batch)?;
         old_batch = old_batch.or(previous);

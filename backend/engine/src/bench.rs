@@ -143,16 +143,7 @@ fn synthetic_input(model: &ModelProto, label: &str) -> Result<(String, ArrayD<f3
         .graph
         .as_ref()
         .ok_or_else(|| Error::InvalidModel("the model has no graph".into()))?;
-    let initializers: std::collections::HashSet<&str> = graph
-        .initializer
-        .iter()
-        .filter_map(|t| t.name.as_deref())
-        .collect();
-    let inputs: Vec<_> = graph
-        .input
-        .iter()
-        .filter(|i| !initializers.contains(i.name.as_deref().unwrap_or("")))
-        .collect();
+    let inputs = crate::onnx::graph_inputs(graph);
     let [input] = inputs.as_slice() else {
         return Err(Error::Unsupported(format!(
             "`{label}` has {} inputs; benchmarks need exactly one",

@@ -222,15 +222,9 @@ fn zero_input(model: &ModelProto) -> Result<(String, ArrayD<f32>)> {
         .graph
         .as_ref()
         .ok_or_else(|| Error::InvalidModel("the model has no graph".into()))?;
-    let initializers: Vec<&str> = graph
-        .initializer
-        .iter()
-        .filter_map(|t| t.name.as_deref())
-        .collect();
-    let input = graph
-        .input
-        .iter()
-        .find(|i| !initializers.contains(&i.name.as_deref().unwrap_or("")))
+    let input = crate::onnx::graph_inputs(graph)
+        .into_iter()
+        .next()
         .ok_or_else(|| Error::Unsupported("the model has no input".into()))?;
     let name = input.name.clone().unwrap_or_default();
     let dims = match input.r#type.as_ref().and_then(|t| t.value.as_ref()) {

@@ -47,16 +47,9 @@ fn inspect_model(path: &Path) -> Result<NewModel> {
             "the ONNX model's graph has no nodes".into(),
         ));
     }
-    let initializers: std::collections::HashSet<&str> = graph
-        .initializer
-        .iter()
-        .filter_map(|t| t.name.as_deref())
-        .collect();
-    let inputs: Vec<String> = graph
-        .input
-        .iter()
+    let inputs: Vec<String> = qbound_engine::onnx::graph_inputs(graph)
+        .into_iter()
         .filter_map(|i| i.name.clone())
-        .filter(|n| !initializers.contains(n.as_str()))
         .collect();
     let outputs: Vec<String> = graph.output.iter().filter_map(|o| o.name.clone()).collect();
     let layers = model_layers(&model)

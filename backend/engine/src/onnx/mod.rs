@@ -14,6 +14,20 @@ pub use tensor::{DataType, f32_tensor, i8_tensor, i32_tensor, i64_tensor, tensor
 /// Name of the default ONNX operator domain, as stored in `opset_import`.
 pub const DEFAULT_DOMAIN: &str = "";
 
+/// The graph's real inputs: its `input` entries that are not initializers.
+pub fn graph_inputs(graph: &proto::GraphProto) -> Vec<&proto::ValueInfoProto> {
+    let initializers: std::collections::HashSet<&str> = graph
+        .initializer
+        .iter()
+        .filter_map(|t| t.name.as_deref())
+        .collect();
+    graph
+        .input
+        .iter()
+        .filter(|i| !initializers.contains(i.name.as_deref().unwrap_or_default()))
+        .collect()
+}
+
 /// The opset version the model imports for the default domain, if any.
 pub fn default_opset(model: &proto::ModelProto) -> Option<i64> {
     model

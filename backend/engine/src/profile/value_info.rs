@@ -1,25 +1,11 @@
 //! Reading the names, types and shapes of a model's inputs and outputs.
 
-use std::collections::HashSet;
-
 use crate::onnx::proto::{
     GraphProto, ValueInfoProto, tensor_shape_proto::dimension::Value as DimValue, type_proto,
 };
 use crate::{Error, Result};
 
-/// The graph inputs that are not initializers.
-pub(super) fn graph_inputs(graph: &GraphProto) -> Vec<&ValueInfoProto> {
-    let initializers: HashSet<&str> = graph
-        .initializer
-        .iter()
-        .filter_map(|t| t.name.as_deref())
-        .collect();
-    graph
-        .input
-        .iter()
-        .filter(|i| !initializers.contains(i.name.as_deref().unwrap_or_default()))
-        .collect()
-}
+pub(super) use crate::onnx::graph_inputs;
 
 /// The value called `name`, or the only value when `name` is `None`.
 pub(super) fn find_value<'a>(

@@ -6,7 +6,7 @@ use anyhow::Context;
 use qbound_engine::onnx::proto::{
     ValueInfoProto, tensor_shape_proto::dimension::Value as Dim, type_proto,
 };
-use qbound_engine::onnx::{default_opset, load_model};
+use qbound_engine::onnx::{default_opset, graph_inputs, load_model};
 use qbound_engine::quantize::model_layers;
 use serde::Serialize;
 
@@ -63,19 +63,9 @@ fn describe(value: &ValueInfoProto) -> Tensor {
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     let model = load_model(&args.model)?;
     let graph = model.graph.as_ref().context("the model has no graph")?;
-    let initializers: std::collections::HashSet<&str> = graph
-        .initializer
-        .iter()
-        .filter_map(|t| t.name.as_deref())
-        .collect();
     let inspection = Inspection {
         opset: default_opset(&model),
-        inputs: graph
-            .input
-            .iter()
-            .filter(|i| !initializers.contains(i.name.as_deref().unwrap_or("")))
-            .map(describe)
-            .collect(),
+        inputs: graph_inputs(graph).into_iter().map(describe).collect(),
         outputs: graph.output.iter().map(describe).collect(),
         layers: model_layers(&model)?,
     };

@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use qbound_engine::bench::{BenchConfig, BenchModel, benchmark};
 use qbound_engine::calibrate::{CalibrationMethod, DEFAULT_TENSORRT_VERSION_CODE, calibrate_model};
-use qbound_engine::onnx::{load_model, proto::ModelProto};
+use qbound_engine::onnx::load_model;
 use qbound_engine::profile::Profile;
 use qbound_engine::runtime::{Provider, SessionConfig};
 
@@ -50,33 +50,12 @@ pub(crate) fn execute(job: &ClaimedJob, dir: &Path, progress: ProgressFn<'_>) ->
     }
 }
 
-fn model_input_name(model: &ModelProto, profile: &Profile) -> Result<String> {
-    if let Some(name) = &profile.input.name {
-        return Ok(name.clone());
-    }
-    let graph = model
-        .graph
-        .as_ref()
-        .ok_or_else(|| Error::Unprocessable("the model has no graph".into()))?;
-    let initializers: std::collections::HashSet<&str> = graph
-        .initializer
-        .iter()
-        .filter_map(|t| t.name.as_deref())
-        .collect();
-    graph
-        .input
-        .iter()
-        .filter_map(|i| i.name.clone())
-        .find(|n| !initializers.contains(n.as_str()))
-        .ok_or_else(|| Error::Unprocessable("the model has no input".into()))
-}
-
 fn calibrate(job: &ClaimedJob, dir: &Path, progress: ProgressFn<'_>) -> Result<JobOutput> {
     let config = &job.params.config;
     let profile = Profile::by_name_or_file(&config.profile)?;
     let method = CalibrationMethod::from_str(&config.calibration_method)?;
     let model = load_model(&dir.join("model.onnx"))?;
-    let input = model_input_name(&model, &profile)?;
+    let input = profile.input_name(&model)?;
     let contents = extract_dataset(
         &dir.join("calibration.tar"),
         &dir.join("calibration"),
