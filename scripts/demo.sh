@@ -27,17 +27,18 @@ curl -fsS "$url/api/health" >/dev/null
 token=$("$qbound" token create --name "demo-$(date +%s)" --role write --data "$data")
 models=$(curl -fsS "$url/api/models")
 datasets=$(curl -fsS "$url/api/datasets")
-pick() { python3 -c "import json,sys; items=json.loads(sys.argv[1]); items=items.get('items', items) if isinstance(items, dict) else items; print(next(i['id'] for i in items if sys.argv[2] in i['name']))" "$1" "$2"; }
-model_id=$(pick "$models" "demo")
-calib_id=$(pick "$datasets" "calibration")
-val_id=$(pick "$datasets" "validation")
+# pick JSON_LIST NAME_PART ID_FIELD: the id of the first item whose name contains NAME_PART.
+pick() { python3 -c "import json,sys; print(next(i[sys.argv[3]] for i in json.loads(sys.argv[1]) if sys.argv[2] in i['name']))" "$1" "$2" "$3"; }
+model_id=$(pick "$models" "demo" model_id)
+calib_id=$(pick "$datasets" "calibration" dataset_id)
+val_id=$(pick "$datasets" "validation" dataset_id)
 run=$(curl -fsS -X POST "$url/api/runs" -H "Authorization: Bearer $token" -H 'content-type: application/json' \
   --data "{\"name\": \"demo: NanoDet partial INT8\", \"model_id\": $model_id, \"calibration_dataset_id\": $calib_id,
            \"validation_dataset_id\": $val_id, \"profile\": \"nanodet\", \"calibration_method\": \"entropy\",
            \"sensitivity\": {\"mode\": \"one-on\", \"metric\": \"agreement\"},
            \"boundary\": {\"kind\": \"sweep\", \"keep_float\": [1, 2, 4, 8]},
            \"target\": \"ort-cpu\", \"export_batch_sizes\": [\"1\", \"32\"], \"tags\": [\"demo\"]}")
-run_id=$(python3 -c "import json,sys; print(json.loads(sys.argv[1])['id'])" "$run")
+run_id=$(python3 -c "import json,sys; print(json.loads(sys.argv[1])['run_id'])" "$run")
 echo
 echo "qbound is serving on $url — the demo run is under way: $url/#/runs/$run_id"
 echo "(Ctrl-C stops the server; the history stays in $data/)"
