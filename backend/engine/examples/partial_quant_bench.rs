@@ -8,7 +8,7 @@
 //!
 //! Run: `cargo run --release -p qbound-engine --example partial_quant_bench`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use qbound_engine::bench::{BenchConfig, BenchModel, benchmark};
@@ -35,9 +35,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let target = Target::OrtCpu;
 
     let start = Instant::now();
-    let batches = calib_files
-        .chunks(8)
-        .map(|c| profile.load_batch(c).map(|(b, _)| b.into_dyn()));
+    let batches = profile.input_batches(&calib_files, 8);
     let table = calibrate_model(
         &model,
         &input,
@@ -65,7 +63,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &mut agreement,
         &mut |_, _, _| {},
     )?;
-    let proxy_batches = proxy_inputs(&profile, &val_files[..4])?;
+    let proxy_batches = profile
+        .input_batches(&val_files[..4], 4)
+        .collect::<qbound_engine::Result<Vec<_>>>()?;
     let mut proxy = OutputFidelity::new(&model, &input, proxy_batches, session.clone())?;
     let by_proxy = layer_sensitivity(
         &model,
@@ -157,11 +157,4 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     Ok(())
-}
-
-fn proxy_inputs(
-    profile: &Profile,
-    files: &[PathBuf],
-) -> qbound_engine::Result<Vec<ndarray::ArrayD<f32>>> {
-    Ok(vec![profile.load_batch(files)?.0.into_dyn()])
 }

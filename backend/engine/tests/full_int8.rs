@@ -47,9 +47,7 @@ fn full_int8_models_pass_the_onnx_checker_and_run_at_batch_1_and_32() {
     let profile = Profile::by_name_or_file("nanodet").unwrap();
     let files = list_images(&root().join("data/images/calib")).unwrap();
     let input = profile.input_name(&model).unwrap();
-    let batches = files[..4]
-        .chunks(4)
-        .map(|c| profile.load_batch(c).map(|(b, _)| b.into_dyn()));
+    let batches = profile.input_batches(&files[..4], 4);
     let table = calibrate_model(
         &model,
         &input,

@@ -39,9 +39,7 @@ fn demo() -> &'static Demo {
         let profile = Profile::by_name_or_file("nanodet").unwrap();
         let calib = list_images(&data().join("images/calib")).unwrap();
         let input = profile.input_name(&model).unwrap();
-        let batches = calib[..8]
-            .chunks(4)
-            .map(|c| profile.load_batch(c).map(|(b, _)| b.into_dyn()));
+        let batches = profile.input_batches(&calib[..8], 4);
         let table = calibrate_model(
             &model,
             &input,

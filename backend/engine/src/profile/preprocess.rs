@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use image::{RgbImage, imageops::FilterType};
-use ndarray::Array4;
+use ndarray::{Array4, ArrayD};
 use rayon::prelude::*;
 
 use super::transform::place_image;
@@ -52,6 +52,18 @@ impl Profile {
             }
         }
         (chw, transform)
+    }
+
+    /// The model inputs for `paths`, `batch_size` images at a time (the last batch may be
+    /// smaller), decoded lazily as the iterator is consumed.
+    pub fn input_batches<'a>(
+        &'a self,
+        paths: &'a [PathBuf],
+        batch_size: usize,
+    ) -> impl Iterator<Item = Result<ArrayD<f32>>> + 'a {
+        paths
+            .chunks(batch_size.max(1))
+            .map(move |chunk| self.load_batch(chunk).map(|(batch, _)| batch.into_dyn()))
     }
 
     /// Decodes and preprocesses `paths` in parallel into one `N x 3 x H x W` batch, with one

@@ -6,7 +6,7 @@ use qbound_engine::calibrate::{CalibrationMethod, DEFAULT_TENSORRT_VERSION_CODE,
 use qbound_engine::onnx::load_model;
 use serde::Serialize;
 
-use super::images::{batches, image_files, resolve_profile};
+use super::images::{image_files, resolve_profile};
 use super::output::{print_json, sha256_file};
 use super::progress::bar;
 
@@ -71,7 +71,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     let table = calibrate_model(
         &model,
         &input,
-        batches(&profile, &files, args.batch_size),
+        profile.input_batches(&files, args.batch_size),
         method,
         &sha256_file(&args.model)?,
         &mut |done| progress.set_position(done as u64),

@@ -3,7 +3,6 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use ndarray::ArrayD;
 use qbound_engine::onnx::proto::ModelProto;
 use qbound_engine::profile::{Profile, infer_profile};
 
@@ -28,15 +27,4 @@ pub(crate) fn image_files(dir: &Path, limit: Option<usize>) -> anyhow::Result<Ve
         files.truncate(limit);
     }
     Ok(files)
-}
-
-/// `files` preprocessed by `profile`, `batch_size` images at a time.
-pub(crate) fn batches<'a>(
-    profile: &'a Profile,
-    files: &'a [PathBuf],
-    batch_size: usize,
-) -> impl Iterator<Item = qbound_engine::Result<ArrayD<f32>>> + 'a {
-    files
-        .chunks(batch_size.max(1))
-        .map(move |chunk| profile.load_batch(chunk).map(|(batch, _)| batch.into_dyn()))
 }

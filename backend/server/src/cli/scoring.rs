@@ -55,9 +55,8 @@ pub(crate) fn build_scorer(
         }
         Metric::Proxy => {
             let input = profile.input_name(model)?;
-            let batches = files
-                .chunks(batch_size.max(1))
-                .map(|chunk| profile.load_batch(chunk).map(|(b, _)| b.into_dyn()))
+            let batches = profile
+                .input_batches(files, batch_size)
                 .collect::<qbound_engine::Result<Vec<_>>>()?;
             Box::new(OutputFidelity::new(model, &input, batches, session)?)
         }

@@ -70,9 +70,7 @@ fn calibrate(job: &ClaimedJob, dir: &Path, progress: ProgressFn<'_>) -> Result<J
         0.0,
         format!("calibrating on {} images with `{method}`", images.len()),
     );
-    let batches = images
-        .chunks(CALIBRATION_BATCH)
-        .map(|chunk| profile.load_batch(chunk).map(|(batch, _)| batch.into_dyn()));
+    let batches = profile.input_batches(&images, CALIBRATION_BATCH);
     let on_batch = &mut |done: usize| {
         progress(
             done as f64 / total as f64 * 0.95,

@@ -93,9 +93,8 @@ pub(crate) fn sensitivity_scorer(
         "agreement" => Ok(Box::new(detection_scorer(float, profile, files, None)?)),
         "proxy" => {
             let input = profile.input_name(float)?;
-            let batches = files
-                .chunks(SCORING_BATCH)
-                .map(|chunk| profile.load_batch(chunk).map(|(b, _)| b.into_dyn()))
+            let batches = profile
+                .input_batches(files, SCORING_BATCH)
                 .collect::<qbound_engine::Result<Vec<_>>>()?;
             Ok(Box::new(OutputFidelity::new(
                 float,
