@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The main job on the built-in demo: starts `qbound serve` on http://127.0.0.1:8080 with the
 # demo NanoDet model and photos registered, and puts a partial-quantization run on them under
-# way (entropy calibration, one-on agreement sensitivity, a sweep keeping 1, 2, 4 and 8 layers
-# in float, ort-cpu target, bs1/bs32 export and benchmark). Open the address in a browser to
-# follow it; Ctrl-C stops the server. QBOUND_DEMO_DATA and QBOUND_DEMO_BIND override the data
+# way (entropy calibration, one-on agreement sensitivity, a sweep of full INT8 and of 1, 2,
+# 4 and 8 layers in float, ort-cpu target, bs1/bs32 export and benchmark). Open the address
+# in a browser to follow it; Ctrl-C stops the server. QBOUND_DEMO_DATA and QBOUND_DEMO_BIND override the data
 # folder and the address.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -47,7 +47,7 @@ pub struct RunForm {
     pub boundary: String,
     /// Layers kept in float for `keep_float`.
     pub keep_float: String,
-    /// The accepted drop for `max_drop` (mAP points).
+    /// The accepted drop for `max_drop`, in percent of the float model's accuracy.
     pub max_drop: String,
     /// Counts of float layers for `sweep`, comma-separated.
     pub sweep: String,
@@ -85,7 +85,7 @@ impl Default for RunForm {
             sensitivity_metric: "proxy".into(),
             boundary: "sweep".into(),
             keep_float: "2".into(),
-            max_drop: "1.0".into(),
+            max_drop: "2".into(),
             sweep: "0, 1, 2, 4".into(),
             target: "tensorrt".into(),
             export_batch_sizes: "1, 32".into(),
@@ -173,13 +173,13 @@ impl RunForm {
                 }
             },
             "max_drop" => match self.max_drop.trim().parse::<f64>() {
-                Ok(max_drop) if max_drop >= 0.0 && max_drop.is_finite() => {
-                    Boundary::MaxDrop { max_drop }
-                }
+                Ok(percent) if (0.0..100.0).contains(&percent) => Boundary::MaxDrop {
+                    max_drop: percent / 100.0,
+                },
                 _ => {
                     need(
                         false,
-                        "The maximum drop must be a number of mAP points, 0 or more.",
+                        "The maximum drop must be a percentage of the float accuracy, at least 0 and below 100.",
                     );
                     Boundary::All
                 }
@@ -362,6 +362,23 @@ mod tests {
             all.to_config(Context::default()).unwrap().boundary,
             Boundary::All
         );
+    }
+
+    #[test]
+    fn a_max_drop_in_percent_becomes_the_relative_drop_the_server_takes() {
+        let form = |max_drop: &str| RunForm {
+            boundary: "max_drop".into(),
+            max_drop: max_drop.into(),
+            ..filled()
+        };
+        assert_eq!(
+            form("2").to_config(Context::default()).unwrap().boundary,
+            Boundary::MaxDrop { max_drop: 0.02 }
+        );
+        for bad in ["100", "-1", "two"] {
+            let problems = form(bad).to_config(Context::default()).unwrap_err();
+            assert!(problems[0].contains("percentage"), "{bad}: {problems:?}");
+        }
     }
 
     #[test]

@@ -61,12 +61,13 @@ pub enum Boundary {
         /// How many layers stay in float.
         count: usize,
     },
-    /// The smallest float set whose accuracy drop stays within `max_drop` (mAP points).
+    /// The smallest float set whose accuracy stays within `max_drop` of the float model's, a
+    /// relative drop (0.02: at least 98% of it).
     MaxDrop {
         /// The largest accepted drop.
         max_drop: f64,
     },
-    /// One trade-off point per count of float layers.
+    /// One trade-off point per count of float layers, and the full INT8 model.
     Sweep {
         /// The counts of float layers to try (0 = all INT8).
         keep_float: Vec<usize>,
@@ -74,13 +75,14 @@ pub enum Boundary {
 }
 
 impl Boundary {
-    /// The counts of float layers, one per trade-off point, sorted (empty for max-drop).
+    /// The counts of float layers, one per trade-off point, sorted (empty for max-drop); a
+    /// sweep always holds 0, the full INT8 model, as the server measures it.
     pub fn keep_float_counts(&self) -> Vec<usize> {
         let mut counts = match self {
             Self::All => vec![0],
             Self::KeepFloat { count } => vec![*count],
             Self::MaxDrop { .. } => Vec::new(),
-            Self::Sweep { keep_float } => keep_float.clone(),
+            Self::Sweep { keep_float } => keep_float.iter().copied().chain([0]).collect(),
         };
         counts.sort_unstable();
         counts.dedup();
@@ -124,7 +126,7 @@ mod tests {
         let json = serde_json::to_value(&boundary).unwrap();
         assert_eq!(json["kind"], "sweep");
         assert_eq!(json["keep_float"], serde_json::json!([2, 1]));
-        assert_eq!(boundary.keep_float_counts(), vec![1, 2]);
+        assert_eq!(boundary.keep_float_counts(), vec![0, 1, 2]);
     }
 
     #[test]

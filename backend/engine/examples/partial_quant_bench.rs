@@ -2,7 +2,8 @@
 //!
 //! 1. calibrate on `data/images/calib` (entropy);
 //! 2. rank layers one-on by agreement mAP on `data/images/val`, and by the output-fidelity
-//!    proxy on the first 4 val images; report both times and their Spearman correlation;
+//!    proxy on the first 4 val images; report both times and their Spearman correlation, and
+//!    how well the agreement ranking agrees with itself across two halves of the photos;
 //! 3. search `--max-drop 0.02` (agreement >= 98% of float) for the `ort-cpu` target;
 //! 4. benchmark FP32, full INT8 and the chosen partial model side by side at batch 1 and 32.
 //!
@@ -75,8 +76,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &mut proxy,
         &mut |_, _, _| {},
     )?;
-    let rho =
-        spearman_rank_correlation(&by_agreement.ranking(), &by_proxy.ranking()).unwrap_or(f64::NAN);
+    let rho = spearman_rank_correlation(&by_agreement, &by_proxy).unwrap_or(f64::NAN);
     println!(
         "sensitivity one-on: agreement {:.1} s ({} images), proxy {:.1} s (4 images): proxy costs {:.3} of agreement; Spearman {:.3}",
         by_agreement.seconds,
@@ -84,6 +84,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         by_proxy.seconds,
         by_proxy.seconds / by_agreement.seconds,
         rho
+    );
+    let halves: [Vec<_>; 2] =
+        [0, 1].map(|parity| val_files.iter().skip(parity).step_by(2).cloned().collect());
+    let mut half_reports = Vec::new();
+    for files in &halves {
+        let mut half = DetectionScorer::agreement(
+            &model,
+            profile.clone(),
+            EvalImages::load(&profile, files, 8)?,
+            session.clone(),
+        )?;
+        half_reports.push(layer_sensitivity(
+            &model,
+            &amax,
+            target,
+            SensitivityMode::OneOn,
+            &mut half,
+            &mut |_, _, _| {},
+        )?);
+    }
+    println!(
+        "split-half reliability of the agreement ranking (odd vs even val photos): Spearman {:.3}",
+        spearman_rank_correlation(&half_reports[0], &half_reports[1]).unwrap_or(f64::NAN)
     );
     println!(
         "most sensitive (agreement): {:?}",

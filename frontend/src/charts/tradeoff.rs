@@ -52,7 +52,8 @@ pub(crate) fn TradeoffChart(
     series: Vec<TradeoffSeries>,
     /// The float model's accuracy (a reference line).
     float_accuracy: Option<f64>,
-    /// Accepted drop below the float accuracy (the max-drop line).
+    /// Accepted relative drop below the float accuracy (the max-drop line): 0.02 draws it at
+    /// 98% of the float accuracy.
     #[prop(into)]
     max_drop: Signal<Option<f64>>,
     /// The selected point's label.
@@ -86,15 +87,9 @@ pub(crate) fn TradeoffChart(
         .iter()
         .map(|p| p.accuracy)
         .fold(f64::NEG_INFINITY, f64::max);
-    // Max drop is in mAP points; accuracies at or below 1 are fractions.
-    let unit = if float_accuracy.is_some_and(|f| f <= 1.0) {
-        0.01
-    } else {
-        1.0
-    };
     if let Some(f) = float_accuracy {
         y_hi = y_hi.max(f);
-        y_lo = y_lo.min(f - max_drop.get_untracked().unwrap_or(0.0) * unit);
+        y_lo = y_lo.min(f * (1.0 - max_drop.get_untracked().unwrap_or(0.0)));
     }
     let x_pad = ((x_hi - x_lo) * 0.08).max(x_hi.abs() * 0.02).max(1e-6);
     let y_pad = ((y_hi - y_lo) * 0.08).max(0.1);
@@ -199,12 +194,13 @@ pub(crate) fn TradeoffChart(
     let scale = y.scale;
     let drop_line = move || {
         let (f, d) = (float_accuracy?, max_drop.get()?);
-        let dy = scale.map(f - d * unit);
+        let lowest = f * (1.0 - d);
+        let dy = scale.map(lowest);
         Some(view! {
             <g class="max-drop">
                 <line x1=px(x0) x2=px(x1) y1=px(dy) y2=px(dy) stroke="#c5221f" stroke-width="1.5" stroke-dasharray="7 4" />
                 <text x=px(x1 - 4.0) y=px(dy + 14.0) text-anchor="end" font-size="11" font-family=FONT fill="#c5221f">
-                    {format!("max drop {d} pt → {:.3}", f - d * unit)}
+                    {format!("max drop {:.1}% → {lowest:.3}", d * 100.0)}
                 </text>
             </g>
         })

@@ -224,7 +224,7 @@ pub(crate) fn NewRunPage() -> impl IntoView {
                     {text_field(form, "Layers kept in float", "keep_float", |f| f.keep_float.clone(), |f, v| f.keep_float = v)}
                 </Show>
                 <Show when=boundary_is("max_drop")>
-                    {text_field(form, "Max drop (mAP points)", "max_drop", |f| f.max_drop.clone(), |f, v| f.max_drop = v)}
+                    {text_field(form, "Max accuracy drop (% of float)", "max_drop", |f| f.max_drop.clone(), |f, v| f.max_drop = v)}
                 </Show>
             </fieldset>
             <fieldset>

@@ -45,7 +45,7 @@ pub fn quantized_layers(ranking: &[String], selection: FloatSelection) -> Result
 }
 
 /// The seed's sensitivity file: one `layer mAP@0.5 mAP@0.5:0.95` line per layer, least
-/// sensitive first (for the proxy metric: `layer SNR-dB cosine`).
+/// sensitive first (for the proxy metric: `layer SNR-dB fidelity`).
 pub fn sensitivity_text(report: &SensitivityReport) -> String {
     let mut text = String::new();
     for layer in &report.layers {

@@ -15,7 +15,8 @@ use crate::runtime::{SessionConfig, run_f32, session_from_bytes};
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
 pub struct Score {
     /// The figure rankings and drops are computed on: COCO mAP@0.5:0.95 (labelled or
-    /// agreement), or for the output-fidelity proxy the mean cosine similarity.
+    /// agreement), or for the output-fidelity proxy `1 - error energy / output energy`
+    /// pooled over every output element (1 when the outputs are identical).
     pub primary: f64,
     /// mAP@0.5 for detection metrics; the signal-to-noise ratio in dB for the proxy.
     pub secondary: f64,
@@ -30,7 +31,14 @@ pub trait Scorer {
 }
 
 /// The output-fidelity proxy: how close a candidate's raw outputs stay to the float
-/// model's on a few input batches. Needs no decoder, so it works for any ONNX model.
+/// model's on a few input batches, as the energy of the difference over the energy of the
+/// float outputs, pooled over every element of every output (the pooled signal-to-noise
+/// ratio). Needs no decoder, so it works for any ONNX model.
+///
+/// Pooled energy ranks layers closer to the agreement mAP than a mean of per-output cosine
+/// similarities: on the demo NanoDet (one-on, 34 layers, ranked against one-on agreement
+/// mAP on the 67 validation photos) Spearman 0.53 against 0.39 on 4 images, 0.68 against
+/// 0.50 on all 67.
 pub struct OutputFidelity {
     input: String,
     batches: Vec<ArrayD<f32>>,
@@ -70,51 +78,43 @@ impl Scorer for OutputFidelity {
     fn score(&mut self, model: &ModelProto) -> Result<Score> {
         let dynamic = retarget_batch(model, BatchSize::Dynamic)?;
         let mut candidate = session_from_bytes(&encode_model(&dynamic), &self.session)?;
-        let (mut cosine_sum, mut outputs, mut signal, mut noise) = (0.0, 0usize, 0.0f64, 0.0f64);
+        let (mut signal, mut noise) = (0.0f64, 0.0f64);
         for (batch, reference) in self.batches.iter().zip(&self.reference) {
             let produced = run_f32(&mut candidate, &self.input, batch.view(), &[])?;
             for (name, expected) in reference {
                 let Some(actual) = produced.get(name) else {
                     continue;
                 };
-                let fidelity = compare(expected, actual);
-                cosine_sum += fidelity.cosine;
-                outputs += 1;
-                signal += fidelity.signal;
-                noise += fidelity.noise;
+                let (e, n) = energies(expected, actual);
+                signal += e;
+                noise += n;
             }
         }
         Ok(Score {
-            primary: cosine_sum / outputs.max(1) as f64,
+            primary: fidelity(signal, noise),
             secondary: snr_db(signal, noise),
         })
     }
 }
 
-struct Fidelity {
-    cosine: f64,
-    signal: f64,
-    noise: f64,
+/// The energy of `expected` and of `actual - expected`.
+fn energies(expected: &ArrayD<f32>, actual: &ArrayD<f32>) -> (f64, f64) {
+    expected
+        .iter()
+        .zip(actual.iter())
+        .fold((0.0, 0.0), |(signal, noise), (&e, &a)| {
+            let (e, a) = (f64::from(e), f64::from(a));
+            (signal + e * e, noise + (e - a) * (e - a))
+        })
 }
 
-fn compare(expected: &ArrayD<f32>, actual: &ArrayD<f32>) -> Fidelity {
-    let (mut dot, mut ee, mut aa, mut noise) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
-    for (&e, &a) in expected.iter().zip(actual.iter()) {
-        let (e, a) = (f64::from(e), f64::from(a));
-        dot += e * a;
-        ee += e * e;
-        aa += a * a;
-        noise += (e - a) * (e - a);
-    }
-    let cosine = if ee == 0.0 && aa == 0.0 {
+/// `1 - noise / signal`: 1 for identical outputs, 0 or below when the error is as large as
+/// the output.
+fn fidelity(signal: f64, noise: f64) -> f64 {
+    if noise <= 0.0 {
         1.0
     } else {
-        dot / (ee.sqrt() * aa.sqrt()).max(f64::MIN_POSITIVE)
-    };
-    Fidelity {
-        cosine,
-        signal: ee,
-        noise,
+        1.0 - noise / signal.max(f64::MIN_POSITIVE)
     }
 }
 
@@ -135,13 +135,15 @@ mod tests {
     #[test]
     fn identical_outputs_are_perfect_and_noise_lowers_both_figures() {
         let a = arr1(&[1.0f32, -2.0, 3.0]).into_dyn();
-        let same = compare(&a, &a);
-        assert!((same.cosine - 1.0).abs() < 1e-12);
-        assert_eq!(snr_db(same.signal, same.noise), 100.0);
+        let (signal, noise) = energies(&a, &a);
+        assert_eq!(
+            (fidelity(signal, noise), snr_db(signal, noise)),
+            (1.0, 100.0)
+        );
         let b = arr1(&[1.1f32, -2.0, 2.9]).into_dyn();
-        let noisy = compare(&a, &b);
-        assert!(noisy.cosine < 1.0 && noisy.cosine > 0.99);
-        let snr = snr_db(noisy.signal, noisy.noise);
+        let (signal, noise) = energies(&a, &b);
+        assert!((fidelity(signal, noise) - (1.0 - 0.02 / 14.0)).abs() < 1e-6);
+        let snr = snr_db(signal, noise);
         assert!(
             (snr - 10.0 * (14.0f64 / 0.02).log10()).abs() < 1e-3,
             "{snr}"

@@ -18,7 +18,7 @@ pub(crate) enum Metric {
     Map,
     /// mAP against the float model's own detections.
     Agreement,
-    /// Fidelity (cosine, SNR) of the raw outputs to the float model's, on a few images.
+    /// Fidelity (pooled error energy, SNR) of the raw outputs to the float model's, on a few images.
     Proxy,
 }
 

@@ -79,12 +79,13 @@ pub(crate) enum Boundary {
         /// How many layers stay in float.
         count: usize,
     },
-    /// The smallest float set whose accuracy drop stays within `max_drop` (mAP points).
+    /// The smallest float set whose accuracy stays within `max_drop` of the float model's, a
+    /// relative drop (0.02: at least 98% of it).
     MaxDrop {
         /// The largest accepted drop.
         max_drop: f64,
     },
-    /// One trade-off point per count of float layers.
+    /// One trade-off point per count of float layers, and the full INT8 model.
     Sweep {
         /// The counts of float layers to try (0 = all INT8).
         keep_float: Vec<usize>,
@@ -267,7 +268,8 @@ impl RunConfig {
         }
     }
 
-    /// The counts of float layers, one per trade-off point (empty for a max-drop search).
+    /// The counts of float layers, one per trade-off point (empty for a max-drop search); a
+    /// sweep always holds 0, the full INT8 model, beside the counts it asks for.
     pub(crate) fn keep_float_counts(&self) -> Vec<usize> {
         match &self.boundary {
             Boundary::All => vec![0],
@@ -275,6 +277,7 @@ impl RunConfig {
             Boundary::MaxDrop { .. } => Vec::new(),
             Boundary::Sweep { keep_float } => {
                 let mut counts = keep_float.clone();
+                counts.push(0);
                 counts.sort_unstable();
                 counts.dedup();
                 counts

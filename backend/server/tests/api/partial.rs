@@ -51,8 +51,12 @@ async fn a_sweep_ranks_layers_marks_a_frontier_and_exports_partial_models_that_r
             "benchmark",
             "quantize",
             "evaluate",
+            "benchmark",
+            "quantize",
+            "evaluate",
             "benchmark"
-        ]
+        ],
+        "the full INT8 point comes with every sweep"
     );
 
     let layers = app.get_json(&format!("/api/runs/{run_id}/layers")).await;
@@ -82,7 +86,7 @@ async fn a_sweep_ranks_layers_marks_a_frontier_and_exports_partial_models_that_r
         .iter()
         .map(|p| p["label"].as_str().unwrap())
         .collect();
-    assert_eq!(labels, ["fp32", "int8-keep1", "int8-keep2"]);
+    assert_eq!(labels, ["fp32", "int8", "int8-keep1", "int8-keep2"]);
     for point in points.as_array().unwrap() {
         assert_eq!(point["metric"], "agreement", "{point}");
         assert!(point["accuracy"].as_f64().unwrap() > 0.0, "{point}");
@@ -90,6 +94,7 @@ async fn a_sweep_ranks_layers_marks_a_frontier_and_exports_partial_models_that_r
         assert!(point["pareto"].is_boolean(), "{point}");
     }
     assert_eq!(find(&points, "label", "int8-keep2")["float_layer_count"], 2);
+    assert_eq!(find(&points, "label", "int8")["float_layer_count"], 0);
     assert_eq!(
         find(&points, "label", "fp32")["pareto"],
         true,

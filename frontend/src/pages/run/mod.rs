@@ -140,7 +140,9 @@ fn run_view(run: RunRecord, live: Live) -> impl IntoView {
     let boundary = match &c.boundary {
         qbound_shared::Boundary::All => "all layers INT8".to_owned(),
         qbound_shared::Boundary::KeepFloat { count } => format!("keep {count} in float"),
-        qbound_shared::Boundary::MaxDrop { max_drop } => format!("max drop {max_drop}"),
+        qbound_shared::Boundary::MaxDrop { max_drop } => {
+            format!("max drop {:.1}%", max_drop * 100.0)
+        }
         qbound_shared::Boundary::Sweep { keep_float } => format!("sweep {keep_float:?}"),
     };
     view! {

@@ -81,10 +81,10 @@ pub(super) fn Results(run: RunRecord, live: Live) -> impl IntoView {
     view! {
         <section class="card">
             <h2>"Accuracy versus throughput " <ExportButtons target="tradeoff-chart" file_name=format!("{file}-tradeoff") /></h2>
-            <p class="hint">"Click a point to select that model; its layers are marked below. Max drop (mAP points): "
-                <input type="number" step="0.1" min="0" name="max_drop" class="narrow"
-                    prop:value=move || max_drop.get().map(|d| d.to_string()).unwrap_or_default()
-                    on:change=move |ev| max_drop.set(event_target_value(&ev).parse().ok()) />
+            <p class="hint">"Click a point to select that model; its layers are marked below. Max drop (% of float): "
+                <input type="number" step="0.5" min="0" max="100" name="max_drop" class="narrow"
+                    prop:value=move || max_drop.get().map(|d| (d * 100.0).to_string()).unwrap_or_default()
+                    on:change=move |ev| max_drop.set(event_target_value(&ev).parse::<f64>().ok().map(|p| p / 100.0)) />
                 " · selected: " <b id="selected-point">{move || selected.get().unwrap_or_else(|| "none".into())}</b></p>
             <div class="chart-box">{tradeoff_chart}</div>
             {move || point_table(point_list(), selected)}
