@@ -31,6 +31,14 @@ pub struct RunRecord {
     pub created_at: i64,
     /// Last change (Unix ms).
     pub updated_at: i64,
+    /// Spearman correlation of the sensitivity rankings on the even- and the odd-numbered
+    /// images, once the sensitivity job is done.
+    #[serde(default)]
+    pub sensitivity_split_half: Option<f64>,
+    /// How far the sensitivity ranking can be trusted: the correlation to expect with the
+    /// same analysis on as many other images (Spearman-Brown from the split half).
+    #[serde(default)]
+    pub sensitivity_reliability: Option<f64>,
 }
 
 /// `PATCH /api/runs/{id}`: what to change.

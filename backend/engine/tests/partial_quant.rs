@@ -99,6 +99,9 @@ fn the_ranking_is_deterministic_for_fixed_images() {
     let (first, second) = (rank(), rank());
     assert_eq!(first.ranking(), second.ranking());
     assert_eq!(first.layers.len(), 34);
+    let split_half = first.split_half_correlation.unwrap();
+    assert!((-1.0..=1.0).contains(&split_half), "{split_half}");
+    assert_eq!(first.reliability, second.reliability);
     let scores: Vec<f64> = first.layers.iter().map(|l| l.score.primary).collect();
     assert!(
         scores.windows(2).all(|w| w[0] >= w[1]),

@@ -284,6 +284,7 @@ async fn journey(client: &Client, base: &str, token: &str, downloads: &Path, ser
         let float_bars = count(client, "#sensitivity-chart rect.bar[data-kind=float]").await;
         println!("sensitivity chart: {bars} bars, {float_bars} in float, boundary marked");
         assert!(count(client, "#sensitivity-chart .boundary line").await == 1);
+        text_shows(client, "#sensitivity-reliability", "Ranking reliability").await;
     } else {
         text_shows(client, ".empty", "No sensitivity measured").await;
     }

@@ -1,7 +1,7 @@
 //! COCO ground truth for evaluation images: from annotations, or from a float model's own
 //! detections (agreement).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use crate::coco::{
@@ -102,6 +102,29 @@ pub fn agreement_ground_truth(
         }
     }
     CocoGroundTruth::from_parts(images, categories, annotations)
+}
+
+/// The part of `ground_truth` on the images in `image_ids`: those images, every category,
+/// and their annotations.
+pub(crate) fn ground_truth_subset(
+    ground_truth: &CocoGroundTruth,
+    image_ids: &HashSet<u64>,
+) -> Result<CocoGroundTruth> {
+    CocoGroundTruth::from_parts(
+        ground_truth
+            .images()
+            .iter()
+            .filter(|i| image_ids.contains(&i.id))
+            .cloned()
+            .collect(),
+        ground_truth.categories().to_vec(),
+        ground_truth
+            .annotations()
+            .iter()
+            .filter(|a| image_ids.contains(&a.image_id))
+            .copied()
+            .collect(),
+    )
 }
 
 /// Detections in COCO's results form.

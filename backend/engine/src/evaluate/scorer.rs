@@ -1,14 +1,19 @@
 //! Detection accuracy as a sensitivity [`Scorer`]: labelled COCO mAP or agreement mAP.
 
+use std::collections::HashSet;
+
 use crate::Result;
-use crate::coco::{CocoDetections, CocoGroundTruth, CocoSummary, evaluate};
+use crate::coco::{
+    CocoDetections, CocoGroundTruth, CocoSummary, Detection as CocoDetection, evaluate,
+};
 use crate::onnx::proto::ModelProto;
 use crate::profile::Profile;
 use crate::runtime::SessionConfig;
 use crate::sensitivity::{Score, Scorer};
 
 use super::ground_truth::{
-    agreement_ground_truth, category_ids, coco_detections, image_ids_by_file_name,
+    agreement_ground_truth, category_ids, coco_detections, ground_truth_subset,
+    image_ids_by_file_name,
 };
 use super::{EvalImages, detect_images};
 
@@ -21,6 +26,30 @@ pub struct DetectionScorer {
     category_ids: Vec<u64>,
     agreement: bool,
     session: SessionConfig,
+    halves: Option<[Half; 2]>,
+}
+
+/// The even- or the odd-numbered images and their labels, scored apart for the split-half
+/// figures of [`Score::halves`].
+struct Half {
+    image_ids: HashSet<u64>,
+    ground_truth: CocoGroundTruth,
+}
+
+/// The halves of `ground_truth` over the images `image_ids` (in image order); `None` for
+/// fewer than two images.
+fn split_halves(ground_truth: &CocoGroundTruth, image_ids: &[u64]) -> Result<Option<[Half; 2]>> {
+    if image_ids.len() < 2 {
+        return Ok(None);
+    }
+    let half = |parity: usize| -> Result<Half> {
+        let image_ids: HashSet<u64> = image_ids.iter().skip(parity).step_by(2).copied().collect();
+        Ok(Half {
+            ground_truth: ground_truth_subset(ground_truth, &image_ids)?,
+            image_ids,
+        })
+    };
+    Ok(Some([half(0)?, half(1)?]))
 }
 
 impl DetectionScorer {
@@ -33,6 +62,7 @@ impl DetectionScorer {
     ) -> Result<Self> {
         let image_ids = image_ids_by_file_name(&ground_truth, images.files())?;
         let category_ids = category_ids(&profile, Some(&ground_truth));
+        let halves = split_halves(&ground_truth, &image_ids)?;
         Ok(Self {
             profile,
             images,
@@ -41,6 +71,7 @@ impl DetectionScorer {
             category_ids,
             agreement: false,
             session,
+            halves,
         })
     }
 
@@ -61,8 +92,9 @@ impl DetectionScorer {
         )?;
         let ground_truth =
             agreement_ground_truth(&profile, &detections, profile.thresholds.display_score)?;
-        let image_ids = (1..=images.files().len() as u64).collect();
+        let image_ids: Vec<u64> = (1..=images.files().len() as u64).collect();
         let category_ids = category_ids(&profile, None);
+        let halves = split_halves(&ground_truth, &image_ids)?;
         Ok(Self {
             profile,
             images,
@@ -71,11 +103,20 @@ impl DetectionScorer {
             category_ids,
             agreement: true,
             session,
+            halves,
         })
     }
 
     /// The full COCO summary of `model`.
     pub fn summary(&self, model: &ModelProto) -> Result<CocoSummary> {
+        let results = self.detections(model)?;
+        evaluate(
+            &self.ground_truth,
+            &CocoDetections::new(results, &self.ground_truth)?,
+        )
+    }
+
+    fn detections(&self, model: &ModelProto) -> Result<Vec<CocoDetection>> {
         let detections = detect_images(
             model,
             &self.profile,
@@ -83,11 +124,11 @@ impl DetectionScorer {
             self.profile.thresholds.map_score,
             &self.session,
         )?;
-        let results = coco_detections(&detections, &self.image_ids, &self.category_ids);
-        evaluate(
-            &self.ground_truth,
-            &CocoDetections::new(results, &self.ground_truth)?,
-        )
+        Ok(coco_detections(
+            &detections,
+            &self.image_ids,
+            &self.category_ids,
+        ))
     }
 
     /// The labels scored against.
@@ -102,10 +143,28 @@ impl Scorer for DetectionScorer {
     }
 
     fn score(&mut self, model: &ModelProto) -> Result<Score> {
-        let summary = self.summary(model)?;
+        let results = self.detections(model)?;
+        let half_map = |half: &Half| -> Result<f64> {
+            let results = results
+                .iter()
+                .filter(|d| half.image_ids.contains(&d.image_id))
+                .cloned()
+                .collect();
+            let detections = CocoDetections::new(results, &half.ground_truth)?;
+            Ok(evaluate(&half.ground_truth, &detections)?.map().max(0.0))
+        };
+        let halves = match &self.halves {
+            Some([even, odd]) => Some([half_map(even)?, half_map(odd)?]),
+            None => None,
+        };
+        let summary = evaluate(
+            &self.ground_truth,
+            &CocoDetections::new(results, &self.ground_truth)?,
+        )?;
         Ok(Score {
             primary: summary.map().max(0.0),
             secondary: summary.map50().max(0.0),
+            halves,
         })
     }
 }

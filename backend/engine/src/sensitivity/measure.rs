@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
+use super::correlation::{spearman_brown, split_half_correlation};
 use super::{Score, Scorer};
 use crate::onnx::proto::ModelProto;
 use crate::quantize::{Target, model_layers, quantize_model};
@@ -74,6 +75,15 @@ pub struct SensitivityReport {
     pub layers: Vec<LayerSensitivity>,
     /// Seconds for the whole analysis.
     pub seconds: f64,
+    /// Spearman correlation between the rankings on the even- and on the odd-numbered images
+    /// alone, when the scorer splits its images.
+    #[serde(default)]
+    pub split_half_correlation: Option<f64>,
+    /// How far the ranking can be trusted: the correlation to expect with the same analysis on
+    /// as many other images (Spearman-Brown from the split-half correlation). Near 1 the order
+    /// is the layers'; well below 0.8 much of it is chance, and more images would change it.
+    #[serde(default)]
+    pub reliability: Option<f64>,
 }
 
 impl SensitivityReport {
@@ -117,12 +127,15 @@ pub fn layer_sensitivity(
         measured.push(measurement);
     }
     rank_least_sensitive_first(&mut measured, mode);
+    let split_half = split_half_correlation(&measured);
     Ok(SensitivityReport {
         mode,
         metric: scorer.name().to_owned(),
         target,
         layers: measured,
         seconds: started.elapsed().as_secs_f64(),
+        split_half_correlation: split_half,
+        reliability: split_half.and_then(spearman_brown),
     })
 }
 
@@ -159,6 +172,7 @@ mod tests {
             score: Score {
                 primary,
                 secondary: 0.0,
+                halves: None,
             },
             rank: 0,
             seconds: 0.0,

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use ndarray::ArrayD;
+use ndarray::{ArrayD, Axis};
 use serde::{Deserialize, Serialize};
 
 use crate::Result;
@@ -20,6 +20,11 @@ pub struct Score {
     pub primary: f64,
     /// mAP@0.5 for detection metrics; the signal-to-noise ratio in dB for the proxy.
     pub secondary: f64,
+    /// The primary figure on the even-numbered and on the odd-numbered images alone (0-based
+    /// order), when the scorer can split its images: how much a ranking by this figure
+    /// depends on which images were used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub halves: Option<[f64; 2]>,
 }
 
 /// Scores candidate models; implementations keep whatever reference they compare to.
@@ -78,34 +83,55 @@ impl Scorer for OutputFidelity {
     fn score(&mut self, model: &ModelProto) -> Result<Score> {
         let dynamic = retarget_batch(model, BatchSize::Dynamic)?;
         let mut candidate = session_from_bytes(&encode_model(&dynamic), &self.session)?;
-        let (mut signal, mut noise) = (0.0f64, 0.0f64);
+        // Signal and noise energy of the even- and the odd-numbered images.
+        let mut halves = [(0.0f64, 0.0f64); 2];
+        let mut image = 0;
         for (batch, reference) in self.batches.iter().zip(&self.reference) {
             let produced = run_f32(&mut candidate, &self.input, batch.view(), &[])?;
+            let images = batch.shape().first().copied().unwrap_or(1);
             for (name, expected) in reference {
                 let Some(actual) = produced.get(name) else {
                     continue;
                 };
-                let (e, n) = energies(expected, actual);
-                signal += e;
-                noise += n;
+                if expected.shape().first() == Some(&images) && actual.shape() == expected.shape() {
+                    let per_image = expected.axis_iter(Axis(0)).zip(actual.axis_iter(Axis(0)));
+                    for (i, (e, a)) in per_image.enumerate() {
+                        add(&mut halves[(image + i) % 2], energies(e.iter(), a.iter()));
+                    }
+                } else {
+                    add(
+                        &mut halves[image % 2],
+                        energies(expected.iter(), actual.iter()),
+                    );
+                }
             }
+            image += images;
         }
+        let (signal, noise) = (halves[0].0 + halves[1].0, halves[0].1 + halves[1].1);
         Ok(Score {
             primary: fidelity(signal, noise),
             secondary: snr_db(signal, noise),
+            halves: (image >= 2).then(|| halves.map(|(s, n)| fidelity(s, n))),
         })
     }
 }
 
 /// The energy of `expected` and of `actual - expected`.
-fn energies(expected: &ArrayD<f32>, actual: &ArrayD<f32>) -> (f64, f64) {
+fn energies<'a>(
+    expected: impl Iterator<Item = &'a f32>,
+    actual: impl Iterator<Item = &'a f32>,
+) -> (f64, f64) {
     expected
-        .iter()
-        .zip(actual.iter())
+        .zip(actual)
         .fold((0.0, 0.0), |(signal, noise), (&e, &a)| {
             let (e, a) = (f64::from(e), f64::from(a));
             (signal + e * e, noise + (e - a) * (e - a))
         })
+}
+
+fn add(total: &mut (f64, f64), (signal, noise): (f64, f64)) {
+    total.0 += signal;
+    total.1 += noise;
 }
 
 /// `1 - noise / signal`: 1 for identical outputs, 0 or below when the error is as large as
@@ -135,13 +161,13 @@ mod tests {
     #[test]
     fn identical_outputs_are_perfect_and_noise_lowers_both_figures() {
         let a = arr1(&[1.0f32, -2.0, 3.0]).into_dyn();
-        let (signal, noise) = energies(&a, &a);
+        let (signal, noise) = energies(a.iter(), a.iter());
         assert_eq!(
             (fidelity(signal, noise), snr_db(signal, noise)),
             (1.0, 100.0)
         );
         let b = arr1(&[1.1f32, -2.0, 2.9]).into_dyn();
-        let (signal, noise) = energies(&a, &b);
+        let (signal, noise) = energies(a.iter(), b.iter());
         assert!((fidelity(signal, noise) - (1.0 - 0.02 / 14.0)).abs() < 1e-6);
         let snr = snr_db(signal, noise);
         assert!(

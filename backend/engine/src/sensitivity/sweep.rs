@@ -193,6 +193,7 @@ mod tests {
             score: Score {
                 primary: acc,
                 secondary: 0.0,
+                halves: None,
             },
             throughput: vec![
                 Throughput {

@@ -116,5 +116,17 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
             .collect::<Vec<_>>()
             .join(", ")
     );
+    if let (Some(split_half), Some(reliability)) =
+        (report.split_half_correlation, report.reliability)
+    {
+        println!(
+            "ranking reliability {reliability:.2} (even vs odd images agree at Spearman {split_half:.2}){}",
+            if reliability < 0.8 {
+                ": much of this order is chance; rank on more images"
+            } else {
+                ""
+            }
+        );
+    }
     Ok(())
 }

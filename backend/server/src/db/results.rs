@@ -234,6 +234,7 @@ pub(crate) async fn refresh_pareto(conn: &mut SqliteConnection, run_id: i64) -> 
                 score: Score {
                     primary: accuracy,
                     secondary: 0.0,
+                    halves: None,
                 },
                 throughput,
                 pareto: false,

@@ -2,7 +2,7 @@
 //! layer rows and trade-off points in one transaction.
 
 use serde::{Deserialize, Serialize};
-use sqlx::{Row, SqlitePool};
+use sqlx::{Row, SqliteConnection, SqlitePool};
 
 use super::models::LayerInfo;
 use super::{json_column, now_ms, to_json};
@@ -35,6 +35,11 @@ pub(crate) struct RunRecord {
     pub(crate) created_at: i64,
     /// Last change.
     pub(crate) updated_at: i64,
+    /// Spearman correlation of the sensitivity rankings on the even- and the odd-numbered
+    /// images, once the sensitivity job is done.
+    pub(crate) sensitivity_split_half: Option<f64>,
+    /// How far the sensitivity ranking can be trusted (Spearman-Brown from the split half).
+    pub(crate) sensitivity_reliability: Option<f64>,
 }
 
 fn record(row: &sqlx::sqlite::SqliteRow) -> Result<RunRecord> {
@@ -50,6 +55,8 @@ fn record(row: &sqlx::sqlite::SqliteRow) -> Result<RunRecord> {
         notes: row.try_get("notes")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
+        sensitivity_split_half: row.try_get("sensitivity_split_half")?,
+        sensitivity_reliability: row.try_get("sensitivity_reliability")?,
     })
 }
 
@@ -204,6 +211,24 @@ pub(crate) async fn update_run(
         return Err(Error::NotFound(format!("run {run_id}")));
     }
     run_by_id(pool, run_id).await
+}
+
+/// Records how reliable the run's sensitivity ranking is.
+pub(crate) async fn set_sensitivity_reliability(
+    conn: &mut SqliteConnection,
+    run_id: i64,
+    split_half: Option<f64>,
+    reliability: Option<f64>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE run SET sensitivity_split_half = ?, sensitivity_reliability = ? WHERE run_id = ?",
+    )
+    .bind(split_half)
+    .bind(reliability)
+    .bind(run_id)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 pub(crate) async fn delete_run(pool: &SqlitePool, run_id: i64) -> Result<()> {

@@ -201,10 +201,22 @@ async fn record_result(
     let run_id = job.run_id;
     match result {
         JobResult::Calibrate { .. } | JobResult::Engine { .. } => {}
-        JobResult::Sensitivity { layers, .. } => {
+        JobResult::Sensitivity {
+            layers,
+            split_half_correlation,
+            reliability,
+            ..
+        } => {
             for layer in layers {
                 db::results::set_layer_sensitivity(conn, run_id, layer).await?;
             }
+            db::runs::set_sensitivity_reliability(
+                conn,
+                run_id,
+                *split_half_correlation,
+                *reliability,
+            )
+            .await?;
         }
         JobResult::Quantize {
             quantized_layers,

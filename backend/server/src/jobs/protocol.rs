@@ -121,6 +121,12 @@ pub(crate) enum JobResult {
         layers: Vec<LayerScore>,
         /// Seconds for the whole analysis.
         seconds: f64,
+        /// Spearman correlation of the rankings on the even- and the odd-numbered images.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        split_half_correlation: Option<f64>,
+        /// The ranking's reliability estimated from it (Spearman-Brown).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reliability: Option<f64>,
     },
     /// Quantization of one point.
     Quantize {

@@ -87,6 +87,8 @@ pub(crate) fn sensitivity(
             reference_score: reference.primary,
             layers: layer_scores(&report, reference.primary),
             seconds: report.seconds,
+            split_half_correlation: report.split_half_correlation,
+            reliability: report.reliability,
         },
         artifacts: vec![
             OutputArtifact {

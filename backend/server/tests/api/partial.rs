@@ -59,6 +59,12 @@ async fn a_sweep_ranks_layers_marks_a_frontier_and_exports_partial_models_that_r
         "the full INT8 point comes with every sweep"
     );
 
+    let run = app.get_json(&format!("/api/runs/{run_id}")).await;
+    let split_half = run["sensitivity_split_half"].as_f64().unwrap();
+    let reliability = run["sensitivity_reliability"].as_f64().unwrap();
+    assert!((-1.0..=1.0).contains(&split_half), "{run}");
+    assert!(reliability <= 1.0 && reliability.is_finite(), "{run}");
+
     let layers = app.get_json(&format!("/api/runs/{run_id}/layers")).await;
     let layers = layers.as_array().unwrap();
     assert_eq!(layers.len(), 34);

@@ -50,10 +50,21 @@ pub(super) fn Results(run: RunRecord, live: Live) -> impl IntoView {
         live.results.track();
         get_json::<Vec<TradeoffPoint>>(format!("/api/runs/{id}/tradeoff"))
     });
+    let record = LocalResource::new(move || {
+        live.results.track();
+        get_json::<RunRecord>(format!("/api/runs/{id}"))
+    });
+    let reliability = move || {
+        let run = record.get()?.ok()?;
+        Some(reliability_note(
+            run.sensitivity_reliability?,
+            run.sensitivity_split_half?,
+        ))
+    };
     let selected = RwSignal::new(default_selection(&run));
     let max_drop = RwSignal::new(match run.config.boundary {
         Boundary::MaxDrop { max_drop } => Some(max_drop),
-        _ => Some(1.0),
+        _ => Some(0.02),
     });
     let batches = run.config.benchmark.batch_sizes.clone();
     let layer_list = move || layers.get().and_then(|l| l.ok()).unwrap_or_default();
@@ -92,12 +103,25 @@ pub(super) fn Results(run: RunRecord, live: Live) -> impl IntoView {
         <section class="card">
             <h2>"Layer sensitivity " <ExportButtons target="sensitivity-chart" file_name=format!("{file}-sensitivity") /></h2>
             <div class="chart-box">{sensitivity_chart}</div>
+            <p class="hint" id="sensitivity-reliability">{reliability}</p>
         </section>
         <section class="card">
             <h2>"Layers"</h2>
             {move || layer_table(layer_list(), floats)}
         </section>
     }
+}
+
+/// What the split-half reliability of the ranking means for the user.
+fn reliability_note(reliability: f64, split_half: f64) -> String {
+    let verdict = if reliability >= 0.8 {
+        "the order is the layers' own"
+    } else {
+        "much of this order is chance; rank on more images or with another metric"
+    };
+    format!(
+        "Ranking reliability {reliability:.2} (the rankings on even and on odd images agree at Spearman {split_half:.2}): {verdict}."
+    )
 }
 
 fn point_table(points: Vec<TradeoffPoint>, selected: RwSignal<Option<String>>) -> impl IntoView {
