@@ -36,6 +36,11 @@ struct Half {
     ground_truth: CocoGroundTruth,
 }
 
+/// COCO's summary of `results` against `ground_truth`.
+fn summarize(ground_truth: &CocoGroundTruth, results: Vec<CocoDetection>) -> Result<CocoSummary> {
+    evaluate(ground_truth, &CocoDetections::new(results, ground_truth)?)
+}
+
 /// The halves of `ground_truth` over the images `image_ids` (in image order); `None` for
 /// fewer than two images.
 fn split_halves(ground_truth: &CocoGroundTruth, image_ids: &[u64]) -> Result<Option<[Half; 2]>> {
@@ -109,11 +114,7 @@ impl DetectionScorer {
 
     /// The full COCO summary of `model`.
     pub fn summary(&self, model: &ModelProto) -> Result<CocoSummary> {
-        let results = self.detections(model)?;
-        evaluate(
-            &self.ground_truth,
-            &CocoDetections::new(results, &self.ground_truth)?,
-        )
+        summarize(&self.ground_truth, self.detections(model)?)
     }
 
     fn detections(&self, model: &ModelProto) -> Result<Vec<CocoDetection>> {
@@ -150,17 +151,13 @@ impl Scorer for DetectionScorer {
                 .filter(|d| half.image_ids.contains(&d.image_id))
                 .cloned()
                 .collect();
-            let detections = CocoDetections::new(results, &half.ground_truth)?;
-            Ok(evaluate(&half.ground_truth, &detections)?.map().max(0.0))
+            Ok(summarize(&half.ground_truth, results)?.map().max(0.0))
         };
         let halves = match &self.halves {
             Some([even, odd]) => Some([half_map(even)?, half_map(odd)?]),
             None => None,
         };
-        let summary = evaluate(
-            &self.ground_truth,
-            &CocoDetections::new(results, &self.ground_truth)?,
-        )?;
+        let summary = summarize(&self.ground_truth, results)?;
         Ok(Score {
             primary: summary.map().max(0.0),
             secondary: summary.map50().max(0.0),

@@ -224,21 +224,13 @@ fn choose_layers(
         target: args.target,
         ranking: &ranking,
     };
-    // Bisection over 0..=n float layers, then at least one verification.
-    let steps = u64::from((ranking.len() + 1).next_power_of_two().ilog2()) + 1;
-    let progress = bar("max-drop", steps);
+    let progress = bar("max-drop", 0);
     let choice = search_max_drop(
         &space,
         max_drop,
         search.as_mut(),
         verify.as_mut(),
-        &mut |keep, score| {
-            if progress.position() + 1 > progress.length().unwrap_or(0) {
-                progress.inc_length(1);
-            }
-            progress.inc(1);
-            progress.set_message(format!("keep {keep}: {:.4}", score.primary));
-        },
+        &mut |keep, score| progress.set_message(format!("keep {keep}: {:.4}", score.primary)),
     )?;
     progress.finish_and_clear();
     let set = quantized_layers(&ranking, FloatSelection::KeepFloat(choice.keep_float))?;
