@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
 # A Python environment in .tools/pyenv with the reference tools the tests compare against:
-# the `onnx` package (its checker validates every model qbound writes). Idempotent.
+# the `onnx` package (its checker validates every model qbound writes), `pycocotools` (the
+# independent agreement check scores with it) and Pillow (renders the fixture document pages).
+# Idempotent.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 env="$root/.tools/pyenv"
-if [ -x "$env/bin/python" ] && "$env/bin/python" -c "import onnx" 2>/dev/null; then
+packages=("onnx==1.23.2" "pycocotools==2.0.11" "pillow==13.0.0")
+if [ -x "$env/bin/python" ] && "$env/bin/python" - "${packages[@]}" 2>/dev/null <<'PY'
+import sys
+from importlib.metadata import version
+sys.exit(any(version(name) != wanted for name, wanted in (p.split("==") for p in sys.argv[1:])))
+PY
+then
   exit 0
 fi
-python3 -m venv "$env"
-"$env/bin/pip" install --quiet --disable-pip-version-check "onnx==1.23.2"
-echo "setup-python: onnx $("$env/bin/python" -c 'import onnx; print(onnx.__version__)') in $env" >&2
+[ -x "$env/bin/python" ] || python3 -m venv "$env"
+"$env/bin/pip" install --quiet --disable-pip-version-check "${packages[@]}"
+echo "setup-python: ${packages[*]} in $env" >&2
