@@ -7,12 +7,14 @@ use super::{
 };
 
 /// The names of the built-in profiles, in the order [`super::infer_profile`] prefers them.
-pub const BUILTIN_PROFILES: [&str; 5] = ["nanodet", "yolov6", "yolov5", "yolov8", "yolox"];
+pub const BUILTIN_PROFILES: [&str; 6] =
+    ["nanodet", "picodet", "yolov6", "yolov5", "yolov8", "yolox"];
 
 /// The built-in profile called `name`.
 pub(super) fn builtin_profile(name: &str) -> Option<Profile> {
     match name {
         "nanodet" => Some(nanodet()),
+        "picodet" => Some(picodet()),
         "yolov6" => Some(yolo_with_objectness("yolov6", 0.65)),
         "yolov5" => Some(yolo_with_objectness("yolov5", 0.6)),
         "yolov8" => Some(yolov8()),
@@ -51,6 +53,36 @@ fn nanodet() -> Profile {
         classes: coco_class_names(),
         thresholds: Thresholds {
             nms_iou: 0.6,
+            ..Thresholds::default()
+        },
+    }
+}
+
+/// PaddleDetection's PicoDet exports with separate per-level outputs, fed as RapidAI's
+/// rapid-layout feeds its layout models (`rapid_layout/model_handler/pp`): a plain resize to the
+/// input size, BGR, `(v / 255 - mean) / std` with ImageNet's mean and deviation listed in RGB
+/// order but applied to the B, G, R planes. The GFL levels (a `[B, N, C]` score map after
+/// sigmoid and a `[B, N, 4 x bins]` distribution map per stride) are found from the model's
+/// outputs; boxes map back by the resize scale; class-wise NMS at IoU 0.5, shown from 0.5.
+fn picodet() -> Profile {
+    Profile {
+        name: "picodet".to_owned(),
+        input: InputSpec {
+            name: None,
+            width: 608,
+            height: 800,
+            resize: ResizeMode::Stretch,
+            channel_order: ChannelOrder::Bgr,
+            normalization: Normalization::MeanStd {
+                mean: [123.675, 116.28, 103.53],
+                std: [58.395, 57.12, 57.375],
+            },
+        },
+        output: OutputLayout::Gfl { levels: Vec::new() },
+        classes: coco_class_names(),
+        thresholds: Thresholds {
+            display_score: 0.5,
+            nms_iou: 0.5,
             ..Thresholds::default()
         },
     }

@@ -38,7 +38,9 @@ pub enum OutputLayout {
     /// GFL/NanoDet heads: per stride a `[B, N, C]` score map (after sigmoid) and a
     /// `[B, N, 4 x bins]` map of distance distributions (left, top, right, bottom).
     Gfl {
-        /// One entry per stride, in any order.
+        /// One entry per stride, in any order. Empty in a built-in profile that finds them
+        /// from the model's outputs when fitted to it ([`crate::profile::Profile::fit_to_model`]).
+        #[serde(default)]
         levels: Vec<GflLevel>,
     },
 }

@@ -2,9 +2,12 @@
 
 mod builtin;
 mod coco_classes;
+mod fit;
+mod head;
 mod infer;
 mod input;
 mod layout;
+mod metadata;
 mod model_fit;
 mod preprocess;
 mod toml_file;

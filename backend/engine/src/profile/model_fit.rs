@@ -73,6 +73,12 @@ impl Profile {
             &self.name,
             "feeds",
         )?;
+        if matches!(&self.output, OutputLayout::Gfl { levels } if levels.is_empty()) {
+            return Err(Error::InvalidInput(format!(
+                "profile `{}` lists no GFL levels: it finds them from the model's outputs once fitted to the model",
+                self.name
+            )));
+        }
         let outputs: Vec<&ValueInfoProto> = graph.output.iter().collect();
         for (name, expected, description) in self.expected_outputs() {
             let output = find_value(&outputs, name.as_deref(), "output")?;

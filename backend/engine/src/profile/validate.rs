@@ -82,6 +82,8 @@ impl Profile {
         }
         let strides: Vec<u32> = match &self.output {
             OutputLayout::YoloxGrid { strides, .. } => strides.clone(),
+            // No levels: they are found from the model's outputs (Profile::fit_to_model).
+            OutputLayout::Gfl { levels } if levels.is_empty() => return Ok(()),
             OutputLayout::Gfl { levels } => levels.iter().map(|l| l.stride).collect(),
             _ => return Ok(()),
         };

@@ -101,7 +101,8 @@ pub(super) fn describe_outputs(graph: &GraphProto) -> String {
 pub(super) mod fixtures {
     use crate::onnx::DataType;
     use crate::onnx::proto::{
-        GraphProto, ModelProto, TensorShapeProto, TypeProto, ValueInfoProto,
+        GraphProto, ModelProto, StringStringEntryProto, TensorShapeProto, TypeProto,
+        ValueInfoProto,
         tensor_shape_proto::{Dimension, dimension::Value as DimValue},
         type_proto,
     };
@@ -156,6 +157,41 @@ pub(super) mod fixtures {
             value("Identity_5:0", &[1, 169, 44]),
         ];
         model(value("input_1:0", &[1, 3, 416, 416]), outputs)
+    }
+
+    pub(in crate::profile) fn with_metadata(
+        mut model: ModelProto,
+        entries: &[(&str, &str)],
+    ) -> ModelProto {
+        model.metadata_props = entries
+            .iter()
+            .map(|(k, v)| StringStringEntryProto {
+                key: Some((*k).to_owned()),
+                value: Some((*v).to_owned()),
+            })
+            .collect();
+        model
+    }
+
+    /// Shaped like the PicoDet fixture: an 800 x 608 input, four levels, 10 classes, 8 bins,
+    /// scores listed before distributions, class names in `character` metadata.
+    pub(in crate::profile) fn picodet_like() -> ModelProto {
+        let cells = [7600, 1900, 475, 130];
+        let scores = cells
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| value(&format!("s{i}"), &[1, n, 10]));
+        let distributions = cells
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| value(&format!("d{i}"), &[1, n, 32]));
+        with_metadata(
+            model(
+                value("image", &[1, 3, 800, 608]),
+                scores.chain(distributions).collect(),
+            ),
+            &[("character", "a\nb\nc\nd\ne\nf\ng\nh\ni\nj")],
+        )
     }
 
     pub(in crate::profile) fn single_output(input_side: i64, output_shape: &[i64]) -> ModelProto {

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use clap::builder::ArgPredicate;
 use qbound_engine::batch::{BatchSize, retarget_batch};
 use qbound_engine::calibrate::{CalibrationTable, DEFAULT_TENSORRT_VERSION_CODE};
 use qbound_engine::onnx::{SaveOptions, load_model, save_model};
@@ -18,6 +19,7 @@ use super::images::{image_files, resolve_profile};
 use super::output::{print_json, write_json};
 use super::progress::bar;
 use super::scoring::{Metric, build_scorer};
+use super::sensitivity::check_metric_with_annotations;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -59,10 +61,15 @@ pub(crate) struct Args {
     /// Profile for `--max-drop` (default: inferred).
     #[arg(long)]
     profile: Option<String>,
-    /// Accuracy metric for `--max-drop`.
-    #[arg(long, value_enum, default_value = "agreement")]
+    /// Accuracy metric for `--max-drop` (default: `map` with `--annotations`, else `agreement`).
+    #[arg(
+        long,
+        value_enum,
+        default_value = "agreement",
+        default_value_if("annotations", ArgPredicate::IsPresent, "map")
+    )]
     metric: Metric,
-    /// COCO annotations for `--metric map`.
+    /// COCO annotations of the images; they imply `--metric map`.
     #[arg(long)]
     annotations: Option<PathBuf>,
     /// Score the `--max-drop` bisection on only the first N images (faster; the choice is
@@ -88,6 +95,7 @@ struct Export {
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
+    check_metric_with_annotations(args.metric, args.annotations.as_deref())?;
     let model = load_model(&args.model)?;
     let table = CalibrationTable::load(&args.calib)?;
     let amax = table.amax_by_tensor();

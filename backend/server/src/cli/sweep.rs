@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use clap::builder::ArgPredicate;
 use qbound_engine::bench::BenchConfig;
 use qbound_engine::calibrate::CalibrationTable;
 use qbound_engine::onnx::load_model;
@@ -14,6 +15,7 @@ use super::images::{image_files, resolve_profile};
 use super::output::{print_json, write_json};
 use super::progress::bar;
 use super::scoring::{Metric, build_scorer};
+use super::sensitivity::check_metric_with_annotations;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -32,10 +34,15 @@ pub(crate) struct Args {
     /// Profile (default: inferred).
     #[arg(long)]
     profile: Option<String>,
-    /// Accuracy metric.
-    #[arg(long, value_enum, default_value = "agreement")]
+    /// Accuracy metric (default: `map` with `--annotations`, else `agreement`).
+    #[arg(
+        long,
+        value_enum,
+        default_value = "agreement",
+        default_value_if("annotations", ArgPredicate::IsPresent, "map")
+    )]
     metric: Metric,
-    /// COCO annotations for `--metric map`.
+    /// COCO annotations of the images; they imply `--metric map`.
     #[arg(long)]
     annotations: Option<PathBuf>,
     /// Counts of most-sensitive layers kept in float, comma-separated.
@@ -62,6 +69,7 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
+    check_metric_with_annotations(args.metric, args.annotations.as_deref())?;
     let model = load_model(&args.model)?;
     let profile = resolve_profile(&model, args.profile.as_deref())?;
     let amax = CalibrationTable::load(&args.calib)?.amax_by_tensor();
