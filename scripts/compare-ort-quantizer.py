@@ -1,81 +1,140 @@
 #!/usr/bin/env python3
-"""Full-INT8 accuracy of qbound's models against ONNX Runtime's own quantizer.
+"""qbound's full-INT8 `ort-cpu` model next to ONNX Runtime's own quantizer, on any detector.
 
-Quantizes the demo NanoDet with `onnxruntime.quantization.quantize_static` (QDQ, per-channel,
-the same calibration photos, MinMax and Entropy), and compares it with qbound's full-INT8
-files by agreement with the float model over the validation photos: the mean cosine of the
-class scores and of the box distributions, per image.
+For one float model and its image folders, in one run:
+  1. the exact inputs qbound's profile makes of the calibration images (`qbound preprocess`);
+  2. ONNX Runtime's `quantize_static` (QDQ, per-channel int8 weights, uint8 activations,
+     MinMax, those inputs), after `quant_pre_process`; an opset < 13 model is converted first;
+  3. qbound's full INT8 `ort-cpu` model with its default calibration (`qbound calibrate`,
+     `qbound quantize`), or with `--method`;
+  4. FP32, ORT's model and qbound's timed interleaved at bs1 and bs32 (`qbound bench`), and
+     each INT8 model's agreement mAP with the float model on the validation images
+     (`qbound eval --reference`).
+Prints images/s, the speed-up over FP32, and agreement; `--json FILE` writes them too.
 
-Needs: pip install onnxruntime==1.31.1 numpy pillow
-Usage: scripts/compare-ort-quantizer.py QBOUND_INT8.onnx [MORE.onnx ...]
+Needs: the `qbound` binary (cargo build --release -p qbound-server) and a Python with
+onnxruntime==1.31.1 and onnx (scripts/setup-python.sh puts both in .tools/pyenv).
+
+Usage: compare-ort-quantizer.py --model M --calib DIR --val DIR [--profile P] [--runs N]
 """
-import glob
+import argparse
+import json
 import os
+import subprocess
 import sys
 import tempfile
 
 import numpy as np
-import onnxruntime as ort
+import onnx
 from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType, quantize_static
-from PIL import Image
+from onnxruntime.quantization.shape_inference import quant_pre_process
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-MODEL = os.path.join(ROOT, "data/nanodet-coco-416.onnx")
-MEAN = np.array([103.53, 116.28, 123.675], dtype=np.float32)
-STD = np.array([57.375, 57.12, 58.395], dtype=np.float32)
 
 
-def load(path):
-    # The nanodet profile: plain bilinear resize to 416x416, BGR, (x - mean) / std.
-    rgb = np.asarray(Image.open(path).convert("RGB").resize((416, 416), Image.BILINEAR), dtype=np.float32)
-    return ((rgb[:, :, ::-1] - MEAN) / STD).transpose(2, 0, 1)[None].copy()
+def qbound(binary, *args):
+    result = subprocess.run([binary, *args], capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"qbound {args[0]} failed: {result.stderr.strip() or result.stdout.strip()}")
+    return result.stdout
 
 
-class Photos(CalibrationDataReader):
-    def __init__(self, folder):
-        self.files = iter(sorted(glob.glob(os.path.join(folder, "*.jpg"))))
+class Inputs(CalibrationDataReader):
+    def __init__(self, name, batch):
+        self.items = iter([{name: batch[i : i + 1]} for i in range(batch.shape[0])])
 
     def get_next(self):
-        path = next(self.files, None)
-        return None if path is None else {"input_1:0": load(path)}
+        return next(self.items, None)
 
 
-def outputs(path, images):
-    options = ort.SessionOptions()
-    options.log_severity_level = 3
-    session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
-    names = [o.name for o in session.get_outputs()]
-    return [dict(zip(names, session.run(None, {"input_1:0": x}))) for x in images]
-
-
-def cosine(a, b):
-    a, b = a.ravel().astype(np.float64), b.ravel().astype(np.float64)
-    return float(a @ b / max(np.linalg.norm(a) * np.linalg.norm(b), 1e-30))
-
-
-def agreement(reference, candidate):
-    scores, boxes = [], []
-    for ref, out in zip(reference, candidate):
-        for name, value in ref.items():
-            (scores if value.shape[-1] == 80 else boxes).append(cosine(value, out[name]))
-    return np.mean(scores), np.mean(boxes)
+def ort_quantize(model_path, calib, out_dir):
+    model = onnx.load(model_path)
+    opset = next(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
+    source = model_path
+    if opset < 13:
+        source = os.path.join(out_dir, "opset13.onnx")
+        onnx.save(onnx.version_converter.convert_version(model, 13), source)
+    pre = os.path.join(out_dir, "ort-pre.onnx")
+    quant_pre_process(source, pre, skip_symbolic_shape=True)
+    initializers = {t.name for t in model.graph.initializer}
+    input_name = next(i.name for i in model.graph.input if i.name not in initializers)
+    out = os.path.join(out_dir, "ort-int8.onnx")
+    quantize_static(
+        pre,
+        out,
+        Inputs(input_name, calib),
+        quant_format=QuantFormat.QDQ,
+        per_channel=True,
+        activation_type=QuantType.QUInt8,
+        weight_type=QuantType.QInt8,
+        calibrate_method=CalibrationMethod.MinMax,
+    )
+    return out
 
 
 def main():
-    val = [load(p) for p in sorted(glob.glob(os.path.join(ROOT, "data/images/val/*.jpg")))]
-    reference = outputs(MODEL, val)
-    candidates = [(os.path.basename(p), p) for p in sys.argv[1:]]
-    with tempfile.TemporaryDirectory() as tmp:
-        for method in (CalibrationMethod.MinMax, CalibrationMethod.Entropy):
-            out = os.path.join(tmp, f"ort_{method.name}.onnx")
-            quantize_static(MODEL, out, Photos(os.path.join(ROOT, "data/images/calib")), quant_format=QuantFormat.QDQ,
-                            activation_type=QuantType.QInt8, weight_type=QuantType.QInt8, per_channel=True,
-                            calibrate_method=method)
-            candidates.append((f"onnxruntime quantize_static QDQ s8s8 per-channel {method.name}", out))
-        print(f"{'model':<58} {'class-score cosine':>19} {'box cosine':>11}")
-        for label, path in candidates:
-            s, b = agreement(reference, outputs(path, val))
-            print(f"{label:<58} {s:>19.4f} {b:>11.4f}")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--calib", required=True, help="calibration images")
+    parser.add_argument("--val", required=True, help="validation images")
+    parser.add_argument("--profile", help="qbound profile (default: inferred)")
+    parser.add_argument("--method", help="qbound calibration method (default: qbound's default)")
+    parser.add_argument("--runs", default="7")
+    parser.add_argument("--threads", help="intra-op threads for the benchmark")
+    parser.add_argument("--qbound", default=os.path.join(ROOT, "target/release/qbound"))
+    parser.add_argument("--keep", help="folder to keep the models in (default: a temporary one)")
+    parser.add_argument("--json", help="also write the results here")
+    args = parser.parse_args()
+    profile = ["--profile", args.profile] if args.profile else []
+    work = args.keep or tempfile.mkdtemp(prefix="qbound-compare-")
+    os.makedirs(work, exist_ok=True)
+
+    npy = os.path.join(work, "calib.npy")
+    qbound(args.qbound, "preprocess", "--model", args.model, "--images", args.calib, *profile, "--out", npy)
+    ort_model = ort_quantize(args.model, np.load(npy), work)
+
+    table = os.path.join(work, "qbound.calib.json")
+    method = ["--method", args.method] if args.method else []
+    qbound(args.qbound, "calibrate", "--model", args.model, "--images", args.calib, *profile, *method, "--out", table)
+    ours = os.path.join(work, "qbound-int8.onnx")
+    qbound(args.qbound, "quantize", "--model", args.model, "--calib", table, "--target", "ort-cpu",
+           "--export-batch-size", "dynamic", "--out", ours)
+
+    models = {"fp32": args.model, "ort-quantize-static": ort_model, "qbound-ort-cpu": ours}
+    bench_args = ["bench", "--batch-sizes", "1,32", "--runs", args.runs, "--json"]
+    if args.threads:
+        bench_args += ["--threads", args.threads]
+    for path in models.values():
+        bench_args += ["--model", path]
+    bench = json.loads(qbound(args.qbound, *bench_args))
+    throughput = {}
+    stems = {os.path.splitext(os.path.basename(v))[0]: k for k, v in models.items()}
+    for row in bench:
+        throughput[(stems[row["label"]], row["batch_size"])] = row["images_per_second"]
+
+    agreement = {"fp32": 1.0}
+    for label in ("ort-quantize-static", "qbound-ort-cpu"):
+        out = json.loads(qbound(args.qbound, "eval", "--model", models[label], "--reference", args.model,
+                                "--images", args.val, *profile, "--json"))
+        agreement[label] = out["ap"]
+
+    results = []
+    print(f"{os.path.basename(args.model)}: images/s (x FP32), agreement mAP@0.5:0.95 with FP32")
+    print(f"{'model':<22}{'bs1':>16}{'bs32':>16}{'agreement':>11}")
+    for label in models:
+        row = {"model": label, "agreement": agreement[label]}
+        cells = []
+        for batch in (1, 32):
+            ips = throughput[(label, batch)]
+            ratio = ips / throughput[("fp32", batch)]
+            row[f"bs{batch}_images_per_second"] = ips
+            row[f"bs{batch}_speedup"] = ratio
+            cells.append(f"{ips:8.1f} ({ratio:4.2f}x)")
+        print(f"{label:<22}{cells[0]:>16}{cells[1]:>16}{agreement[label]:>11.3f}")
+        results.append(row)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"model": args.model, "results": results}, f, indent=2)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ use qbound_shared::{BenchmarkConfig, Boundary, RunConfig, SensitivityConfig};
 /// The built-in model profiles the server knows.
 pub const PROFILES: &[&str] = &["nanodet", "yolov6", "yolov5", "yolov8", "yolox"];
 /// Calibration methods.
-pub const METHODS: &[&str] = &["percentile", "max", "entropy", "mse"];
+pub const METHODS: &[&str] = &["auto", "percentile", "max", "entropy", "mse"];
 /// Sensitivity metrics.
 pub const METRICS: &[&str] = &["proxy", "agreement", "map"];
 /// Sensitivity modes.
@@ -77,7 +77,7 @@ impl Default for RunForm {
             calibration_dataset_id: None,
             validation_dataset_id: None,
             profile: "nanodet".into(),
-            calibration_method: "percentile".into(),
+            calibration_method: "auto".into(),
             percentile: String::new(),
             calibration_images: String::new(),
             sensitivity: true,

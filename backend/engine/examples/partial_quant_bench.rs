@@ -18,11 +18,11 @@ use qbound_engine::evaluate::{DetectionScorer, EvalImages};
 use qbound_engine::images::list_images;
 use qbound_engine::onnx::load_model;
 use qbound_engine::profile::Profile;
-use qbound_engine::quantize::{Target, quantize_model};
+use qbound_engine::quantize::{GroupSelection, Target, quantize_model};
 use qbound_engine::runtime::SessionConfig;
 use qbound_engine::sensitivity::{
-    FloatSelection, OutputFidelity, SearchSpace, SensitivityMode, layer_sensitivity,
-    quantized_layers, search_max_drop, spearman_rank_correlation,
+    FloatSelection, OutputFidelity, SearchSpace, SensitivityMode, float_groups, layer_sensitivity,
+    search_max_drop, spearman_rank_correlation,
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -45,7 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "demo",
         &mut |_| {},
     )?;
-    let amax = table.amax_by_tensor();
+    let amax = table.ranges();
     println!(
         "calibration: {} images, {} tensors, {:.1} s",
         table.images,
@@ -104,7 +104,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ranking = by_agreement.ranking();
     let space = SearchSpace {
         model: &model,
-        amax: &amax,
+        ranges: &amax,
         target,
         ranking: &ranking,
     };
@@ -122,9 +122,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         start.elapsed().as_secs_f64()
     );
 
-    let partial_set = quantized_layers(&ranking, FloatSelection::KeepFloat(choice.keep_float))?;
-    let (partial, _) = quantize_model(&model, Some(&partial_set), &amax, target)?;
-    let (full, _) = quantize_model(&model, None, &amax, target)?;
+    let float = float_groups(&ranking, FloatSelection::KeepFloat(choice.keep_float))?;
+    let (partial, _) = quantize_model(&model, GroupSelection::AllExcept(&float), &amax, target)?;
+    let (full, _) = quantize_model(&model, GroupSelection::All, &amax, target)?;
     let full_agreement = agreement.summary(&full)?.map();
     println!("full INT8 agreement mAP {full_agreement:.4}");
     let models = vec![

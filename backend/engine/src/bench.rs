@@ -137,7 +137,8 @@ fn median(sorted: &[f64]) -> f64 {
     }
 }
 
-/// A deterministic input for the model's single float input.
+/// A deterministic input for the model's single float input; a dynamic height and width
+/// take the size of the profile the model fits (e.g. from its `imgsz` metadata).
 fn synthetic_input(model: &ModelProto, label: &str) -> Result<(String, ArrayD<f32>)> {
     let graph = model
         .graph
@@ -158,14 +159,22 @@ fn synthetic_input(model: &ModelProto, label: &str) -> Result<(String, ArrayD<f3
             "input `{name}` of `{label}` is not a tensor"
         )));
     };
+    let profile_size = || {
+        crate::profile::infer_profile(model)
+            .ok()
+            .map(|p| [p.input.height as usize, p.input.width as usize])
+    };
     let dims: Vec<usize> = tensor
         .shape
         .as_ref()
         .map(|s| {
+            let rank = s.dim.len();
             s.dim
                 .iter()
-                .map(|d| match d.value {
+                .enumerate()
+                .map(|(axis, d)| match d.value {
                     Some(Dim::DimValue(v)) if v > 0 => Ok(v as usize),
+                    _ if rank == 4 && axis >= 2 => profile_size().map(|hw| hw[axis - 2]).ok_or(()),
                     _ => Err(()),
                 })
                 .collect()

@@ -4,6 +4,7 @@
 pub mod batch;
 pub mod bench;
 pub mod calibrate;
+pub mod cleanup;
 pub mod coco;
 pub mod detect;
 mod error;

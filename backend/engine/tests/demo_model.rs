@@ -7,8 +7,11 @@ use std::path::{Path, PathBuf};
 
 use ndarray::{Array4, ArrayD, Axis};
 use qbound_engine::batch::{BatchSize, retarget_batch};
+use qbound_engine::calibrate::TensorRange;
 use qbound_engine::onnx::{SaveOptions, encode_model, load_model, save_model};
-use qbound_engine::quantize::{Target, calibration_tensors, model_layers, quantize_model};
+use qbound_engine::quantize::{
+    GroupSelection, Target, calibration_tensors, model_layers, quantize_model,
+};
 use qbound_engine::runtime::{SessionConfig, run_f32, session_from_bytes};
 
 fn demo_model_path() -> PathBuf {
@@ -139,18 +142,24 @@ fn quantized_models_run_and_stay_close_to_float() {
     }
     let images = pseudo_images(1);
     let outputs = run(&exposed, &images);
-    let amax: HashMap<String, f32> = tensors
+    let ranges: HashMap<String, TensorRange> = tensors
         .iter()
         .map(|t| {
-            (
-                t.clone(),
-                outputs[t].iter().fold(0f32, |m, v| m.max(v.abs())),
-            )
+            let (low, high) = outputs[t]
+                .iter()
+                .fold((0f32, 0f32), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+            let range = TensorRange {
+                lowest: low,
+                highest: high,
+                ..TensorRange::symmetric(high.max(-low))
+            };
+            (t.clone(), range)
         })
         .collect();
     let float = run(&model, &images);
     for target in [Target::TensorRt, Target::OrtCpu] {
-        let (quantized, report) = quantize_model(&model, None, &amax, target).unwrap();
+        let (quantized, report) =
+            quantize_model(&model, GroupSelection::All, &ranges, target).unwrap();
         assert_eq!(report.quantized_layers.len(), 34);
         let out = run(&quantized, &images);
         let scores = &out["Identity:0"];

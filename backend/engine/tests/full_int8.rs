@@ -11,7 +11,7 @@ use qbound_engine::calibrate::{CalibrationMethod, calibrate_model};
 use qbound_engine::images::list_images;
 use qbound_engine::onnx::{DataType, SaveOptions, encode_model, load_model, save_model};
 use qbound_engine::profile::Profile;
-use qbound_engine::quantize::{Target, quantize_model};
+use qbound_engine::quantize::{GroupSelection, Target, quantize_model};
 use qbound_engine::runtime::{SessionConfig, run_f32, session_from_bytes};
 
 fn root() -> PathBuf {
@@ -60,7 +60,7 @@ fn full_int8_models_pass_the_onnx_checker_and_run_at_batch_1_and_32() {
     let dir = tempfile::tempdir().unwrap();
     for target in [Target::TensorRt, Target::OrtCpu] {
         let (quantized, report) =
-            quantize_model(&model, None, &table.amax_by_tensor(), target).unwrap();
+            quantize_model(&model, GroupSelection::All, &table.ranges(), target).unwrap();
         assert_eq!(report.quantized_layers.len(), 34);
         let graph = quantized.graph.as_ref().unwrap();
         let int8: std::collections::HashSet<&str> = graph

@@ -2,22 +2,23 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use qbound_engine::batch::{BatchSize, retarget_batch};
+use qbound_engine::calibrate::ActivationRanges;
 use qbound_engine::calibrate::{CalibrationMethod, calibrate_model};
 use qbound_engine::evaluate::{DetectionScorer, EvalImages};
 use qbound_engine::images::list_images;
 use qbound_engine::onnx::proto::ModelProto;
 use qbound_engine::onnx::{SaveOptions, encode_model, load_model, save_model};
 use qbound_engine::profile::Profile;
-use qbound_engine::quantize::{Target, model_layers, quantize_model};
+use qbound_engine::quantize::{GroupSelection, Target, model_layers, quantize_model};
 use qbound_engine::runtime::{SessionConfig, run_f32, session_from_bytes};
 use qbound_engine::sensitivity::{
-    FloatSelection, OutputFidelity, Scorer, SearchSpace, SensitivityMode, layer_sensitivity,
-    quantized_layers, search_max_drop,
+    FloatSelection, OutputFidelity, Scorer, SearchSpace, SensitivityMode, float_groups,
+    layer_sensitivity, search_max_drop,
 };
 
 fn data() -> PathBuf {
@@ -27,7 +28,7 @@ fn data() -> PathBuf {
 struct Demo {
     model: ModelProto,
     profile: Profile,
-    amax: HashMap<String, f32>,
+    amax: ActivationRanges,
     val: Vec<PathBuf>,
 }
 
@@ -51,7 +52,7 @@ fn demo() -> &'static Demo {
         .unwrap();
         let val = list_images(&data().join("images/val")).unwrap();
         Demo {
-            amax: table.amax_by_tensor(),
+            amax: table.ranges(),
             model,
             profile,
             val,
@@ -120,9 +121,14 @@ fn the_quant_boundary_quantizes_exactly_the_first_boundary_plus_one_layers() {
         .map(|l| l.name)
         .collect();
     ranking.reverse();
-    let set = quantized_layers(&ranking, FloatSelection::QuantBoundary(9)).unwrap();
-    let (_, report) =
-        quantize_model(&demo.model, Some(&set), &demo.amax, Target::TensorRt).unwrap();
+    let float = float_groups(&ranking, FloatSelection::QuantBoundary(9)).unwrap();
+    let (_, report) = quantize_model(
+        &demo.model,
+        GroupSelection::AllExcept(&float),
+        &demo.amax,
+        Target::TensorRt,
+    )
+    .unwrap();
     let quantized: HashSet<String> = report.quantized_layers.into_iter().collect();
     let expected: HashSet<String> = ranking[..10].iter().cloned().collect();
     assert_eq!(quantized, expected);
@@ -145,7 +151,7 @@ fn max_drop_returns_a_model_whose_measured_drop_is_within_the_bound() {
     .ranking();
     let space = SearchSpace {
         model: &demo.model,
-        amax: &demo.amax,
+        ranges: &demo.amax,
         target: Target::OrtCpu,
         ranking: &ranking,
     };
@@ -156,8 +162,14 @@ fn max_drop_returns_a_model_whose_measured_drop_is_within_the_bound() {
     assert!(choice.drop <= max_drop, "{choice:?}");
     assert_eq!(choice.float_layers.len(), choice.keep_float);
     // Measured again, independently, on the chosen model.
-    let set = quantized_layers(&ranking, FloatSelection::KeepFloat(choice.keep_float)).unwrap();
-    let (chosen, _) = quantize_model(&demo.model, Some(&set), &demo.amax, Target::OrtCpu).unwrap();
+    let float = float_groups(&ranking, FloatSelection::KeepFloat(choice.keep_float)).unwrap();
+    let (chosen, _) = quantize_model(
+        &demo.model,
+        GroupSelection::AllExcept(&float),
+        &demo.amax,
+        Target::OrtCpu,
+    )
+    .unwrap();
     let mut fresh = agreement(demo, 12);
     let score = fresh.score(&chosen).unwrap().primary;
     assert!(
@@ -174,10 +186,16 @@ fn every_exported_file_loads_and_runs_at_its_batch_size() {
         .into_iter()
         .map(|l| l.name)
         .collect();
-    let set = quantized_layers(&ranking, FloatSelection::KeepFloat(3)).unwrap();
+    let float = float_groups(&ranking, FloatSelection::KeepFloat(3)).unwrap();
     let dir = tempfile::tempdir().unwrap();
     for target in [Target::TensorRt, Target::OrtCpu] {
-        let (partial, _) = quantize_model(&demo.model, Some(&set), &demo.amax, target).unwrap();
+        let (partial, _) = quantize_model(
+            &demo.model,
+            GroupSelection::AllExcept(&float),
+            &demo.amax,
+            target,
+        )
+        .unwrap();
         for batch in [1usize, 32] {
             let path = dir
                 .path()

@@ -35,6 +35,20 @@ pub enum CalibrationMethod {
     Entropy,
     /// The bin edge that minimises the squared error of INT8 fake quantization.
     Mse,
+    /// Whichever of the four gives the quantized model the outputs closest to the float
+    /// model's ([`super::calibrate_model`] decides and records it; alone, a histogram's
+    /// `auto` amax is its max).
+    Auto,
+}
+
+impl CalibrationMethod {
+    /// The methods `auto` chooses among.
+    pub const CANDIDATES: [CalibrationMethod; 4] = [
+        Self::Max,
+        Self::Percentile(DEFAULT_PERCENTILE),
+        Self::Entropy,
+        Self::Mse,
+    ];
 }
 
 impl fmt::Display for CalibrationMethod {
@@ -44,6 +58,7 @@ impl fmt::Display for CalibrationMethod {
             Self::Percentile(percentile) => write!(f, "percentile:{percentile}"),
             Self::Entropy => f.write_str("entropy"),
             Self::Mse => f.write_str("mse"),
+            Self::Auto => f.write_str("auto"),
         }
     }
 }
@@ -58,6 +73,7 @@ impl FromStr for CalibrationMethod {
             "percentile" => return Ok(Self::Percentile(DEFAULT_PERCENTILE)),
             "entropy" => return Ok(Self::Entropy),
             "mse" => return Ok(Self::Mse),
+            "auto" => return Ok(Self::Auto),
             _ => {}
         }
         let percentile = text
@@ -70,7 +86,7 @@ impl FromStr for CalibrationMethod {
                 "`{text}`: the percentile must be a number above 0 and at most 100, e.g. `percentile:99.99`"
             ))),
             (None, false) => Err(Error::InvalidInput(format!(
-                "unknown calibration method `{text}`: use `max`, `percentile`, `percentile:P`, `entropy` or `mse`"
+                "unknown calibration method `{text}`: use `auto`, `max`, `percentile`, `percentile:P`, `entropy` or `mse`"
             ))),
         }
     }
@@ -99,7 +115,7 @@ pub fn compute_amax(histogram: &Histogram, method: &CalibrationMethod) -> f32 {
         return histogram.max();
     }
     let edge = match *method {
-        CalibrationMethod::Max => return histogram.max(),
+        CalibrationMethod::Max | CalibrationMethod::Auto => return histogram.max(),
         CalibrationMethod::Percentile(percentile) => percentile_edge(histogram, percentile),
         CalibrationMethod::Entropy => entropy_edge(histogram),
         CalibrationMethod::Mse => mse_edge(histogram),

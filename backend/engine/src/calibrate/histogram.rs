@@ -27,6 +27,8 @@ pub struct Histogram {
     // f64 so that repeated doubling can neither overflow nor round.
     range: f64,
     max: f32,
+    lowest: f32,
+    highest: f32,
     count: u64,
     nan_count: u64,
     infinite_count: u64,
@@ -72,6 +74,8 @@ impl Histogram {
             counts: vec![0; bins],
             range: 0.0,
             max: 0.0,
+            lowest: 0.0,
+            highest: 0.0,
             count: 0,
             nan_count: 0,
             infinite_count: 0,
@@ -91,6 +95,13 @@ impl Histogram {
         });
         self.cover(f64::from(batch_max));
         self.max = self.max.max(batch_max);
+        let (lowest, highest) = values
+            .iter()
+            .filter(|value| value.is_finite())
+            .fold((self.lowest, self.highest), |(lo, hi), &value| {
+                (lo.min(value), hi.max(value))
+            });
+        (self.lowest, self.highest) = (lowest, highest);
 
         let inverse_width = self.inverse_width();
         let last = self.counts.len() - 1;
@@ -119,6 +130,8 @@ impl Histogram {
     /// overlaps in proportion to the overlap, which keeps every count but not every position.
     pub fn merge(&mut self, other: &Histogram) {
         self.max = self.max.max(other.max);
+        self.lowest = self.lowest.min(other.lowest);
+        self.highest = self.highest.max(other.highest);
         self.count += other.count;
         self.nan_count += other.nan_count;
         self.infinite_count += other.infinite_count;
@@ -173,6 +186,16 @@ impl Histogram {
     /// The exact max |x| of the finite values seen.
     pub fn max(&self) -> f32 {
         self.max
+    }
+
+    /// The smallest finite value seen, or 0 if it is larger (a range always holds zero).
+    pub fn lowest(&self) -> f32 {
+        self.lowest
+    }
+
+    /// The largest finite value seen, or 0 if it is smaller.
+    pub fn highest(&self) -> f32 {
+        self.highest
     }
 
     /// How many finite values were binned.

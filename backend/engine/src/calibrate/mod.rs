@@ -10,7 +10,8 @@ mod test_rng;
 
 pub use amax::{CalibrationMethod, DEFAULT_PERCENTILE, compute_amax};
 pub use histogram::{DEFAULT_BINS, Histogram};
-pub use run::calibrate_model;
+pub use run::{calibrate_model, calibrate_model_judged};
 pub use table::{
-    CALIBRATION_TABLE_VERSION, CalibrationTable, DEFAULT_TENSORRT_VERSION_CODE, TensorRange,
+    ActivationRanges, AutoChoice, CALIBRATION_TABLE_VERSION, CalibrationTable,
+    DEFAULT_TENSORRT_VERSION_CODE, TensorRange,
 };

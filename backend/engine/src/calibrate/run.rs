@@ -5,20 +5,24 @@ use std::collections::BTreeMap;
 use ndarray::ArrayD;
 use rayon::prelude::*;
 
-use super::{CalibrationMethod, CalibrationTable, Histogram, TensorRange};
+use super::{AutoChoice, CalibrationMethod, CalibrationTable, Histogram, TensorRange};
 use crate::batch::{BatchSize, retarget_batch};
+use crate::cleanup::prepare_for_quantization;
 use crate::graph::GraphIndex;
 use crate::layers::discover_layers;
 use crate::onnx::encode_model;
 use crate::onnx::proto::{ModelProto, ValueInfoProto};
-use crate::quantize::calibration_tensors;
+use crate::quantize::{GroupSelection, Target, calibration_tensors, quantize_model};
 use crate::runtime::{SessionConfig, run_f32, session_from_bytes};
+use crate::sensitivity::{OutputFidelity, Scorer};
 use crate::{Error, Result};
 
-/// Calibrates `model`: runs it in float over `batches` (NCHW arrays fed to `input`) with
-/// every tensor a quantizer may need exposed as an output, streams each tensor's values
-/// into a histogram, and picks each amax by `method`. `on_batch` hears the number of images
-/// done after each batch. `model_id` is recorded in the table (e.g. the model's sha256).
+/// Calibrates `model` (after [`prepare_for_quantization`]): runs it in float over `batches`
+/// (NCHW arrays fed to `input`) with every tensor a quantizer may need exposed as an output,
+/// streams each tensor's values into a histogram, and picks each amax by `method`. `on_batch`
+/// hears the number of images done after each batch. `model_id` is recorded in the table
+/// (e.g. the model's sha256). `auto` judges the candidates by the output fidelity of the
+/// full-INT8 model on the first batch; [`calibrate_model_judged`] takes another judge.
 pub fn calibrate_model(
     model: &ModelProto,
     input: &str,
@@ -27,30 +31,106 @@ pub fn calibrate_model(
     model_id: &str,
     on_batch: &mut dyn FnMut(usize),
 ) -> Result<CalibrationTable> {
+    calibrate(model, input, batches, method, model_id, None, on_batch)
+}
+
+/// [`calibrate_model`], with `auto` choosing the candidate whose full-INT8 `ort-cpu` model
+/// `judge` scores highest (e.g. agreement mAP on a few calibration images).
+pub fn calibrate_model_judged(
+    model: &ModelProto,
+    input: &str,
+    batches: impl Iterator<Item = Result<ArrayD<f32>>>,
+    method: CalibrationMethod,
+    model_id: &str,
+    judge: &mut dyn Scorer,
+    on_batch: &mut dyn FnMut(usize),
+) -> Result<CalibrationTable> {
+    calibrate(
+        model,
+        input,
+        batches,
+        method,
+        model_id,
+        Some(judge),
+        on_batch,
+    )
+}
+
+fn calibrate(
+    model: &ModelProto,
+    input: &str,
+    batches: impl Iterator<Item = Result<ArrayD<f32>>>,
+    method: CalibrationMethod,
+    model_id: &str,
+    judge: Option<&mut dyn Scorer>,
+    on_batch: &mut dyn FnMut(usize),
+) -> Result<CalibrationTable> {
+    let (model, _) = prepare_for_quantization(model)?;
     let graph = model
         .graph
         .as_ref()
         .ok_or_else(|| Error::InvalidModel("the model has no graph".into()))?;
     let index = GraphIndex::new(graph)?;
     let tensors = calibration_tensors(&index, &discover_layers(&index)?);
-    let (histograms, images) = collect_histograms(model, input, &tensors, batches, on_batch)?;
+    let mut first_batch = None;
+    let batches = batches.inspect(|batch| {
+        if let (None, Ok(batch)) = (&first_batch, batch) {
+            first_batch = Some(batch.clone());
+        }
+    });
+    let (histograms, images) = collect_histograms(&model, input, &tensors, batches, on_batch)?;
     if images == 0 {
         return Err(Error::InvalidInput(
             "calibration needs at least one image".into(),
         ));
     }
-    let mut table = CalibrationTable::new(method, model_id, images as u64);
-    table.tensors = histograms
-        .par_iter()
-        .map(|(name, histogram)| {
-            (
-                name.clone(),
-                TensorRange::from_histogram(histogram, &method),
-            )
-        })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .collect();
+    let table_for = |method: CalibrationMethod| {
+        let mut table = CalibrationTable::new(method, model_id, images as u64);
+        table.tensors = histograms
+            .par_iter()
+            .map(|(name, histogram)| {
+                (
+                    name.clone(),
+                    TensorRange::from_histogram(histogram, &method),
+                )
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .collect();
+        table
+    };
+    if method != CalibrationMethod::Auto {
+        return Ok(table_for(method));
+    }
+    let mut proxy;
+    let judge: &mut dyn Scorer = match judge {
+        Some(judge) => judge,
+        None => {
+            let batch = first_batch.ok_or_else(|| {
+                Error::InvalidInput("calibration needs at least one image".into())
+            })?;
+            proxy = OutputFidelity::new(&model, input, vec![batch], SessionConfig::default())?;
+            &mut proxy
+        }
+    };
+    let mut best: Option<(f64, CalibrationTable)> = None;
+    let mut fidelity = Vec::new();
+    for candidate in CalibrationMethod::CANDIDATES {
+        let table = table_for(candidate);
+        let (quantized, _) =
+            quantize_model(&model, GroupSelection::All, &table.ranges(), Target::OrtCpu)?;
+        let score = judge.score(&quantized)?.primary;
+        fidelity.push((candidate, score));
+        if best.as_ref().is_none_or(|(b, _)| score > *b) {
+            best = Some((score, table));
+        }
+    }
+    let (_, mut table) = best.ok_or_else(|| Error::Runtime("no calibration candidate".into()))?;
+    table.auto = Some(AutoChoice {
+        chosen: table.method,
+        fidelity,
+    });
+    table.method = CalibrationMethod::Auto;
     Ok(table)
 }
 

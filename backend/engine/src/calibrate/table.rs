@@ -10,7 +10,7 @@ use super::{CalibrationMethod, Histogram, compute_amax};
 use crate::{Error, Result};
 
 /// The table format this build writes and reads.
-pub const CALIBRATION_TABLE_VERSION: u32 = 1;
+pub const CALIBRATION_TABLE_VERSION: u32 = 2;
 
 /// The TensorRT version code of [`CalibrationTable::write_tensorrt_cache`] for TensorRT 10.3.0.
 ///
@@ -33,9 +33,16 @@ pub struct TensorRange {
     pub amax: f32,
     /// The exact max |x| seen.
     pub max: f32,
+    /// The smallest value seen (at most 0).
+    pub lowest: f32,
+    /// The largest value seen (at least 0).
+    pub highest: f32,
     /// How many finite values were seen.
     pub count: u64,
 }
+
+/// Calibrated ranges by tensor name, what quantization reads.
+pub type ActivationRanges = std::collections::HashMap<String, TensorRange>;
 
 impl TensorRange {
     /// The range of a tensor whose |x| histogram is `histogram`, by `method`.
@@ -43,9 +50,50 @@ impl TensorRange {
         Self {
             amax: compute_amax(histogram, method),
             max: histogram.max(),
+            lowest: histogram.lowest(),
+            highest: histogram.highest(),
             count: histogram.count(),
         }
     }
+
+    /// A range whose values were seen in `[-amax, amax]` on both sides.
+    pub fn symmetric(amax: f32) -> Self {
+        Self {
+            amax,
+            max: amax,
+            lowest: -amax,
+            highest: amax,
+            count: 0,
+        }
+    }
+
+    /// The asymmetric clipping range `[low, high]` for a zero-point quantizer: the values
+    /// seen, clipped on each side to the method's `amax`, and always holding 0.
+    pub fn clipped_bounds(&self) -> (f32, f32) {
+        let low = self.lowest.max(-self.amax).min(0.0);
+        let high = self.highest.min(self.amax).max(0.0);
+        (low, high)
+    }
+
+    /// The union of two ranges, for tensors that must share one quantizer.
+    pub fn union(&self, other: &Self) -> Self {
+        Self {
+            amax: self.amax.max(other.amax),
+            max: self.max.max(other.max),
+            lowest: self.lowest.min(other.lowest),
+            highest: self.highest.max(other.highest),
+            count: self.count + other.count,
+        }
+    }
+}
+
+/// What `auto` calibration chose, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AutoChoice {
+    /// The method whose ranges the table holds.
+    pub chosen: CalibrationMethod,
+    /// Each candidate method and the output fidelity of the full-INT8 model it gave.
+    pub fidelity: Vec<(CalibrationMethod, f64)>,
 }
 
 /// Per-tensor activation ranges of one model from one calibration run.
@@ -59,6 +107,9 @@ pub struct CalibrationTable {
     pub model: String,
     /// How many images were fed.
     pub images: u64,
+    /// For `auto`: the method chosen, and each candidate's output fidelity (1 is perfect).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto: Option<AutoChoice>,
     /// The range of each tensor, by tensor name.
     pub tensors: BTreeMap<String, TensorRange>,
 }
@@ -71,15 +122,16 @@ impl CalibrationTable {
             method,
             model: model.into(),
             images,
+            auto: None,
             tensors: BTreeMap::new(),
         }
     }
 
-    /// Every tensor's amax, by tensor name.
-    pub fn amax_by_tensor(&self) -> std::collections::HashMap<String, f32> {
+    /// Every tensor's range, by tensor name.
+    pub fn ranges(&self) -> ActivationRanges {
         self.tensors
             .iter()
-            .map(|(name, range)| (name.clone(), range.amax))
+            .map(|(name, range)| (name.clone(), *range))
             .collect()
     }
 
@@ -151,7 +203,12 @@ impl CalibrationTable {
     /// A message naming the first tensor whose ranges are unusable.
     fn validate(&self) -> std::result::Result<(), String> {
         for (name, range) in &self.tensors {
-            for (field, value) in [("amax", range.amax), ("max", range.max)] {
+            for (field, value) in [
+                ("amax", range.amax),
+                ("max", range.max),
+                ("highest", range.highest),
+                ("-lowest", -range.lowest),
+            ] {
                 if !(value.is_finite() && value >= 0.0) {
                     return Err(format!(
                         "tensor `{name}` has {field} {value}, which must be finite and not negative: calibrate the model again"
@@ -180,6 +237,8 @@ mod tests {
                 TensorRange {
                     amax,
                     max: amax * 1.5,
+                    lowest: -amax,
+                    highest: amax * 1.5,
                     count: 1000,
                 },
             );
@@ -205,9 +264,8 @@ mod tests {
         table.tensors.insert(
             "half".to_owned(),
             TensorRange {
-                amax: 63.5,
-                max: 63.5,
                 count: 1,
+                ..TensorRange::symmetric(63.5)
             },
         );
         let text = table.tensorrt_cache(DEFAULT_TENSORRT_VERSION_CODE).unwrap();
@@ -292,8 +350,28 @@ mod tests {
             TensorRange {
                 amax: 2.0,
                 max: 2.0,
+                lowest: -2.0,
+                highest: 1.0,
                 count: 3
             }
         );
+        assert_eq!(range.clipped_bounds(), (-2.0, 1.0));
+    }
+
+    #[test]
+    fn clipped_bounds_hold_zero_and_respect_the_method_amax() {
+        let range = TensorRange {
+            amax: 4.0,
+            max: 9.0,
+            lowest: -0.25,
+            highest: 9.0,
+            count: 10,
+        };
+        assert_eq!(range.clipped_bounds(), (-0.25, 4.0));
+        let positive = TensorRange {
+            lowest: 0.5,
+            ..range
+        };
+        assert_eq!(positive.clipped_bounds(), (0.0, 4.0));
     }
 }

@@ -9,7 +9,9 @@ mod tensor;
 
 pub use attr::{attr_f32, attr_i64, attr_ints, attr_string, int_attr, ints_attr};
 pub use io::{SaveOptions, decode_model, encode_model, load_model, save_model};
-pub use tensor::{DataType, f32_tensor, i8_tensor, i32_tensor, i64_tensor, tensor_f32, tensor_i64};
+pub use tensor::{
+    DataType, f32_tensor, i8_tensor, i32_tensor, i64_tensor, tensor_f32, tensor_i64, u8_tensor,
+};
 
 /// Name of the default ONNX operator domain, as stored in `opset_import`.
 pub const DEFAULT_DOMAIN: &str = "";

@@ -104,6 +104,11 @@ pub fn i8_tensor(name: &str, dims: &[i64], values: &[i8]) -> TensorProto {
     raw_tensor(name, dims, DataType::Int8, raw)
 }
 
+/// A uint8 tensor.
+pub fn u8_tensor(name: &str, dims: &[i64], values: &[u8]) -> TensorProto {
+    raw_tensor(name, dims, DataType::Uint8, values.to_vec())
+}
+
 /// An int32 tensor.
 pub fn i32_tensor(name: &str, dims: &[i64], values: &[i32]) -> TensorProto {
     let raw = values.iter().flat_map(|v| v.to_le_bytes()).collect();

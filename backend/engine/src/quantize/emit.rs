@@ -2,12 +2,12 @@
 
 use std::collections::HashMap;
 
-use super::placement::ActivationQuantizer;
+use super::placement::{ActivationQuantizer, Bounds};
 use super::weights::{int8_scale, quantize_bias, quantize_per_channel};
 use crate::graph::{GraphIndex, Patch, Use};
 use crate::layers::Layer;
-use crate::onnx::proto::NodeProto;
-use crate::onnx::{f32_tensor, i8_tensor, i32_tensor, int_attr, tensor_f32};
+use crate::onnx::proto::{NodeProto, TensorProto};
+use crate::onnx::{f32_tensor, i8_tensor, i32_tensor, int_attr, tensor_f32, u8_tensor};
 use crate::{Error, Result};
 
 fn node(op: &str, name: String, inputs: [&str; 3], output: &str, axis: Option<i64>) -> NodeProto {
@@ -21,45 +21,91 @@ fn node(op: &str, name: String, inputs: [&str; 3], output: &str, axis: Option<i6
     }
 }
 
-/// Inserts QuantizeLinear/DequantizeLinear pairs and re-points each quantizer's uses at a
-/// dequantized value: one pair shared by all uses, or with `pair_per_use` one pair per use,
-/// each with its own scale initializers. ONNX Runtime fuses a QDQ node group only when its
-/// QuantizeLinear feeds a single DequantizeLinear, and merges identical pairs, hence the
-/// separate initializers. Returns tensor -> scale.
+/// How one quantizer maps floats to integers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct QuantParams {
+    pub(crate) scale: f32,
+    zero_point: ZeroPoint,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum ZeroPoint {
+    Int8,
+    Uint8(u8),
+}
+
+impl QuantParams {
+    /// Scale and zero point for `bounds`: int8 with zero point 0 for a symmetric range,
+    /// uint8 with the zero point that puts 0 exactly on a level for an asymmetric one.
+    pub(crate) fn from_bounds(bounds: Bounds) -> Self {
+        match bounds {
+            Bounds::Symmetric { amax } => Self {
+                scale: int8_scale(amax),
+                zero_point: ZeroPoint::Int8,
+            },
+            Bounds::Asymmetric { low, high } => {
+                let span = high - low;
+                if !(span > 0.0 && span.is_finite()) {
+                    return Self {
+                        scale: 1.0,
+                        zero_point: ZeroPoint::Uint8(0),
+                    };
+                }
+                let scale = span / UINT8_LEVELS;
+                let zero = (-low / scale).round().clamp(0.0, UINT8_LEVELS) as u8;
+                Self {
+                    scale,
+                    zero_point: ZeroPoint::Uint8(zero),
+                }
+            }
+        }
+    }
+
+    fn zero_point_tensor(&self, name: &str) -> TensorProto {
+        match self.zero_point {
+            ZeroPoint::Int8 => i8_tensor(name, &[], &[0]),
+            ZeroPoint::Uint8(zero) => u8_tensor(name, &[], &[zero]),
+        }
+    }
+}
+
+/// The number of steps of a uint8 quantizer.
+const UINT8_LEVELS: f32 = 255.0;
+
+/// Inserts QuantizeLinear/DequantizeLinear pairs and re-points each quantizer's uses at the
+/// dequantized value: one pair per tensor, its DequantizeLinear shared by all uses, as ONNX
+/// Runtime's own quantizer writes them. Returns tensor -> scale.
 pub(crate) fn activation_qdq(
     index: &GraphIndex<'_>,
     patch: &mut Patch,
     quantizers: &[ActivationQuantizer],
-    pair_per_use: bool,
 ) -> HashMap<String, f32> {
     let mut scales = HashMap::new();
-    for q in quantizers {
-        let scale = int8_scale(q.amax);
-        let groups: Vec<&[Use]> = if pair_per_use {
-            q.uses.chunks(1).collect()
-        } else {
-            vec![q.uses.as_slice()]
-        };
-        for uses in groups {
-            let dequantized = qdq_pair(index, patch, &q.tensor, scale);
-            for &use_ in uses {
-                patch.rewire(use_, dequantized.clone());
-            }
+    for q in quantizers.iter().filter(|q| !q.uses.is_empty()) {
+        let params = QuantParams::from_bounds(q.bounds);
+        let dequantized = qdq_pair(index, patch, &q.tensor, params);
+        for &use_ in &q.uses {
+            patch.rewire(use_, dequantized.clone());
         }
-        scales.insert(q.tensor.clone(), scale);
+        scales.insert(q.tensor.clone(), params.scale);
     }
     scales
 }
 
-/// Adds `tensor -> QuantizeLinear -> DequantizeLinear` with a symmetric INT8 `scale`;
-/// returns the dequantized value.
-fn qdq_pair(index: &GraphIndex<'_>, patch: &mut Patch, tensor: &str, scale: f32) -> String {
+/// Adds `tensor -> QuantizeLinear -> DequantizeLinear` with `params`; returns the
+/// dequantized value.
+fn qdq_pair(
+    index: &GraphIndex<'_>,
+    patch: &mut Patch,
+    tensor: &str,
+    params: QuantParams,
+) -> String {
     let scale_name = patch.fresh_name(index, &format!("{tensor}_scale"));
     let zero_name = patch.fresh_name(index, &format!("{tensor}_zero_point"));
     let quantized = patch.fresh_name(index, &format!("{tensor}_quantized"));
     let dequantized = patch.fresh_name(index, &format!("{tensor}_dequantized"));
-    patch.add_initializer(f32_tensor(&scale_name, &[], &[scale]));
-    patch.add_initializer(i8_tensor(&zero_name, &[], &[0]));
+    patch.add_initializer(f32_tensor(&scale_name, &[], &[params.scale]));
+    patch.add_initializer(params.zero_point_tensor(&zero_name));
     let q_name = patch.fresh_name(index, &format!("{tensor}_QuantizeLinear"));
     let dq_name = patch.fresh_name(index, &format!("{tensor}_DequantizeLinear"));
     patch.add_node(node(
@@ -77,6 +123,55 @@ fn qdq_pair(index: &GraphIndex<'_>, patch: &mut Patch, tensor: &str, scale: f32)
         None,
     ));
     dequantized
+}
+
+/// Replaces each constant read by `uses` with a uint8 initializer and a DequantizeLinear
+/// over the constant's own range, so that the ops reading it fuse (QLinearAdd, QLinearMul).
+pub(crate) fn constant_dq(
+    index: &GraphIndex<'_>,
+    patch: &mut Patch,
+    constants: &std::collections::BTreeMap<String, Vec<Use>>,
+) -> Result<()> {
+    for (name, uses) in constants {
+        let Some(tensor) = index.constant(name) else {
+            continue;
+        };
+        let values = tensor_f32(tensor)?;
+        let low = values.iter().copied().fold(0.0f32, f32::min);
+        let high = values.iter().copied().fold(0.0f32, f32::max);
+        let params = QuantParams::from_bounds(Bounds::Asymmetric { low, high });
+        let ZeroPoint::Uint8(zero) = params.zero_point else {
+            continue;
+        };
+        let levels: Vec<u8> = values
+            .iter()
+            .map(|v| {
+                (v / params.scale + f32::from(zero))
+                    .round_ties_even()
+                    .clamp(0.0, UINT8_LEVELS) as u8
+            })
+            .collect();
+        let values_name = patch.fresh_name(index, &format!("{name}_quantized"));
+        let scale_name = patch.fresh_name(index, &format!("{name}_scale"));
+        let zero_name = patch.fresh_name(index, &format!("{name}_zero_point"));
+        let dequantized = patch.fresh_name(index, &format!("{name}_dequantized"));
+        patch.add_initializer(u8_tensor(&values_name, &tensor.dims, &levels));
+        patch.add_initializer(f32_tensor(&scale_name, &[], &[params.scale]));
+        patch.add_initializer(params.zero_point_tensor(&zero_name));
+        let dq_name = patch.fresh_name(index, &format!("{name}_DequantizeLinear"));
+        patch.add_node(node(
+            "DequantizeLinear",
+            dq_name,
+            [&values_name, &scale_name, &zero_name],
+            &dequantized,
+            None,
+        ));
+        for &use_ in uses {
+            patch.rewire(use_, dequantized.clone());
+        }
+        patch.drop_initializer_if_unused(name.clone());
+    }
+    Ok(())
 }
 
 /// Replaces a layer's float weight by INT8 values + per-channel DequantizeLinear; with an

@@ -1,17 +1,24 @@
 //! Explicit INT8 quantization: Q/DQ insertion for a chosen set of layers.
 
+mod activations;
+mod decode_tail;
 mod emit;
+mod groups;
 mod opset;
+mod ort_cpu;
 mod placement;
 mod weights;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::str::FromStr;
 
 use serde::Serialize;
 
+pub use groups::{DecodeTail, QuantGroup};
 pub use placement::calibration_tensors;
 
+use crate::calibrate::ActivationRanges;
+use crate::cleanup::{CleanupReport, prepare_for_quantization};
 use crate::graph::{GraphIndex, Patch};
 use crate::layers::{Layer, discover_layers};
 use crate::onnx::proto::ModelProto;
@@ -52,9 +59,42 @@ impl std::fmt::Display for Target {
     }
 }
 
+/// How to quantize: the runtime the placement is for, and whether the decode tail joins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuantConfig {
+    /// The runtime the Q/DQ placement is written for.
+    pub target: Target,
+    /// Whether the decode tail stays float.
+    pub decode_tail: DecodeTail,
+}
+
+impl From<Target> for QuantConfig {
+    fn from(target: Target) -> Self {
+        Self {
+            target,
+            decode_tail: DecodeTail::Float,
+        }
+    }
+}
+
+/// Which quantizer groups to quantize.
+#[derive(Debug, Clone, Copy)]
+pub enum GroupSelection<'a> {
+    /// Every group (full INT8).
+    All,
+    /// Only these groups.
+    Only(&'a HashSet<String>),
+    /// Every group but these, which stay float.
+    AllExcept(&'a HashSet<String>),
+}
+
 /// What [`quantize_model`] did.
 #[derive(Debug, Clone, Serialize)]
 pub struct QuantizeReport {
+    /// Groups now in INT8, in model order.
+    pub quantized_groups: Vec<String>,
+    /// Groups left in float, in model order.
+    pub float_groups: Vec<String>,
     /// Layers now in INT8, in model order.
     pub quantized_layers: Vec<String>,
     /// Layers left in float, in model order.
@@ -63,18 +103,22 @@ pub struct QuantizeReport {
     pub activation_quantizers: usize,
     /// The default-domain opset before it was raised to 13, if it was.
     pub raised_from_opset: Option<i64>,
+    /// What the pre-quantization cleanup changed.
+    pub cleanup: CleanupReport,
 }
 
-/// Quantizes `model`: the layers named in `layer_set` (every layer when `None`) get INT8
-/// weights per output channel and INT8 activations per tensor, with ranges from `amax`
-/// (tensor name -> calibrated |max|), placed for `target`.
+/// Quantizes `model`: the groups `selection` names get INT8 weights per output channel and
+/// INT8 activations per tensor, with ranges from `ranges` (calibrated on the same model),
+/// placed for `config`'s target. The model is cleaned up first
+/// ([`prepare_for_quantization`]).
 pub fn quantize_model(
     model: &ModelProto,
-    layer_set: Option<&HashSet<String>>,
-    amax: &HashMap<String, f32>,
-    target: Target,
+    selection: GroupSelection<'_>,
+    ranges: &ActivationRanges,
+    config: impl Into<QuantConfig>,
 ) -> Result<(ModelProto, QuantizeReport)> {
-    let mut model = model.clone();
+    let config = config.into();
+    let (mut model, cleanup) = prepare_for_quantization(model)?;
     let raised_from_opset = opset::raise_to_qdq_opset(&mut model)?;
     let graph = model
         .graph
@@ -82,43 +126,104 @@ pub fn quantize_model(
         .ok_or_else(|| Error::InvalidModel("the model has no graph".into()))?;
     let index = GraphIndex::new(graph)?;
     let layers = discover_layers(&index)?;
-    if let Some(set) = layer_set {
-        let known: HashSet<&str> = layers.iter().map(|l| l.name.as_str()).collect();
-        if let Some(unknown) = set.iter().find(|name| !known.contains(name.as_str())) {
-            return Err(Error::InvalidInput(format!(
-                "the model has no quantizable layer named `{unknown}`"
-            )));
-        }
+    let groups = groups::discover_groups(&index, &layers, config.target, config.decode_tail);
+    let known: HashSet<&str> = groups.iter().map(|g| g.name.as_str()).collect();
+    if let GroupSelection::Only(set) | GroupSelection::AllExcept(set) = selection
+        && let Some(unknown) = set.iter().find(|name| !known.contains(name.as_str()))
+    {
+        return Err(Error::InvalidInput(format!(
+            "the model has no quantizer group named `{unknown}` for target `{}`",
+            config.target
+        )));
     }
-    let (quantized, float): (Vec<&Layer>, Vec<&Layer>) = layers
+    let (quantized, float): (Vec<&QuantGroup>, Vec<&QuantGroup>) =
+        groups.iter().partition(|g| match selection {
+            GroupSelection::All => true,
+            GroupSelection::Only(set) => set.contains(&g.name),
+            GroupSelection::AllExcept(set) => !set.contains(&g.name),
+        });
+    let quantized_layer_names: HashSet<&str> = quantized
         .iter()
-        .partition(|l| layer_set.is_none_or(|set| set.contains(&l.name)));
-    let quantizers = placement::plan_activation_quantizers(&index, &quantized, target, amax)?;
+        .filter_map(|g| g.layer.as_deref())
+        .collect();
+    let (quantized_layers, float_layers): (Vec<&Layer>, Vec<&Layer>) = layers
+        .iter()
+        .partition(|l| quantized_layer_names.contains(l.name.as_str()));
     let mut patch = Patch::new();
-    let activation_scales =
-        emit::activation_qdq(&index, &mut patch, &quantizers, target == Target::OrtCpu);
-    for layer in &quantized {
-        let input_scale = (target == Target::OrtCpu)
-            .then(|| activation_scales.get(&layer.input).copied())
-            .flatten();
+    let (activation_scales, activation_quantizers) = match config.target {
+        Target::TensorRt => {
+            let quantizers = placement::plan_tensorrt(&index, &quantized_layers, ranges)?;
+            emit::activation_qdq(&index, &mut patch, &quantizers);
+            (None, quantizers.len())
+        }
+        Target::OrtCpu => {
+            let plan = ort_cpu::plan_ort_cpu(&index, &quantized, ranges)?;
+            let scales = emit::activation_qdq(&index, &mut patch, &plan.activations);
+            emit::constant_dq(&index, &mut patch, &plan.constants)?;
+            (Some(scales), plan.activations.len())
+        }
+    };
+    for layer in &quantized_layers {
+        let input_scale = activation_scales
+            .as_ref()
+            .and_then(|scales| scales.get(&layer.input).copied());
         emit::weight_dq(&index, &mut patch, layer, input_scale)?;
     }
     let report = QuantizeReport {
-        quantized_layers: quantized.iter().map(|l| l.name.clone()).collect(),
-        float_layers: float.iter().map(|l| l.name.clone()).collect(),
-        activation_quantizers: quantizers.len(),
+        quantized_groups: quantized.iter().map(|g| g.name.clone()).collect(),
+        float_groups: float.iter().map(|g| g.name.clone()).collect(),
+        quantized_layers: quantized_layers.iter().map(|l| l.name.clone()).collect(),
+        float_layers: float_layers.iter().map(|l| l.name.clone()).collect(),
+        activation_quantizers,
         raised_from_opset,
+        cleanup,
     };
     drop(index);
     patch.apply(graph)?;
     Ok((model, report))
 }
 
-/// The quantizable layers of a model.
+/// The quantizable layers of a model, after cleanup.
 pub fn model_layers(model: &ModelProto) -> Result<Vec<Layer>> {
+    let (model, _) = prepare_for_quantization(model)?;
     let graph = model
         .graph
         .as_ref()
         .ok_or_else(|| Error::InvalidModel("the model has no graph".into()))?;
     discover_layers(&GraphIndex::new(graph)?)
+}
+
+/// The quantizer groups of a model for `config`, after cleanup, in topological order.
+pub fn model_groups(model: &ModelProto, config: impl Into<QuantConfig>) -> Result<Vec<QuantGroup>> {
+    let config = config.into();
+    let (model, _) = prepare_for_quantization(model)?;
+    let graph = model
+        .graph
+        .as_ref()
+        .ok_or_else(|| Error::InvalidModel("the model has no graph".into()))?;
+    let index = GraphIndex::new(graph)?;
+    let layers = discover_layers(&index)?;
+    Ok(groups::discover_groups(
+        &index,
+        &layers,
+        config.target,
+        config.decode_tail,
+    ))
+}
+
+/// The op types of the decode tail of a model (after cleanup), in topological order.
+pub fn decode_tail_ops(model: &ModelProto) -> Result<Vec<String>> {
+    let (model, _) = prepare_for_quantization(model)?;
+    let graph = model
+        .graph
+        .as_ref()
+        .ok_or_else(|| Error::InvalidModel("the model has no graph".into()))?;
+    let index = GraphIndex::new(graph)?;
+    let tail = decode_tail::decode_tail(&index, &discover_layers(&index)?);
+    Ok(index
+        .order()
+        .iter()
+        .filter(|id| tail.contains(id))
+        .map(|&id| index.node(id).op_type.clone().unwrap_or_default())
+        .collect())
 }

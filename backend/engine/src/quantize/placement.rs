@@ -1,42 +1,71 @@
-//! Where activation quantizers go, and which tensors share one scale.
+//! Where activation quantizers go for TensorRT, and which tensors share one scale.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::Target;
+use super::groups::{DecodeTail, discover_groups};
+use super::ort_cpu::ort_cpu_tensors;
+use crate::calibrate::{ActivationRanges, TensorRange};
 use crate::graph::{GraphIndex, Producer, Use};
 use crate::layers::Layer;
 use crate::{Error, Result};
+
+/// The range a quantizer covers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Bounds {
+    /// `[-amax, amax]`, int8 with zero point 0.
+    Symmetric {
+        /// The clipping magnitude.
+        amax: f32,
+    },
+    /// `[low, high]` holding 0, uint8 with a zero point.
+    Asymmetric {
+        /// The lowest value represented.
+        low: f32,
+        /// The highest value represented.
+        high: f32,
+    },
+}
 
 /// One activation quantizer: a Q/DQ pair on `tensor`, read by `uses` instead of the tensor.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ActivationQuantizer {
     pub(crate) tensor: String,
-    pub(crate) amax: f32,
+    pub(crate) bounds: Bounds,
     pub(crate) uses: Vec<Use>,
 }
 
-/// The tensors a calibration must cover so that any layer set and any target can be
-/// quantized: the plan for every layer under every target.
+/// The tensors a calibration must cover so that any group set and any target can be
+/// quantized, decode tail included: the plan for every group under every target.
 pub fn calibration_tensors(index: &GraphIndex<'_>, layers: &[Layer]) -> Vec<String> {
     let mut tensors: HashSet<String> = HashSet::new();
-    for target in [Target::TensorRt, Target::OrtCpu] {
-        let all: Vec<&Layer> = layers.iter().collect();
-        tensors.extend(quantized_uses(index, &all, target).into_keys());
-    }
+    let all: Vec<&Layer> = layers.iter().collect();
+    tensors.extend(quantized_uses(index, &all).into_keys());
+    let groups = discover_groups(index, layers, Target::OrtCpu, DecodeTail::Quantize);
+    let all_groups: Vec<_> = groups.iter().collect();
+    tensors.extend(ort_cpu_tensors(index, &all_groups));
     let mut tensors: Vec<String> = tensors.into_iter().collect();
     tensors.sort();
     tensors
 }
 
-/// The activation quantizers for quantizing `layers` for `target`, with their ranges taken
-/// from `amax` (max over each group of tensors that must share a scale).
-pub(crate) fn plan_activation_quantizers(
+/// The calibrated range of `tensor`, or an error saying to calibrate again.
+pub(crate) fn range_of(ranges: &ActivationRanges, tensor: &str) -> Result<TensorRange> {
+    ranges.get(tensor).copied().ok_or_else(|| {
+        Error::InvalidInput(format!(
+            "the calibration table has no range for tensor `{tensor}`: calibrate this model again"
+        ))
+    })
+}
+
+/// The activation quantizers for quantizing `layers` for TensorRT, with their ranges taken
+/// from `ranges` (max amax over each group of tensors that must share a scale).
+pub(crate) fn plan_tensorrt(
     index: &GraphIndex<'_>,
     layers: &[&Layer],
-    target: Target,
-    amax: &HashMap<String, f32>,
+    ranges: &ActivationRanges,
 ) -> Result<Vec<ActivationQuantizer>> {
-    let uses = quantized_uses(index, layers, target);
+    let uses = quantized_uses(index, layers);
     let mut groups = ScaleGroups::default();
     for tensor in uses.keys() {
         groups.insert(tensor);
@@ -54,30 +83,24 @@ pub(crate) fn plan_activation_quantizers(
     }
     let mut group_amax: HashMap<usize, f32> = HashMap::new();
     for tensor in uses.keys() {
-        let range = amax.get(tensor).copied().ok_or_else(|| {
-            Error::InvalidInput(format!(
-                "the calibration table has no range for tensor `{tensor}`: calibrate this model again"
-            ))
-        })?;
+        let range = range_of(ranges, tensor)?.amax;
         let entry = group_amax.entry(groups.find(tensor)).or_insert(0.0);
         *entry = entry.max(range);
     }
     Ok(uses
         .into_iter()
         .map(|(tensor, uses)| ActivationQuantizer {
-            amax: group_amax[&groups.find(&tensor)],
+            bounds: Bounds::Symmetric {
+                amax: group_amax[&groups.find(&tensor)],
+            },
             tensor,
             uses,
         })
         .collect())
 }
 
-/// Tensor -> the uses that read it through a quantizer, for quantizing `layers` for `target`.
-fn quantized_uses(
-    index: &GraphIndex<'_>,
-    layers: &[&Layer],
-    target: Target,
-) -> BTreeMap<String, Vec<Use>> {
+/// Tensor -> the uses that read it through a quantizer, for quantizing `layers` for TensorRT.
+fn quantized_uses(index: &GraphIndex<'_>, layers: &[&Layer]) -> BTreeMap<String, Vec<Use>> {
     let quantized_outputs: HashSet<&str> = layers.iter().map(|l| l.output.as_str()).collect();
     let mut uses: BTreeMap<String, Vec<Use>> = BTreeMap::new();
     for layer in layers {
@@ -90,11 +113,6 @@ fn quantized_uses(
                 slot: 0,
             },
         );
-        if target == Target::OrtCpu {
-            for &use_ in index.consumers(&layer.output) {
-                add_use(&mut uses, index, &layer.output, use_);
-            }
-        }
     }
     // A residual Add fuses into the convolution feeding it when its other input is quantized.
     for &id in index.order() {
@@ -170,13 +188,13 @@ fn data_inputs(node: &crate::onnx::proto::NodeProto) -> impl Iterator<Item = &St
 
 /// Union-find over tensor names.
 #[derive(Default)]
-struct ScaleGroups {
+pub(crate) struct ScaleGroups {
     ids: HashMap<String, usize>,
     parent: Vec<usize>,
 }
 
 impl ScaleGroups {
-    fn insert(&mut self, tensor: &str) {
+    pub(crate) fn insert(&mut self, tensor: &str) {
         if !self.ids.contains_key(tensor) {
             self.ids.insert(tensor.to_owned(), self.parent.len());
             self.parent.push(self.parent.len());
@@ -191,12 +209,12 @@ impl ScaleGroups {
         i
     }
 
-    fn find(&mut self, tensor: &str) -> usize {
+    pub(crate) fn find(&mut self, tensor: &str) -> usize {
         let i = self.ids[tensor];
         self.root(i)
     }
 
-    fn union(&mut self, a: &str, b: &str) {
+    pub(crate) fn union(&mut self, a: &str, b: &str) {
         let (ra, rb) = (self.find(a), self.find(b));
         self.parent[ra] = rb;
     }

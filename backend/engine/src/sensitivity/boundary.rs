@@ -18,8 +18,9 @@ pub enum FloatSelection {
     KeepFloat(usize),
 }
 
-/// The layers to quantize under `selection`, given a least-sensitive-first ranking.
-pub fn quantized_layers(ranking: &[String], selection: FloatSelection) -> Result<HashSet<String>> {
+/// The groups that stay float under `selection`, given a least-sensitive-first ranking;
+/// groups the ranking does not name are quantized.
+pub fn float_groups(ranking: &[String], selection: FloatSelection) -> Result<HashSet<String>> {
     let count = match selection {
         FloatSelection::QuantBoundary(boundary) => {
             if boundary >= ranking.len() {
@@ -41,7 +42,7 @@ pub fn quantized_layers(ranking: &[String], selection: FloatSelection) -> Result
             ranking.len() - keep
         }
     };
-    Ok(ranking[..count].iter().cloned().collect())
+    Ok(ranking[count..].iter().cloned().collect())
 }
 
 /// The seed's sensitivity file: one `layer mAP@0.5 mAP@0.5:0.95` line per layer, least
@@ -96,23 +97,23 @@ mod tests {
 
     #[test]
     fn quant_boundary_quantizes_the_first_boundary_plus_one_layers() {
-        let set = quantized_layers(&ranking(), FloatSelection::QuantBoundary(1)).unwrap();
-        assert_eq!(set, HashSet::from(["least".to_string(), "b".to_string()]));
-        let all = quantized_layers(&ranking(), FloatSelection::QuantBoundary(3)).unwrap();
-        assert_eq!(all.len(), 4);
-        assert!(quantized_layers(&ranking(), FloatSelection::QuantBoundary(4)).is_err());
+        let float = float_groups(&ranking(), FloatSelection::QuantBoundary(1)).unwrap();
+        assert_eq!(float, HashSet::from(["c".to_string(), "most".to_string()]));
+        let none = float_groups(&ranking(), FloatSelection::QuantBoundary(3)).unwrap();
+        assert!(none.is_empty());
+        assert!(float_groups(&ranking(), FloatSelection::QuantBoundary(4)).is_err());
     }
 
     #[test]
     fn keep_float_leaves_the_most_sensitive_layers_out() {
-        let set = quantized_layers(&ranking(), FloatSelection::KeepFloat(1)).unwrap();
-        assert!(!set.contains("most") && set.len() == 3);
+        let float = float_groups(&ranking(), FloatSelection::KeepFloat(1)).unwrap();
+        assert_eq!(float, HashSet::from(["most".to_string()]));
         assert!(
-            quantized_layers(&ranking(), FloatSelection::KeepFloat(0))
+            float_groups(&ranking(), FloatSelection::KeepFloat(0))
                 .unwrap()
-                .contains("most")
+                .is_empty()
         );
-        assert!(quantized_layers(&ranking(), FloatSelection::KeepFloat(5)).is_err());
+        assert!(float_groups(&ranking(), FloatSelection::KeepFloat(5)).is_err());
     }
 
     #[test]

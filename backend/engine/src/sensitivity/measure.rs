@@ -1,6 +1,6 @@
 //! Per-layer sensitivity: quantize one layer alone (or all but one) and score the result.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::str::FromStr;
 use std::time::Instant;
 
@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use super::correlation::{spearman_brown, split_half_correlation};
 use super::{Score, Scorer};
+use crate::calibrate::ActivationRanges;
 use crate::onnx::proto::ModelProto;
-use crate::quantize::{Target, model_layers, quantize_model};
+use crate::quantize::{GroupSelection, Target, model_groups, quantize_model};
 use crate::{Error, Result};
 
 /// Which layers are quantized when one layer is measured.
@@ -97,27 +98,27 @@ impl SensitivityReport {
 /// and `scorer`; `on_layer` hears (done, total, measurement) after each layer.
 pub fn layer_sensitivity(
     model: &ModelProto,
-    amax: &HashMap<String, f32>,
+    ranges: &ActivationRanges,
     target: Target,
     mode: SensitivityMode,
     scorer: &mut dyn Scorer,
     on_layer: &mut dyn FnMut(usize, usize, &LayerSensitivity),
 ) -> Result<SensitivityReport> {
     let started = Instant::now();
-    let layers = model_layers(model)?;
-    let all: HashSet<String> = layers.iter().map(|l| l.name.clone()).collect();
+    let layers = model_groups(model, target)?;
     let mut measured = Vec::with_capacity(layers.len());
     for layer in &layers {
         let start = Instant::now();
-        let set: HashSet<String> = match mode {
-            SensitivityMode::OneOn => HashSet::from([layer.name.clone()]),
-            SensitivityMode::OneOff => all.iter().filter(|n| **n != layer.name).cloned().collect(),
+        let alone = HashSet::from([layer.name.clone()]);
+        let selection = match mode {
+            SensitivityMode::OneOn => GroupSelection::Only(&alone),
+            SensitivityMode::OneOff => GroupSelection::AllExcept(&alone),
         };
-        let (candidate, _) = quantize_model(model, Some(&set), amax, target)?;
+        let (candidate, _) = quantize_model(model, selection, ranges, target)?;
         let score = scorer.score(&candidate)?;
         let measurement = LayerSensitivity {
             name: layer.name.clone(),
-            op: layer.op.clone(),
+            op: layer.ops.join("+"),
             position: layer.position,
             score,
             rank: 0,

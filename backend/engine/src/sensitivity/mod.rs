@@ -8,7 +8,7 @@ mod score;
 mod search;
 mod sweep;
 
-pub use boundary::{FloatSelection, quantized_layers, read_ranking, sensitivity_text};
+pub use boundary::{FloatSelection, float_groups, read_ranking, sensitivity_text};
 pub use correlation::spearman_rank_correlation;
 pub use measure::{LayerSensitivity, SensitivityMode, SensitivityReport, layer_sensitivity};
 pub use score::{OutputFidelity, Score, Scorer};

@@ -1,13 +1,12 @@
 //! `--max-drop`: the smallest set of float layers whose accuracy drop stays within a bound.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
-use super::boundary::{FloatSelection, quantized_layers};
+use super::boundary::{FloatSelection, float_groups};
 use super::{Score, Scorer};
+use crate::calibrate::ActivationRanges;
 use crate::onnx::proto::ModelProto;
-use crate::quantize::{Target, quantize_model};
+use crate::quantize::{GroupSelection, Target, quantize_model};
 use crate::{Error, Result};
 
 /// The outcome of a max-drop search.
@@ -31,8 +30,8 @@ pub struct MaxDropChoice {
 pub struct SearchSpace<'a> {
     /// The float model.
     pub model: &'a ModelProto,
-    /// Calibrated amax by tensor.
-    pub amax: &'a HashMap<String, f32>,
+    /// Calibrated ranges by tensor.
+    pub ranges: &'a ActivationRanges,
     /// Q/DQ placement.
     pub target: Target,
     /// Layer names, least sensitive first.
@@ -59,8 +58,13 @@ pub fn search_max_drop(
     let search_float = search.score(space.model)?;
     let mut steps = Vec::new();
     let score_at = |keep: usize, scorer: &mut dyn Scorer| -> Result<Score> {
-        let set = quantized_layers(space.ranking, FloatSelection::KeepFloat(keep))?;
-        let (candidate, _) = quantize_model(space.model, Some(&set), space.amax, space.target)?;
+        let float = float_groups(space.ranking, FloatSelection::KeepFloat(keep))?;
+        let (candidate, _) = quantize_model(
+            space.model,
+            GroupSelection::AllExcept(&float),
+            space.ranges,
+            space.target,
+        )?;
         scorer.score(&candidate)
     };
     let within = |score: Score, float: Score| score.primary >= (1.0 - max_drop) * float.primary;

@@ -3,13 +3,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::boundary::{FloatSelection, quantized_layers};
+use super::boundary::{FloatSelection, float_groups};
 use super::search::SearchSpace;
 use super::{Score, Scorer};
 use crate::Result;
 use crate::bench::{BenchConfig, BenchModel, benchmark};
 use crate::fp16::{Fp16Options, convert_to_fp16};
-use crate::quantize::quantize_model;
+use crate::quantize::{GroupSelection, quantize_model};
 
 /// What a trade-off point is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,8 +113,13 @@ pub fn sweep(
             (format!("partial_k{keep}"), PointKind::Partial)
         };
         on_step(&format!("scoring {label}"));
-        let set = quantized_layers(space.ranking, FloatSelection::KeepFloat(keep))?;
-        let (candidate, _) = quantize_model(space.model, Some(&set), space.amax, space.target)?;
+        let float = float_groups(space.ranking, FloatSelection::KeepFloat(keep))?;
+        let (candidate, _) = quantize_model(
+            space.model,
+            GroupSelection::AllExcept(&float),
+            space.ranges,
+            space.target,
+        )?;
         points.push(point(&label, kind, keep, space, scorer.score(&candidate)?));
         models.push(BenchModel {
             label,

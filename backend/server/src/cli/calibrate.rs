@@ -2,7 +2,11 @@
 
 use std::path::PathBuf;
 
-use qbound_engine::calibrate::{CalibrationMethod, DEFAULT_TENSORRT_VERSION_CODE, calibrate_model};
+use qbound_engine::calibrate::{
+    CalibrationMethod, DEFAULT_TENSORRT_VERSION_CODE, calibrate_model, calibrate_model_judged,
+};
+
+use super::scoring::{Metric, build_scorer};
 use qbound_engine::onnx::load_model;
 use serde::Serialize;
 
@@ -21,8 +25,9 @@ pub(crate) struct Args {
     /// How to feed the model: a built-in profile or a .toml file (default: inferred).
     #[arg(long)]
     profile: Option<String>,
-    /// How each range is chosen: max, percentile, entropy or mse.
-    #[arg(long, default_value = "percentile")]
+    /// How each range is chosen: auto (the method whose INT8 model stays closest to the
+    /// float outputs), max, percentile, entropy or mse.
+    #[arg(long, default_value = "auto")]
     method: CalibrationMethod,
     /// The percentile for `--method percentile`.
     #[arg(long)]
@@ -52,7 +57,12 @@ struct Summary {
     images: u64,
     tensors: usize,
     trt_cache: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    auto: Option<qbound_engine::calibrate::AutoChoice>,
 }
+
+/// How many calibration images judge `auto`'s candidates by agreement mAP.
+const AUTO_JUDGE_IMAGES: usize = 16;
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     let model = load_model(&args.model)?;
@@ -68,14 +78,31 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     )?;
     let input = profile.input_name(&model)?;
     let progress = bar("calibrate", files.len() as u64);
-    let table = calibrate_model(
-        &model,
-        &input,
-        profile.input_batches(&files, args.batch_size),
-        method,
-        &sha256_file(&args.model)?,
-        &mut |done| progress.set_position(done as u64),
-    )?;
+    let batches = profile.input_batches(&files, args.batch_size);
+    let model_id = sha256_file(&args.model)?;
+    let on_batch = &mut |done: usize| progress.set_position(done as u64);
+    let table = if method == CalibrationMethod::Auto {
+        let judged = &files[..files.len().min(AUTO_JUDGE_IMAGES)];
+        let mut judge = build_scorer(
+            Metric::Agreement,
+            &model,
+            &profile,
+            judged,
+            None,
+            args.batch_size,
+        )?;
+        calibrate_model_judged(
+            &model,
+            &input,
+            batches,
+            method,
+            &model_id,
+            judge.as_mut(),
+            on_batch,
+        )?
+    } else {
+        calibrate_model(&model, &input, batches, method, &model_id, on_batch)?
+    };
     progress.finish_and_clear();
     table.save(&args.out)?;
     if let Some(cache) = &args.trt_cache {
@@ -88,6 +115,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         images: table.images,
         tensors: table.tensors.len(),
         trt_cache: args.trt_cache,
+        auto: table.auto,
     };
     if args.json {
         return print_json(&summary);
@@ -100,5 +128,18 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         summary.profile,
         summary.out.display()
     );
+    if let Some(auto) = &summary.auto {
+        let candidates: Vec<String> = auto
+            .fidelity
+            .iter()
+            .map(|(method, fidelity)| format!("{method} {fidelity:.4}"))
+            .collect();
+        println!(
+            "auto chose {} by the full-INT8 model's agreement mAP on {} images: {}",
+            auto.chosen,
+            summary.images.min(AUTO_JUDGE_IMAGES as u64),
+            candidates.join(", ")
+        );
+    }
     Ok(())
 }

@@ -10,6 +10,7 @@ mod images;
 mod inspect;
 mod map;
 mod output;
+mod preprocess;
 mod progress;
 mod quantize;
 mod scoring;
@@ -39,6 +40,8 @@ enum Command {
     Sensitivity(sensitivity::Args),
     /// The INT8 model, fully or partially quantized, at one or more batch sizes.
     Quantize(quantize::Args),
+    /// The exact model inputs a profile makes of images, as a NumPy file.
+    Preprocess(preprocess::Args),
     /// Accuracy and throughput of partial models at several float-layer counts.
     Sweep(sweep::Args),
     /// COCO mAP of a model on labelled images, or its agreement with a float model.
@@ -66,6 +69,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Inspect(args) => inspect::run(args),
         Command::Calibrate(args) => calibrate::run(args),
+        Command::Preprocess(args) => preprocess::run(args),
         Command::Sensitivity(args) => sensitivity::run(args),
         Command::Quantize(args) => quantize::run(args),
         Command::Sweep(args) => sweep::run(args),

@@ -9,9 +9,9 @@ use clap::builder::ArgPredicate;
 use qbound_engine::batch::{BatchSize, retarget_batch};
 use qbound_engine::calibrate::{CalibrationTable, DEFAULT_TENSORRT_VERSION_CODE};
 use qbound_engine::onnx::{SaveOptions, load_model, save_model};
-use qbound_engine::quantize::{QuantizeReport, Target, quantize_model};
+use qbound_engine::quantize::{GroupSelection, QuantizeReport, Target, quantize_model};
 use qbound_engine::sensitivity::{
-    FloatSelection, MaxDropChoice, SearchSpace, quantized_layers, read_ranking, search_max_drop,
+    FloatSelection, MaxDropChoice, SearchSpace, float_groups, read_ranking, search_max_drop,
 };
 use serde::Serialize;
 
@@ -98,9 +98,16 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     check_metric_with_annotations(args.metric, args.annotations.as_deref())?;
     let model = load_model(&args.model)?;
     let table = CalibrationTable::load(&args.calib)?;
-    let amax = table.amax_by_tensor();
-    let (layer_set, max_drop) = choose_layers(&args, &model, &amax)?;
-    let (quantized, report) = quantize_model(&model, layer_set.as_ref(), &amax, args.target)?;
+    let amax = table.ranges();
+    let (float, max_drop) = choose_float_groups(&args, &model, &amax)?;
+    let (quantized, report) = quantize_model(
+        &model,
+        float
+            .as_ref()
+            .map_or(GroupSelection::All, GroupSelection::AllExcept),
+        &amax,
+        args.target,
+    )?;
     let stem = args
         .model
         .file_stem()
@@ -170,11 +177,11 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The layers to quantize (`None`: all) and, for `--max-drop`, how they were found.
-fn choose_layers(
+/// The groups that stay float (`None`: none) and, for `--max-drop`, how they were found.
+fn choose_float_groups(
     args: &Args,
     model: &qbound_engine::onnx::proto::ModelProto,
-    amax: &std::collections::HashMap<String, f32>,
+    amax: &qbound_engine::calibrate::ActivationRanges,
 ) -> anyhow::Result<(Option<HashSet<String>>, Option<MaxDropChoice>)> {
     let Some(path) = &args.sensitivity_file else {
         return Ok((None, None));
@@ -182,7 +189,7 @@ fn choose_layers(
     let ranking = read_ranking(path)?;
     if let Some(boundary) = args.quant_boundary {
         return Ok((
-            Some(quantized_layers(
+            Some(float_groups(
                 &ranking,
                 FloatSelection::QuantBoundary(boundary),
             )?),
@@ -191,7 +198,7 @@ fn choose_layers(
     }
     if let Some(keep) = args.keep_float {
         return Ok((
-            Some(quantized_layers(&ranking, FloatSelection::KeepFloat(keep))?),
+            Some(float_groups(&ranking, FloatSelection::KeepFloat(keep))?),
             None,
         ));
     }
@@ -228,7 +235,7 @@ fn choose_layers(
     )?;
     let space = SearchSpace {
         model,
-        amax,
+        ranges: amax,
         target: args.target,
         ranking: &ranking,
     };
@@ -241,7 +248,7 @@ fn choose_layers(
         &mut |keep, score| progress.set_message(format!("keep {keep}: {:.4}", score.primary)),
     )?;
     progress.finish_and_clear();
-    let set = quantized_layers(&ranking, FloatSelection::KeepFloat(choice.keep_float))?;
+    let set = float_groups(&ranking, FloatSelection::KeepFloat(choice.keep_float))?;
     Ok((Some(set), Some(choice)))
 }
 

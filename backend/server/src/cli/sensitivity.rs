@@ -84,7 +84,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     let progress = bar("sensitivity", 0);
     let report = layer_sensitivity(
         &model,
-        &table.amax_by_tensor(),
+        &table.ranges(),
         args.target,
         args.mode,
         scorer.as_mut(),

@@ -72,7 +72,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     check_metric_with_annotations(args.metric, args.annotations.as_deref())?;
     let model = load_model(&args.model)?;
     let profile = resolve_profile(&model, args.profile.as_deref())?;
-    let amax = CalibrationTable::load(&args.calib)?.amax_by_tensor();
+    let amax = CalibrationTable::load(&args.calib)?.ranges();
     let ranking = read_ranking(&args.sensitivity_file)?;
     let files = image_files(&args.images, None)?;
     let mut scorer = build_scorer(
@@ -91,7 +91,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     };
     let space = SearchSpace {
         model: &model,
-        amax: &amax,
+        ranges: &amax,
         target: args.target,
         ranking: &ranking,
     };

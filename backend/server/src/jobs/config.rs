@@ -122,7 +122,7 @@ impl Default for BenchmarkConfig {
 }
 
 fn default_method() -> String {
-    "percentile".into()
+    "auto".into()
 }
 fn default_target() -> String {
     "tensorrt".into()

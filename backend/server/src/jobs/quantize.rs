@@ -11,9 +11,9 @@ use qbound_engine::calibrate::CalibrationTable;
 use qbound_engine::onnx::proto::ModelProto;
 use qbound_engine::onnx::{encode_model, load_model};
 use qbound_engine::profile::Profile;
-use qbound_engine::quantize::{Target, quantize_model};
+use qbound_engine::quantize::{GroupSelection, Target, quantize_model};
 use qbound_engine::sensitivity::{
-    FloatSelection, MaxDropChoice, SearchSpace, quantized_layers, read_ranking, search_max_drop,
+    FloatSelection, MaxDropChoice, SearchSpace, float_groups, read_ranking, search_max_drop,
 };
 use serde::Serialize;
 
@@ -44,10 +44,17 @@ pub(crate) fn quantize(
     let target = Target::from_str(&config.target)?;
     let model = load_model(&dir.join("model.onnx"))?;
     let table = CalibrationTable::load(&dir.join("calibration.json"))?;
-    let amax = table.amax_by_tensor();
-    let (layer_set, choice) = choose_layers(job, dir, &model, &amax, target, progress)?;
+    let amax = table.ranges();
+    let (float, choice) = choose_float_groups(job, dir, &model, &amax, target, progress)?;
     progress(0.5, format!("quantizing for `{target}`"));
-    let (quantized, report) = quantize_model(&model, layer_set.as_ref(), &amax, target)?;
+    let (quantized, report) = quantize_model(
+        &model,
+        float
+            .as_ref()
+            .map_or(GroupSelection::All, GroupSelection::AllExcept),
+        &amax,
+        target,
+    )?;
     let stem = &job.params.artifact_stem;
     let tag = config.file_tag(
         choice
@@ -103,12 +110,12 @@ pub(crate) fn quantize(
     })
 }
 
-/// The layers to quantize (`None`: all), and the search that chose them for a max drop.
-fn choose_layers(
+/// The groups that stay float (`None`: none), and the search that chose them for a max drop.
+fn choose_float_groups(
     job: &ClaimedJob,
     dir: &Path,
     model: &ModelProto,
-    amax: &std::collections::HashMap<String, f32>,
+    amax: &qbound_engine::calibrate::ActivationRanges,
     target: Target,
     progress: ProgressFn<'_>,
 ) -> Result<(Option<HashSet<String>>, Option<MaxDropChoice>)> {
@@ -119,7 +126,7 @@ fn choose_layers(
         }
         let ranking = read_ranking(&dir.join("sensitivity.txt"))?;
         return Ok((
-            Some(quantized_layers(&ranking, FloatSelection::KeepFloat(keep))?),
+            Some(float_groups(&ranking, FloatSelection::KeepFloat(keep))?),
             None,
         ));
     }
@@ -139,7 +146,7 @@ fn choose_layers(
     let mut verify = detection_scorer(model, &profile, &files, annotations)?;
     let space = SearchSpace {
         model,
-        amax,
+        ranges: amax,
         target,
         ranking: &ranking,
     };
@@ -158,6 +165,6 @@ fn choose_layers(
             choice.drop * 100.0
         ),
     );
-    let set = quantized_layers(&ranking, FloatSelection::KeepFloat(choice.keep_float))?;
+    let set = float_groups(&ranking, FloatSelection::KeepFloat(choice.keep_float))?;
     Ok((Some(set), Some(choice)))
 }

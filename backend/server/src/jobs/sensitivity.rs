@@ -7,7 +7,7 @@ use std::str::FromStr;
 use qbound_engine::calibrate::CalibrationTable;
 use qbound_engine::onnx::load_model;
 use qbound_engine::profile::Profile;
-use qbound_engine::quantize::{Target, quantize_model};
+use qbound_engine::quantize::{GroupSelection, Target, quantize_model};
 use qbound_engine::sensitivity::{
     SensitivityMode, SensitivityReport, layer_sensitivity, sensitivity_text,
 };
@@ -34,7 +34,7 @@ pub(crate) fn sensitivity(
     let target = Target::from_str(&config.target)?;
     let profile = Profile::by_name_or_file(&config.profile)?;
     let model = load_model(&dir.join("model.onnx"))?;
-    let amax = CalibrationTable::load(&dir.join("calibration.json"))?.amax_by_tensor();
+    let amax = CalibrationTable::load(&dir.join("calibration.json"))?.ranges();
     let contents = scoring_images(dir)?;
     let limit = settings
         .images
@@ -59,7 +59,7 @@ pub(crate) fn sensitivity(
     let reference = match mode {
         SensitivityMode::OneOn => scorer.score(&model)?,
         SensitivityMode::OneOff => {
-            let (int8, _) = quantize_model(&model, None, &amax, target)?;
+            let (int8, _) = quantize_model(&model, GroupSelection::All, &amax, target)?;
             scorer.score(&int8)?
         }
     };
