@@ -45,9 +45,14 @@ fn full_int8(model: &ModelProto, profile: &Profile, files: &[PathBuf]) -> ModelP
         &mut |_| {},
     )
     .unwrap();
-    quantize_model(model, GroupSelection::All, &table.ranges(), Target::TensorRt)
-        .unwrap()
-        .0
+    quantize_model(
+        model,
+        GroupSelection::All,
+        &table.ranges(),
+        Target::TensorRt,
+    )
+    .unwrap()
+    .0
 }
 
 /// Writes `array` as a little-endian float32 `.npy` file (format version 1.0).
