@@ -11,10 +11,11 @@ use qbound_engine::onnx::load_model;
 use qbound_engine::profile::Profile;
 use qbound_engine::runtime::{Provider, SessionConfig};
 
+use super::control::JobControl;
 use super::evaluate::point_model;
 use super::protocol::{ClaimedJob, JobResult, Measurement};
 use super::{Capability, JobKind};
-use crate::archive::extract_dataset;
+use crate::archive::{ExtractLimits, extract_dataset};
 use crate::error::{Error, Result};
 
 /// Images per calibration batch.
@@ -35,22 +36,19 @@ pub(crate) struct JobOutput {
     pub(crate) artifacts: Vec<OutputArtifact>,
 }
 
-/// Reports progress (0 to 1) and a log line.
-pub(crate) type ProgressFn<'a> = &'a (dyn Fn(f64, String) + Sync);
-
 /// Runs `job` in `dir`, where its inputs lie under their names.
-pub(crate) fn execute(job: &ClaimedJob, dir: &Path, progress: ProgressFn<'_>) -> Result<JobOutput> {
+pub(crate) fn execute(job: &ClaimedJob, dir: &Path, control: &JobControl<'_>) -> Result<JobOutput> {
     match job.kind {
-        JobKind::Calibrate => calibrate(job, dir, progress),
-        JobKind::Sensitivity => super::sensitivity::sensitivity(job, dir, progress),
-        JobKind::Quantize => super::quantize::quantize(job, dir, progress),
-        JobKind::Evaluate => super::evaluate::evaluate(job, dir, progress),
-        JobKind::Benchmark => bench(job, dir, progress),
-        JobKind::Engine => super::engine::engine(job, dir, progress),
+        JobKind::Calibrate => calibrate(job, dir, control),
+        JobKind::Sensitivity => super::sensitivity::sensitivity(job, dir, control),
+        JobKind::Quantize => super::quantize::quantize(job, dir, control),
+        JobKind::Evaluate => super::evaluate::evaluate(job, dir, control),
+        JobKind::Benchmark => bench(job, dir, control),
+        JobKind::Engine => super::engine::engine(job, dir, control),
     }
 }
 
-fn calibrate(job: &ClaimedJob, dir: &Path, progress: ProgressFn<'_>) -> Result<JobOutput> {
+fn calibrate(job: &ClaimedJob, dir: &Path, control: &JobControl<'_>) -> Result<JobOutput> {
     let config = &job.params.config;
     let profile = Profile::by_name_or_file(&config.profile)?;
     let method = CalibrationMethod::from_str(&config.calibration_method)?;
@@ -59,20 +57,20 @@ fn calibrate(job: &ClaimedJob, dir: &Path, progress: ProgressFn<'_>) -> Result<J
     let contents = extract_dataset(
         &dir.join("calibration.tar"),
         &dir.join("calibration"),
-        u64::MAX / 2,
+        ExtractLimits::WORKER,
     )?;
     let mut images = contents.images;
     if let Some(limit) = config.calibration_images {
         images.truncate(limit);
     }
     let total = images.len().max(1);
-    progress(
+    control.progress(
         0.0,
         format!("calibrating on {} images with `{method}`", images.len()),
     );
-    let batches = profile.input_batches(&images, CALIBRATION_BATCH);
+    let batches = control.batches(profile.input_batches(&images, CALIBRATION_BATCH));
     let on_batch = &mut |done: usize| {
-        progress(
+        control.progress(
             done as f64 / total as f64 * 0.95,
             format!("{done}/{total} images"),
         )
@@ -107,7 +105,7 @@ fn calibrate(job: &ClaimedJob, dir: &Path, progress: ProgressFn<'_>) -> Result<J
     })
 }
 
-fn bench(job: &ClaimedJob, dir: &Path, progress: ProgressFn<'_>) -> Result<JobOutput> {
+fn bench(job: &ClaimedJob, dir: &Path, control: &JobControl<'_>) -> Result<JobOutput> {
     let config = &job.params.config.benchmark;
     let float = load_model(&dir.join("model.onnx"))?;
     let quantized_name = point_model(job).ok_or_else(|| {
@@ -138,15 +136,17 @@ fn bench(job: &ClaimedJob, dir: &Path, progress: ProgressFn<'_>) -> Result<JobOu
             model: quantized,
         },
     ];
-    progress(
+    control.progress(
         0.0,
         format!(
             "timing fp32 and `{}` at batch sizes {:?}",
             job.label, config.batch_sizes
         ),
     );
-    let on_step =
-        &mut |done: usize, total: usize| progress(done as f64 / total.max(1) as f64, String::new());
+    let on_step = &mut |done: usize, total: usize| {
+        control.progress(done as f64 / total.max(1) as f64, String::new())
+    };
+    control.check()?;
     let results = benchmark(&models, &bench_config, on_step)?;
     let measurements = results
         .into_iter()

@@ -156,7 +156,11 @@ async fn checked(response: reqwest::Response) -> Result<reqwest::Response> {
         StatusCode::CONFLICT => Error::Conflict(message),
         StatusCode::UNAUTHORIZED => Error::Unauthorized,
         StatusCode::FORBIDDEN => Error::Forbidden(message),
-        StatusCode::NOT_FOUND => Error::NotFound(message),
+        StatusCode::NOT_FOUND => Error::NotFound(
+            message
+                .strip_suffix(" not found")
+                .map_or(message.clone(), str::to_owned),
+        ),
         _ => Error::Internal(format!("the server answered {status}: {message}")),
     })
 }
