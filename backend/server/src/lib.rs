@@ -14,6 +14,7 @@ mod http;
 mod jobs;
 mod metrics;
 mod openapi;
+mod serve;
 mod settings;
 mod startup;
 mod state;
