@@ -313,3 +313,34 @@ async fn finish(client: &ServerClient, job: &ClaimedJob, output: JobOutput) -> R
         other => other,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_input_fails_at_once_and_faults_are_retried() {
+        let bad_image = Error::Engine(qbound_engine::Error::Image {
+            path: "a.jpg".into(),
+            reason: "broken".into(),
+        });
+        assert_eq!(failure_outcome(&bad_image), FailOutcome::Permanent);
+        let runtime = Error::Engine(qbound_engine::Error::Runtime("out of memory".into()));
+        assert_eq!(failure_outcome(&runtime), FailOutcome::Retry);
+        let io = Error::Io(std::io::Error::other("disk"));
+        assert_eq!(failure_outcome(&io), FailOutcome::Retry);
+    }
+
+    #[test]
+    fn job_errors_lose_the_workers_folders() {
+        let work = Path::new("/srv/qbound-worker");
+        let job = work.join("jobs/7-abc");
+        let message = "cannot decode image `/srv/qbound-worker/jobs/7-abc/calibration/x.jpg`: eof; \
+                       cache /srv/qbound-worker/cache/ff";
+        let clean = without_paths(message, &job, work);
+        assert_eq!(
+            clean,
+            "cannot decode image `calibration/x.jpg`: eof; cache cache/ff"
+        );
+    }
+}
