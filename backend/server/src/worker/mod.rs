@@ -37,7 +37,7 @@ pub async fn run_worker_until_stopped(
     shutdown: impl Future<Output = ()>,
 ) -> Result<()> {
     let client = ServerClient::new(&settings)?;
-    remove_stale_job_folders(&settings.work_dir).await;
+    let _work_dir_lock = claim_work_dir(&settings.work_dir);
     let stop = CancellationToken::new();
     tokio::pin!(shutdown);
     tracing::info!(worker = %settings.name, server = %settings.server, "worker started");
@@ -71,15 +71,30 @@ pub async fn run_worker_until_stopped(
     }
 }
 
-/// Job folders left by a worker that was killed; the worker owns its `jobs` folder.
-async fn remove_stale_job_folders(work_dir: &Path) {
+/// Takes the work folder for this worker: when no other live worker holds its lock, the job
+/// folders a killed worker left there are removed. The lock lasts as long as the file.
+fn claim_work_dir(work_dir: &Path) -> Option<std::fs::File> {
+    let lock = std::fs::create_dir_all(work_dir)
+        .and_then(|()| std::fs::File::create(work_dir.join("worker.lock")));
+    let lock = match lock {
+        Ok(lock) => lock,
+        Err(err) => {
+            tracing::warn!(error = %err, "the work folder cannot be locked");
+            return None;
+        }
+    };
+    if lock.try_lock().is_err() {
+        tracing::info!("another worker uses this work folder; its job folders are kept");
+        return None;
+    }
     let jobs = work_dir.join("jobs");
-    if tokio::fs::metadata(&jobs).await.is_ok() {
-        match tokio::fs::remove_dir_all(&jobs).await {
+    if jobs.exists() {
+        match std::fs::remove_dir_all(&jobs) {
             Ok(()) => tracing::info!(folder = %jobs.display(), "removed stale job folders"),
             Err(err) => tracing::warn!(error = %err, "stale job folders could not be removed"),
         }
     }
+    Some(lock)
 }
 
 /// Claims one job and sees it through; when `stop` is raised meanwhile, the job stops and
@@ -329,6 +344,21 @@ mod tests {
         assert_eq!(failure_outcome(&runtime), FailOutcome::Retry);
         let io = Error::Io(std::io::Error::other("disk"));
         assert_eq!(failure_outcome(&io), FailOutcome::Retry);
+    }
+
+    #[test]
+    fn a_second_worker_on_the_same_folder_keeps_the_first_ones_jobs() {
+        let dir = tempfile::tempdir().unwrap();
+        let job = dir.path().join("jobs/1-abc/model.onnx");
+        let first = claim_work_dir(dir.path());
+        assert!(first.is_some());
+        std::fs::create_dir_all(job.parent().unwrap()).unwrap();
+        std::fs::write(&job, b"busy").unwrap();
+        assert!(claim_work_dir(dir.path()).is_none());
+        assert!(job.exists());
+        drop(first);
+        assert!(claim_work_dir(dir.path()).is_some());
+        assert!(!job.exists());
     }
 
     #[test]
