@@ -117,14 +117,9 @@ fn bench(job: &ClaimedJob, dir: &Path, control: &JobControl<'_>) -> Result<JobOu
         Capability::Cuda => Provider::Cuda,
         Capability::Tensorrt => Provider::TensorRt,
     };
-    let bench_config = BenchConfig {
-        batch_sizes: config.batch_sizes.clone(),
-        warmup_runs: config.warmup_runs,
-        timed_runs: config.timed_runs,
-        session: SessionConfig {
-            provider,
-            ..SessionConfig::default()
-        },
+    let session = SessionConfig {
+        provider,
+        ..SessionConfig::default()
     };
     let models = [
         BenchModel {
@@ -143,11 +138,23 @@ fn bench(job: &ClaimedJob, dir: &Path, control: &JobControl<'_>) -> Result<JobOu
             job.label, config.batch_sizes
         ),
     );
-    let on_step = &mut |done: usize, total: usize| {
-        control.progress(done as f64 / total.max(1) as f64, String::new())
-    };
-    control.check()?;
-    let results = benchmark(&models, &bench_config, on_step)?;
+    let sizes = config.batch_sizes.len().max(1) as f64;
+    let mut results = Vec::new();
+    // One batch size at a time, so a cancelled job stops between them.
+    for (i, &batch_size) in config.batch_sizes.iter().enumerate() {
+        control.check()?;
+        let bench_config = BenchConfig {
+            batch_sizes: vec![batch_size],
+            warmup_runs: config.warmup_runs,
+            timed_runs: config.timed_runs,
+            session: session.clone(),
+        };
+        let on_step = &mut |done: usize, total: usize| {
+            let part = done as f64 / total.max(1) as f64;
+            control.progress((i as f64 + part) / sizes, String::new())
+        };
+        results.extend(benchmark(&models, &bench_config, on_step)?);
+    }
     let measurements = results
         .into_iter()
         .map(|r| Measurement {

@@ -58,6 +58,7 @@ pub(crate) fn quantize(
     );
     let mut artifacts = Vec::new();
     for (i, size) in config.export_batch_sizes.iter().enumerate() {
+        control.check()?;
         let batch = BatchSize::from_str(size)?;
         let exported = retarget_batch(&quantized, batch)?;
         let name = format!("{stem}_{tag}_bs{batch}.onnx");
