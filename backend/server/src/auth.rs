@@ -67,10 +67,20 @@ pub(crate) fn hash_token(token: &str) -> String {
 }
 
 /// Creates a token named `name` with `role` in the database under `data_dir` and returns
-/// the token itself, which is shown only this once. Used by `qbound token create`.
+/// the token itself, which is shown only this once; it does not expire.
 pub async fn create_api_token(data_dir: &Path, name: &str, role: Role) -> Result<String> {
+    create_expiring_api_token(data_dir, name, role, None).await
+}
+
+/// As [`create_api_token`], valid for `days` when given. Used by `qbound token create`.
+pub async fn create_expiring_api_token(
+    data_dir: &Path,
+    name: &str,
+    role: Role,
+    days: Option<u32>,
+) -> Result<String> {
     let pool = db::connect(data_dir).await?;
-    let (token, _) = issue_token(&pool, name, role, None).await?;
+    let (token, _) = issue_token(&pool, name, role, days).await?;
     pool.close().await;
     Ok(token)
 }

@@ -21,7 +21,7 @@ mod state;
 mod store;
 mod worker;
 
-pub use auth::{Role, create_api_token};
+pub use auth::{Role, create_api_token, create_expiring_api_token};
 pub use demo::DEMO_MODEL;
 pub use error::{Error, Result};
 pub use jobs::{Capability, JobKind, JobState};

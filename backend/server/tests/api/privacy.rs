@@ -189,3 +189,37 @@ async fn a_user_token_named_like_an_embedded_workers_survives_a_restart() {
         .unwrap();
     assert_eq!(claim.status(), 204);
 }
+
+#[tokio::test]
+async fn a_token_made_on_the_command_line_expires_after_the_days_it_was_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let create = |days: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_qbound"))
+            .args(["token", "create", "--name", days, "--role", "read"])
+            .arg("--data")
+            .arg(dir.path())
+            .args(["--expires-in-days", days])
+            .output()
+            .unwrap()
+    };
+    assert!(!create("0").status.success(), "zero days is refused");
+    let made = create("30");
+    assert!(made.status.success());
+    let pool = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("qbound.db").display()
+    ))
+    .await
+    .unwrap();
+    let (created, expires): (i64, i64) =
+        sqlx::query_as("SELECT created_at, expires_at FROM api_token WHERE name = '30'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    pool.close().await;
+    let lifetime = expires - created;
+    assert!(
+        (lifetime - 30 * 24 * 3600 * 1000).abs() < 1000,
+        "{lifetime} ms"
+    );
+}
