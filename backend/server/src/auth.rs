@@ -148,6 +148,11 @@ pub(crate) async fn caller(headers: &HeaderMap, state: &AppState) -> Result<Call
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, token)| token)
         .ok_or(Error::Unauthorized)?;
+    token_holder(token, state).await
+}
+
+/// The holder of `token`, if it is known and has not expired.
+pub(crate) async fn token_holder(token: &str, state: &AppState) -> Result<Caller> {
     let record = db::tokens::token_by_hash(&state.pool, &hash_token(token.trim()))
         .await?
         .ok_or(Error::Unauthorized)?;

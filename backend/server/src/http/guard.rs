@@ -1,6 +1,7 @@
 //! Checks before any route: the `Host` and `Origin` headers must name this server (against
 //! DNS rebinding: a page on another site whose name points at this address), and in
-//! private mode every read needs a token of any role.
+//! private mode every read needs a token of any role, in the `Authorization` header or, for
+//! what a browser fetches without headers, as `?access_token=`.
 
 use std::net::IpAddr;
 
@@ -9,7 +10,7 @@ use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use crate::auth::caller;
+use crate::auth::{caller, token_holder};
 use crate::error::{Error, Result};
 use crate::state::AppState;
 
@@ -35,7 +36,10 @@ pub(crate) async fn guard(
     }
     check_origin(headers, host.as_deref(), &state.settings.allowed_hosts)?;
     if state.settings.private && needs_read_token(request.method(), request.uri().path()) {
-        caller(headers, &state).await?;
+        match query_token(request.uri().query()) {
+            Some(token) => token_holder(&token, &state).await?,
+            None => caller(headers, &state).await?,
+        };
     }
     Ok(next.run(request).await)
 }
@@ -76,6 +80,15 @@ fn check_origin(headers: &HeaderMap, host: Option<&str>, allowed: &[String]) -> 
     Err(Error::Forbidden(format!(
         "requests from the origin `{origin}` are not accepted"
     )))
+}
+
+/// The `access_token` query parameter, which reads may use where a browser cannot send a
+/// header (`EventSource`, download links).
+fn query_token(query: Option<&str>) -> Option<String> {
+    query?
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("access_token="))
+        .map(str::to_owned)
 }
 
 /// Reads of the API and metrics; the health check and the UI's files stay open.

@@ -47,7 +47,6 @@ pub(crate) fn router() -> Router<AppState> {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct JobFilter {
     run_id: Option<i64>,
     state: Option<JobState>,

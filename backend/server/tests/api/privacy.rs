@@ -39,6 +39,13 @@ async fn a_private_server_answers_reads_only_with_a_token_and_keeps_health_open(
     assert_eq!(read(read_token).await.unwrap().status(), 200);
     assert_eq!(read(&app.write_token).await.unwrap().status(), 200);
     assert_eq!(read("qb_unknown").await.unwrap().status(), 401);
+    let events = |token: &str| {
+        app.client
+            .get(app.url(&format!("/api/jobs/1/events?access_token={token}")))
+            .send()
+    };
+    assert_json_error(events(read_token).await.unwrap(), 404).await;
+    assert_json_error(events("qb_unknown").await.unwrap(), 401).await;
     let write = app
         .client
         .post(app.url("/api/runs"))

@@ -63,6 +63,36 @@ async fn a_256_mib_name_part_is_refused_without_the_server_holding_it() {
 }
 
 #[tokio::test]
+async fn a_part_header_that_never_ends_is_refused_without_the_server_holding_it() {
+    let (app, _dir) = spawn_app().await;
+    let before = resident_bytes();
+    let head = Bytes::from_static(
+        b"--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"m.onnx\"\r\nX-Pad: ",
+    );
+    let padding = (0..256).map(|_| Bytes::from(vec![b'a'; 1024 * 1024]));
+    let body = futures_util::stream::iter(
+        std::iter::once(head)
+            .chain(padding)
+            .map(Ok::<_, std::io::Error>),
+    );
+    let response = app
+        .client
+        .post(app.url("/api/models"))
+        .bearer_auth(&app.write_token)
+        .header("content-type", "multipart/form-data; boundary=B")
+        .body(reqwest::Body::wrap_stream(body))
+        .send()
+        .await;
+    if let Ok(response) = response {
+        let message = assert_json_error(response, 413).await;
+        assert!(message.contains("part headers"), "{message}");
+    }
+    let grown = resident_bytes().saturating_sub(before);
+    assert!(grown < 64 * 1024 * 1024, "the server grew by {grown} bytes");
+    assert_nothing_stored(&app).await;
+}
+
+#[tokio::test]
 async fn an_unexpected_or_repeated_part_is_refused_and_nothing_is_stored() {
     let (app, _dir) = spawn_app().await;
     let model = std::fs::read(crate::helpers::demo_model()).unwrap();
