@@ -83,7 +83,7 @@ fn check_origin(headers: &HeaderMap, host: Option<&str>, allowed: &[String]) -> 
 }
 
 /// The `access_token` query parameter, which reads may use where a browser cannot send a
-/// header (`EventSource`, download links).
+/// header (the UI's `EventSource`).
 fn query_token(query: Option<&str>) -> Option<String> {
     query?
         .split('&')
