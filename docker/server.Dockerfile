@@ -24,6 +24,8 @@ ENV ORT_DYLIB_PATH=/usr/local/lib/qbound/libonnxruntime.so
 USER 10001
 VOLUME /var/lib/qbound
 EXPOSE 8080
-# Inside a container the server must listen on all interfaces; writes still need a token.
+# Inside a container the server must listen on all interfaces, so it is private (reads need
+# a token too); workers in the compose file reach it by the name `server`.
 ENTRYPOINT ["qbound", "serve", "--data", "/var/lib/qbound", "--bind", "0.0.0.0:8080", \
+            "--allowed-host", "server", \
             "--static-dir", "/usr/share/qbound/ui", "--demo-data", "/usr/share/qbound/demo"]

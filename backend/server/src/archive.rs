@@ -1,6 +1,7 @@
-//! Safe extraction of dataset archives (zip or tar): only regular files, never absolute
-//! paths, `..` or links; files are written under names the server makes, never the client's
-//! paths. Images are checked by decoding their headers; a COCO annotation file is optional.
+//! Safe extraction of dataset archives (zip, tar, or gzip-compressed tar): only regular
+//! files, never absolute paths, `..` or links; files are written under names the server
+//! makes, never the client's paths. Sizes are capped while streaming (per entry, in total,
+//! and by compression ratio), and every image is decoded with the engine's own loader.
 
 use std::collections::HashSet;
 use std::io::Read;
@@ -17,27 +18,134 @@ pub(crate) struct DatasetContents {
     pub(crate) annotations: Option<PathBuf>,
 }
 
+/// How much an archive may unpack to; checked while each entry streams, so no entry is
+/// written in full before its check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ExtractLimits {
+    /// All entries together, in bytes.
+    pub(crate) total_bytes: u64,
+    /// Any one entry, in bytes.
+    pub(crate) entry_bytes: u64,
+    /// Unpacked bytes per byte of archive (past the first MiB).
+    pub(crate) max_ratio: u64,
+}
+
+impl ExtractLimits {
+    /// What a worker allows when it unpacks a dataset the server already normalised.
+    pub(crate) const WORKER: Self = Self {
+        total_bytes: 64 * 1024 * 1024 * 1024,
+        entry_bytes: 1024 * 1024 * 1024,
+        max_ratio: 2,
+    };
+
+    fn allowed_total(&self, archive_bytes: u64) -> u64 {
+        let by_ratio = archive_bytes
+            .saturating_mul(self.max_ratio)
+            .saturating_add(1024 * 1024);
+        self.total_bytes.min(by_ratio)
+    }
+}
+
 /// The name of the annotation file inside a normalised dataset archive.
 pub(crate) const ANNOTATIONS_NAME: &str = "annotations.json";
 const IMAGE_EXTENSIONS: [&str; 4] = ["jpg", "jpeg", "png", "bmp"];
 
-/// Extracts the zip or tar archive at `archive` into `dest`, rejecting unsafe entries and
-/// stopping past `limit` uncompressed bytes.
-pub(crate) fn extract_dataset(archive: &Path, dest: &Path, limit: u64) -> Result<DatasetContents> {
+/// The container formats a dataset may come in, sniffed from the first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ArchiveFormat {
+    Zip,
+    Tar,
+    TarGz,
+}
+
+fn sniff_format(archive: &Path) -> Result<ArchiveFormat> {
+    let mut head = [0u8; 262];
+    let mut file = std::fs::File::open(archive)?;
+    let mut read = 0;
+    while read < head.len() {
+        let n = file.read(&mut head[read..])?;
+        if n == 0 {
+            break;
+        }
+        read += n;
+    }
+    if read >= 4 && head[..4] == *b"PK\x03\x04" {
+        Ok(ArchiveFormat::Zip)
+    } else if read >= 2 && head[..2] == [0x1f, 0x8b] {
+        Ok(ArchiveFormat::TarGz)
+    } else if read >= 262 && head[257..262] == *b"ustar" {
+        Ok(ArchiveFormat::Tar)
+    } else {
+        Err(Error::Unprocessable(
+            "the dataset is not a .zip, .tar, .tar.gz or .tgz archive".into(),
+        ))
+    }
+}
+
+const DECOMPRESSES_TOO_MUCH: &str = "the archive decompresses to more than the server accepts";
+
+/// Bytes a decompressed tar may hold beyond its entries (headers, padding).
+const TAR_SLACK: u64 = 16 * 1024 * 1024;
+
+/// A reader that fails with [`std::io::ErrorKind::FileTooLarge`] after `left` bytes, so a
+/// decompression bomb stops while it streams, entries skipped or not.
+struct CappedReader<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: Read> Read for CappedReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.left = self.left.checked_sub(n as u64).ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::FileTooLarge, DECOMPRESSES_TOO_MUCH)
+        })?;
+        Ok(n)
+    }
+}
+
+/// A read error while unpacking: too large (413), or a broken archive (422) whose message
+/// carries no bytes from the file.
+fn read_error(err: std::io::Error) -> Error {
+    use std::io::ErrorKind;
+    match err.kind() {
+        ErrorKind::FileTooLarge => Error::PayloadTooLarge(DECOMPRESSES_TOO_MUCH.into()),
+        kind @ (ErrorKind::InvalidData
+        | ErrorKind::InvalidInput
+        | ErrorKind::UnexpectedEof
+        | ErrorKind::Other) => Error::Unprocessable(format!("a broken archive: {kind}")),
+        _ => Error::Io(err),
+    }
+}
+
+/// Extracts the zip, tar or tar.gz archive at `archive` into `dest`, rejecting unsafe
+/// entries and stopping as soon as `limits` are passed.
+pub(crate) fn extract_dataset(
+    archive: &Path,
+    dest: &Path,
+    limits: ExtractLimits,
+) -> Result<DatasetContents> {
     std::fs::create_dir_all(dest)?;
-    let mut magic = [0u8; 4];
-    let read = std::fs::File::open(archive)?.read(&mut magic)?;
+    let archive_bytes = std::fs::metadata(archive)?.len();
     let mut sink = EntrySink {
         dest,
-        limit,
+        limits,
+        allowed_total: limits.allowed_total(archive_bytes),
         written: 0,
         names: HashSet::new(),
         contents: DatasetContents::default(),
     };
-    if read == 4 && magic == *b"PK\x03\x04" {
-        extract_zip(archive, &mut sink)?;
-    } else {
-        extract_tar(archive, &mut sink)?;
+    let file = std::fs::File::open(archive)?;
+    match sniff_format(archive)? {
+        ArchiveFormat::Zip => extract_zip(file, &mut sink)?,
+        ArchiveFormat::Tar => extract_tar(file, &mut sink)?,
+        ArchiveFormat::TarGz => {
+            let unpacked = CappedReader {
+                inner: flate2::read::GzDecoder::new(file),
+                left: sink.allowed_total.saturating_add(TAR_SLACK),
+            };
+            extract_tar(unpacked, &mut sink)?;
+        }
     }
     let mut contents = sink.contents;
     if contents.images.is_empty() {
@@ -49,8 +157,7 @@ pub(crate) fn extract_dataset(archive: &Path, dest: &Path, limit: u64) -> Result
     Ok(contents)
 }
 
-fn extract_zip(archive: &Path, sink: &mut EntrySink<'_>) -> Result<()> {
-    let file = std::fs::File::open(archive)?;
+fn extract_zip(file: std::fs::File, sink: &mut EntrySink<'_>) -> Result<()> {
     let mut zip = zip::ZipArchive::new(file)
         .map_err(|e| Error::Unprocessable(format!("not a valid zip archive: {e}")))?;
     for i in 0..zip.len() {
@@ -77,15 +184,11 @@ fn extract_zip(archive: &Path, sink: &mut EntrySink<'_>) -> Result<()> {
     Ok(())
 }
 
-fn extract_tar(archive: &Path, sink: &mut EntrySink<'_>) -> Result<()> {
-    let file = std::fs::File::open(archive)?;
-    let mut tar = tar::Archive::new(file);
-    let entries = tar
-        .entries()
-        .map_err(|e| Error::Unprocessable(format!("not a valid zip or tar archive: {e}")))?;
+fn extract_tar(reader: impl Read, sink: &mut EntrySink<'_>) -> Result<()> {
+    let mut tar = tar::Archive::new(reader);
+    let entries = tar.entries().map_err(read_error)?;
     for entry in entries {
-        let mut entry = entry
-            .map_err(|e| Error::Unprocessable(format!("not a valid zip or tar archive: {e}")))?;
+        let mut entry = entry.map_err(read_error)?;
         let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let kind = entry.header().entry_type();
         if kind.is_symlink() || kind.is_hard_link() {
@@ -153,7 +256,8 @@ pub(crate) fn sanitize_file_name(name: &str) -> String {
 
 struct EntrySink<'a> {
     dest: &'a Path,
-    limit: u64,
+    limits: ExtractLimits,
+    allowed_total: u64,
     written: u64,
     names: HashSet<String>,
     contents: DatasetContents,
@@ -181,14 +285,16 @@ impl EntrySink<'_> {
         };
         let path = self.dest.join(&stored);
         let mut out = std::fs::File::create(&path)?;
-        let room = self.limit.saturating_sub(self.written);
-        let copied = std::io::copy(&mut reader.take(room + 1), &mut out)?;
+        let room = self
+            .limits
+            .entry_bytes
+            .min(self.allowed_total.saturating_sub(self.written));
+        let copied = std::io::copy(&mut reader.take(room + 1), &mut out).map_err(read_error)?;
         self.written += copied;
         if copied > room {
-            return Err(Error::PayloadTooLarge(format!(
-                "the archive unpacks to more than {} bytes",
-                self.limit
-            )));
+            drop(out);
+            std::fs::remove_file(&path)?;
+            return Err(self.too_large(name));
         }
         if is_image {
             check_image(&path, name)?;
@@ -198,6 +304,18 @@ impl EntrySink<'_> {
             self.contents.annotations = Some(path);
         }
         Ok(())
+    }
+
+    fn too_large(&self, name: &str) -> Error {
+        let ExtractLimits {
+            total_bytes,
+            entry_bytes,
+            max_ratio,
+        } = self.limits;
+        Error::PayloadTooLarge(format!(
+            "the archive unpacks to too much at `{name}`: each file may hold {entry_bytes} bytes, \
+             all together {total_bytes} bytes and {max_ratio} times the archive's size"
+        ))
     }
 
     fn unique_name(&mut self, name: &str) -> String {
@@ -211,15 +329,30 @@ impl EntrySink<'_> {
     }
 }
 
+/// Decodes the image with the engine's own loader and limits, so what is accepted here is
+/// what a job can read; a JPEG must also end its last scan with an end-of-image marker (the
+/// decoder fills a truncated one with grey).
 fn check_image(path: &Path, name: &str) -> Result<()> {
-    let reader = image::ImageReader::open(path)?.with_guessed_format()?;
-    let (width, height) = reader
-        .into_dimensions()
-        .map_err(|e| Error::Unprocessable(format!("`{name}` is not a readable image: {e}")))?;
-    if width == 0 || height == 0 {
-        return Err(Error::Unprocessable(format!("`{name}` is an empty image")));
+    let bytes = std::fs::read(path)?;
+    if bytes.starts_with(&[0xFF, 0xD8]) && !jpeg_is_complete(&bytes) {
+        return Err(Error::Unprocessable(format!(
+            "`{name}` is a truncated JPEG (no end-of-image marker after its last scan)"
+        )));
     }
-    Ok(())
+    drop(bytes);
+    match qbound_engine::images::load_image(path) {
+        Ok(_) => Ok(()),
+        Err(qbound_engine::Error::Image { reason, .. }) => Err(Error::Unprocessable(format!(
+            "`{name}` is not a usable image: {reason}"
+        ))),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Whether an end-of-image marker follows the last start-of-scan marker.
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let marker = |m: u8| bytes.windows(2).rposition(|w| w == [0xFF, m]);
+    matches!((marker(0xDA), marker(0xD9)), (Some(scan), Some(end)) if end > scan)
 }
 
 fn check_coco(path: &Path) -> Result<()> {
@@ -256,6 +389,15 @@ pub(crate) fn pack_dataset(contents: &DatasetContents, out: std::fs::File) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_jpeg_is_complete_only_with_an_end_marker_after_its_last_scan() {
+        assert!(jpeg_is_complete(&[
+            0xFF, 0xD8, 0xFF, 0xDA, 1, 2, 0xFF, 0xD9
+        ]));
+        assert!(!jpeg_is_complete(&[0xFF, 0xD8, 0xFF, 0xDA, 1, 2]));
+        assert!(!jpeg_is_complete(&[0xFF, 0xD8, 0xFF, 0xD9, 0xFF, 0xDA, 1]));
+    }
 
     #[test]
     fn entry_names_with_parent_or_absolute_paths_are_rejected() {

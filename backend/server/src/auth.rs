@@ -1,10 +1,12 @@
 //! API tokens: random, shown once, stored hashed; roles `read`, `write` and `worker`.
-//! Reads are open; writes need a `write` token; the worker protocol needs a `worker` token.
+//! Writes need a `write` token; the worker protocol needs a `worker` token; reads are open,
+//! or need a token of any role when the server is private. Tokens may expire.
 
 use std::path::Path;
 use std::str::FromStr;
 
 use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -17,7 +19,7 @@ use crate::state::AppState;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
-    /// Read-only access (reads are open anyway; useful for scripts and audits).
+    /// Read-only access (needed for reads when the server is private).
     Read,
     /// Create, change and delete models, datasets, runs and tokens.
     Write,
@@ -65,19 +67,49 @@ pub(crate) fn hash_token(token: &str) -> String {
 }
 
 /// Creates a token named `name` with `role` in the database under `data_dir` and returns
-/// the token itself, which is shown only this once. Used by `qbound token create`.
+/// the token itself, which is shown only this once; it does not expire.
 pub async fn create_api_token(data_dir: &Path, name: &str, role: Role) -> Result<String> {
+    create_expiring_api_token(data_dir, name, role, None).await
+}
+
+/// As [`create_api_token`], valid for `days` when given. Used by `qbound token create`.
+pub async fn create_expiring_api_token(
+    data_dir: &Path,
+    name: &str,
+    role: Role,
+    days: Option<u32>,
+) -> Result<String> {
     let pool = db::connect(data_dir).await?;
-    let (token, _) = issue_token(&pool, name, role).await?;
+    let (token, _) = issue_token(&pool, name, role, days).await?;
     pool.close().await;
     Ok(token)
 }
 
-/// Creates a token in `pool`; returns the token and its record.
+/// Creates a token in `pool`, valid for `days` when given; returns the token and its record.
 pub(crate) async fn issue_token(
     pool: &sqlx::SqlitePool,
     name: &str,
     role: Role,
+    days: Option<u32>,
+) -> Result<(String, db::tokens::TokenRecord)> {
+    let expires_at = days.map(|d| db::now_ms() + i64::from(d) * 24 * 3600 * 1000);
+    store_token(pool, name, role, expires_at, false).await
+}
+
+/// Creates the token of the server's embedded worker, removed at the next start.
+pub(crate) async fn issue_embedded_worker_token(
+    pool: &sqlx::SqlitePool,
+    name: &str,
+) -> Result<String> {
+    Ok(store_token(pool, name, Role::Worker, None, true).await?.0)
+}
+
+async fn store_token(
+    pool: &sqlx::SqlitePool,
+    name: &str,
+    role: Role,
+    expires_at: Option<i64>,
+    embedded: bool,
 ) -> Result<(String, db::tokens::TokenRecord)> {
     if name.trim().is_empty() || name.len() > 100 {
         return Err(Error::BadRequest(
@@ -85,27 +117,42 @@ pub(crate) async fn issue_token(
         ));
     }
     let token = generate_token()?;
-    let record = db::tokens::insert_token(pool, name, role, &hash_token(&token)).await?;
+    let new = db::tokens::NewToken {
+        name,
+        role,
+        token_hash: &hash_token(&token),
+        expires_at,
+        embedded,
+    };
+    let record = db::tokens::insert_token(pool, &new).await?;
     Ok((token, record))
 }
 
 /// Who is calling, from a valid bearer token.
 #[derive(Debug, Clone)]
-struct Caller {
+pub(crate) struct Caller {
     name: String,
     role: Role,
 }
 
-async fn caller(parts: &Parts, state: &AppState) -> Result<Caller> {
-    let header = parts
-        .headers
+/// The caller named by the `Authorization: Bearer` header (the scheme in any case), if the
+/// token is known and has not expired.
+pub(crate) async fn caller(headers: &HeaderMap, state: &AppState) -> Result<Caller> {
+    let header = headers
         .get(axum::http::header::AUTHORIZATION)
         .ok_or(Error::Unauthorized)?;
     let token = header
         .to_str()
         .ok()
-        .and_then(|h| h.strip_prefix("Bearer "))
+        .and_then(|h| h.trim().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token)
         .ok_or(Error::Unauthorized)?;
+    token_holder(token, state).await
+}
+
+/// The holder of `token`, if it is known and has not expired.
+pub(crate) async fn token_holder(token: &str, state: &AppState) -> Result<Caller> {
     let record = db::tokens::token_by_hash(&state.pool, &hash_token(token.trim()))
         .await?
         .ok_or(Error::Unauthorized)?;
@@ -123,7 +170,7 @@ impl FromRequestParts<AppState> for WriteAccess {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
-        let caller = caller(parts, state).await?;
+        let caller = caller(&parts.headers, state).await?;
         if caller.role != Role::Write {
             return Err(Error::Forbidden(format!(
                 "token `{}` has role `{}`; this call needs `write`",
@@ -143,7 +190,7 @@ impl FromRequestParts<AppState> for WorkerAccess {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
-        let caller = caller(parts, state).await?;
+        let caller = caller(&parts.headers, state).await?;
         if caller.role != Role::Worker {
             return Err(Error::Forbidden(format!(
                 "token `{}` has role `{}`; this call needs `worker`",

@@ -21,6 +21,7 @@ pub(crate) async fn register_model(
     pending: PendingBlob,
 ) -> Result<ModelRecord> {
     let path = pending.path().to_path_buf();
+    let _permit = validation_permit(state).await?;
     let summary = tokio::task::spawn_blocking(move || inspect_model(&path))
         .await
         .map_err(|e| Error::Internal(format!("model check stopped: {e}")))??;
@@ -87,11 +88,12 @@ pub(crate) async fn register_dataset(
     pending: PendingBlob,
 ) -> Result<DatasetRecord> {
     let store = state.store.clone();
-    let limit = state.settings.max_dataset_bytes.saturating_mul(4);
+    let _permit = validation_permit(state).await?;
+    let limits = state.settings.extract_limits();
     let (normalised, image_count, has_annotations) = tokio::task::spawn_blocking(move || {
         let dir =
             tempfile::tempdir_in(store.temp_file()?.path().parent().unwrap_or(Path::new(".")))?;
-        let contents = extract_dataset(pending.path(), dir.path(), limit)?;
+        let contents = extract_dataset(pending.path(), dir.path(), limits)?;
         let out = store.temp_file()?;
         pack_dataset(&contents, out.reopen()?)?;
         Ok::<_, Error>((
@@ -112,6 +114,14 @@ pub(crate) async fn register_dataset(
         has_annotations,
     )
     .await
+}
+
+async fn validation_permit(state: &AppState) -> Result<tokio::sync::SemaphorePermit<'_>> {
+    state
+        .validations
+        .acquire()
+        .await
+        .map_err(|e| Error::Internal(format!("upload checks stopped: {e}")))
 }
 
 /// Registers a folder of images as a dataset (the demo photos), taking at most `limit`.

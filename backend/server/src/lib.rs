@@ -14,13 +14,14 @@ mod http;
 mod jobs;
 mod metrics;
 mod openapi;
+mod serve;
 mod settings;
 mod startup;
 mod state;
 mod store;
 mod worker;
 
-pub use auth::{Role, create_api_token};
+pub use auth::{Role, create_api_token, create_expiring_api_token};
 pub use demo::DEMO_MODEL;
 pub use error::{Error, Result};
 pub use jobs::{Capability, JobKind, JobState};

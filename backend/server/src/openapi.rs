@@ -66,7 +66,7 @@ const ROUTES: &[(&str, &str, &str, Access, Option<&str>)] = &[
     (
         "post",
         "/api/datasets",
-        "Upload a zip or tar of images with an optional COCO annotation file",
+        "Upload a zip, tar or tar.gz of images with an optional COCO annotation file",
         Access::Write,
         Some("multipart/form-data"),
     ),
@@ -81,7 +81,7 @@ const ROUTES: &[(&str, &str, &str, Access, Option<&str>)] = &[
     (
         "get",
         "/api/runs",
-        "List runs (status, model_id, tag, q, sort, limit)",
+        "List runs (status, model_id, tag, q, sort, limit, cursor; next page in `x-next-cursor`)",
         Access::Open,
         None,
     ),
@@ -152,7 +152,7 @@ const ROUTES: &[(&str, &str, &str, Access, Option<&str>)] = &[
     (
         "get",
         "/api/jobs",
-        "List jobs (run_id, state)",
+        "List jobs without their logs (run_id, state, limit, cursor; next page in `x-next-cursor`)",
         Access::Open,
         None,
     ),
@@ -160,6 +160,13 @@ const ROUTES: &[(&str, &str, &str, Access, Option<&str>)] = &[
         "get",
         "/api/jobs/{id}",
         "A job with progress and log",
+        Access::Open,
+        None,
+    ),
+    (
+        "get",
+        "/api/jobs/{id}/log",
+        "A job's log (text, the last 64 KiB)",
         Access::Open,
         None,
     ),
@@ -215,7 +222,7 @@ const ROUTES: &[(&str, &str, &str, Access, Option<&str>)] = &[
     (
         "post",
         "/api/jobs/{id}/fail",
-        "Report a failed attempt",
+        "Report a failed attempt (`outcome`: retry, permanent, released)",
         Access::Worker,
         Some("application/json"),
     ),

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::archive::ExtractLimits;
 use crate::jobs::Capability;
 
 /// Settings of the server (`qbound serve`).
@@ -17,6 +18,8 @@ pub struct Settings {
     pub embedded_worker: bool,
     /// How long a claimed job stays with its worker without a heartbeat.
     pub lease: Duration,
+    /// How long a client may take to send its request headers.
+    pub header_read_timeout: Duration,
     /// How many times a job is tried before it fails for good.
     pub max_attempts: i64,
     /// The largest model upload accepted, in bytes.
@@ -25,6 +28,16 @@ pub struct Settings {
     pub max_dataset_bytes: u64,
     /// The largest artifact a worker may upload, in bytes.
     pub max_artifact_bytes: u64,
+    /// The most one dataset archive may unpack to, in bytes.
+    pub max_unpacked_bytes: u64,
+    /// The largest file inside a dataset archive, in bytes.
+    pub max_entry_bytes: u64,
+    /// How many times its own size a dataset archive may unpack to.
+    pub max_compression_ratio: u64,
+    /// Whether reads need a token too (any role); writes always need one.
+    pub private: bool,
+    /// Host names, besides IP addresses and `localhost`, that requests may be addressed to.
+    pub allowed_hosts: Vec<String>,
     /// A folder with the demo model and photos (`nanodet-coco-416.onnx`, `images/calib`,
     /// `images/val`), registered on first start with an empty data directory.
     pub demo_data: Option<PathBuf>,
@@ -40,12 +53,29 @@ impl Settings {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             embedded_worker: true,
             lease: Duration::from_secs(30),
+            header_read_timeout: Duration::from_secs(10),
             max_attempts: 3,
             max_model_bytes: 512 * 1024 * 1024,
             max_dataset_bytes: 2 * 1024 * 1024 * 1024,
             max_artifact_bytes: 2 * 1024 * 1024 * 1024,
+            max_unpacked_bytes: 4 * 1024 * 1024 * 1024,
+            max_entry_bytes: 64 * 1024 * 1024,
+            max_compression_ratio: 50,
+            private: false,
+            allowed_hosts: Vec::new(),
             demo_data: None,
             static_dir: None,
+        }
+    }
+}
+
+impl Settings {
+    /// The caps on unpacking an uploaded dataset archive.
+    pub(crate) fn extract_limits(&self) -> ExtractLimits {
+        ExtractLimits {
+            total_bytes: self.max_unpacked_bytes,
+            entry_bytes: self.max_entry_bytes,
+            max_ratio: self.max_compression_ratio,
         }
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::auth::{Role, issue_token};
+use crate::auth::issue_embedded_worker_token;
 use crate::db;
 use crate::error::Result;
 use crate::events::EventBus;
@@ -18,8 +18,11 @@ use crate::state::AppState;
 use crate::store::BlobStore;
 use crate::worker::run_worker_until_stopped;
 
-/// Token names of embedded workers start with this; old ones are removed at start.
+/// Token names of embedded workers start with this.
 const EMBEDDED_WORKER_PREFIX: &str = "embedded-worker-";
+
+/// How long shutdown waits for the embedded worker to give its job back.
+const WORKER_STOP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// A server bound to its address, ready to run.
 pub struct Application {
@@ -43,18 +46,16 @@ impl Application {
             settings: Arc::new(settings),
             events: EventBus::new(),
             metrics: Arc::new(Metrics::default()),
+            validations: Arc::new(tokio::sync::Semaphore::new(1)),
             shutdown: CancellationToken::new(),
         };
         if let Some(demo) = state.settings.demo_data.clone() {
             crate::demo::register_demo_data(&state, &demo).await?;
         }
-        sqlx::query("DELETE FROM api_token WHERE name LIKE ? || '%'")
-            .bind(EMBEDDED_WORKER_PREFIX)
-            .execute(&state.pool)
-            .await?;
+        db::tokens::delete_embedded_tokens(&state.pool).await?;
         let embedded_worker = if state.settings.embedded_worker {
             let name = format!("{EMBEDDED_WORKER_PREFIX}{}", uuid::Uuid::new_v4().simple());
-            let (token, _) = issue_token(&state.pool, &name, Role::Worker).await?;
+            let token = issue_embedded_worker_token(&state.pool, &name).await?;
             let mut worker = WorkerSettings::new(
                 format!("http://{address}"),
                 token,
@@ -98,35 +99,40 @@ impl Application {
         let token = self.state.shutdown.clone();
         let app = crate::http::app(self.state.clone());
         tracing::info!(address = %self.address, "qbound server listening");
-        let server = {
-            let token = token.clone();
-            tokio::spawn(async move {
-                axum::serve(self.listener, app)
-                    .with_graceful_shutdown(token.cancelled_owned())
-                    .await
-            })
-        };
+        let server = tokio::spawn(crate::serve::serve(
+            self.listener,
+            app,
+            self.state.settings.header_read_timeout,
+            token.clone(),
+        ));
+        let worker_stop = CancellationToken::new();
         let worker = self.embedded_worker.map(|settings| {
-            let token = token.clone();
-            tokio::spawn(async move {
-                run_worker_until_stopped(settings, token.cancelled_owned()).await
-            })
+            let stop = worker_stop.clone();
+            tokio::spawn(
+                async move { run_worker_until_stopped(settings, stop.cancelled_owned()).await },
+            )
         });
         let ticker = tokio::spawn(requeue_lapsed_leases(self.state.clone()));
         shutdown.await;
         tracing::info!("shutting down");
+        // The worker first, while the API still answers, so its job goes back to the queue.
+        worker_stop.cancel();
+        if let Some(worker) = worker {
+            match tokio::time::timeout(WORKER_STOP_TIMEOUT, worker).await {
+                Ok(Ok(Err(err))) => {
+                    tracing::warn!(error = %err, "embedded worker stopped with an error")
+                }
+                Err(_) => tracing::warn!("the embedded worker did not stop in time"),
+                Ok(_) => {}
+            }
+        }
         token.cancel();
         ticker.abort();
-        if let Some(worker) = worker
-            && let Ok(Err(err)) = worker.await
-        {
-            tracing::warn!(error = %err, "embedded worker stopped with an error");
-        }
-        let served = server
+        server
             .await
             .map_err(|e| crate::error::Error::Internal(format!("server task: {e}")))?;
         self.state.pool.close().await;
-        Ok(served?)
+        Ok(())
     }
 }
 

@@ -17,6 +17,8 @@ pub(crate) struct AppState {
     pub(crate) settings: Arc<Settings>,
     pub(crate) events: EventBus,
     pub(crate) metrics: Arc<Metrics>,
+    /// One upload is validated at a time, so the memory checks take stays bounded.
+    pub(crate) validations: Arc<tokio::sync::Semaphore>,
     /// Cancelled when the server shuts down; live streams end with it.
     pub(crate) shutdown: tokio_util::sync::CancellationToken,
 }

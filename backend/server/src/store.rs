@@ -43,11 +43,15 @@ impl PendingBlob {
 }
 
 impl BlobStore {
-    /// Opens (creating) the store under `data_dir`.
+    /// Opens (creating) the store under `data_dir`, removing what a stopped server left in
+    /// its temporary area (partial uploads, half-unpacked archives).
     pub(crate) fn open(data_dir: &Path) -> Result<Self> {
         let blobs = data_dir.join("blobs");
         let temp = data_dir.join("tmp");
         std::fs::create_dir_all(&blobs)?;
+        if temp.exists() {
+            std::fs::remove_dir_all(&temp)?;
+        }
         std::fs::create_dir_all(&temp)?;
         Ok(Self { blobs, temp })
     }

@@ -14,7 +14,12 @@ pub(crate) struct RunEvents {
 impl RunEvents {
     /// Subscribes to run `run_id`'s events; `on_event` gets each job and run change.
     pub(crate) fn open(run_id: i64, on_event: impl Fn(Event) + 'static) -> Option<Self> {
-        let source = EventSource::new(&format!("/api/runs/{run_id}/events")).ok()?;
+        // `EventSource` sends no headers: a private server reads the token from the query.
+        let url = match super::stored_token() {
+            Some(token) => format!("/api/runs/{run_id}/events?access_token={token}"),
+            None => format!("/api/runs/{run_id}/events"),
+        };
+        let source = EventSource::new(&url).ok()?;
         let stream = source.clone();
         let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |message: MessageEvent| {
             if let Some(text) = message.data().as_string()

@@ -34,6 +34,10 @@ pub fn calibrate_model(
     calibrate(model, input, batches, method, model_id, None, on_batch)
 }
 
+/// How many calibration images a caller of [`calibrate_model_judged`] should judge `auto`'s
+/// candidates on: enough for a stable agreement mAP, few enough to cost seconds.
+pub const AUTO_JUDGE_IMAGES: usize = 16;
+
 /// [`calibrate_model`], with `auto` choosing the candidate whose full-INT8 `ort-cpu` model
 /// `judge` scores highest (e.g. agreement mAP on a few calibration images).
 pub fn calibrate_model_judged(

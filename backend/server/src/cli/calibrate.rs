@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use qbound_engine::calibrate::{
-    CalibrationMethod, DEFAULT_TENSORRT_VERSION_CODE, calibrate_model, calibrate_model_judged,
+    AUTO_JUDGE_IMAGES, CalibrationMethod, DEFAULT_TENSORRT_VERSION_CODE, calibrate_model,
+    calibrate_model_judged,
 };
 
 use super::scoring::{Metric, build_scorer};
@@ -60,9 +61,6 @@ struct Summary {
     #[serde(skip_serializing_if = "Option::is_none")]
     auto: Option<qbound_engine::calibrate::AutoChoice>,
 }
-
-/// How many calibration images judge `auto`'s candidates by agreement mAP.
-const AUTO_JUDGE_IMAGES: usize = 16;
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     let model = load_model(&args.model)?;

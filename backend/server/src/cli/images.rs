@@ -13,7 +13,7 @@ pub(crate) fn resolve_profile(
     profile: Option<&str>,
 ) -> anyhow::Result<Profile> {
     let profile = match profile {
-        Some(name) => Profile::by_name_or_file(name)?,
+        Some(name) => Profile::for_model(Some(name), model)?,
         None => infer_profile(model).context("no `--profile` given")?,
     };
     profile.check_model(model)?;

@@ -23,6 +23,42 @@ pub(crate) struct Args {
     /// Folder of the built web UI (default: the checkout's `frontend/dist` when found).
     #[arg(long)]
     static_dir: Option<PathBuf>,
+    /// Reads need a token too (of any role); the default when `--bind` is not a loopback
+    /// address.
+    #[arg(long, conflicts_with = "public")]
+    private: bool,
+    /// Reads need no token, even when bound beyond loopback.
+    #[arg(long)]
+    public: bool,
+    /// A host name clients use to reach the server (besides IP addresses and `localhost`);
+    /// requests for other names are refused, against DNS rebinding. Repeatable.
+    #[arg(long, value_name = "NAME")]
+    allowed_host: Vec<String>,
+    #[command(flatten)]
+    limits: Limits,
+}
+
+/// Upload limits, in MiB unless said otherwise.
+#[derive(Debug, clap::Args)]
+struct Limits {
+    /// Largest model upload.
+    #[arg(long, value_name = "MIB", default_value_t = 512)]
+    max_model_mib: u64,
+    /// Largest dataset archive upload.
+    #[arg(long, value_name = "MIB", default_value_t = 2048)]
+    max_dataset_mib: u64,
+    /// Most a dataset archive may unpack to.
+    #[arg(long, value_name = "MIB", default_value_t = 4096)]
+    max_unpacked_mib: u64,
+    /// Largest single file inside a dataset archive.
+    #[arg(long, value_name = "MIB", default_value_t = 64)]
+    max_entry_mib: u64,
+    /// How many times its own size a dataset archive may unpack to.
+    #[arg(long, value_name = "RATIO", default_value_t = 50)]
+    max_compression_ratio: u64,
+    /// Largest artifact a worker may upload.
+    #[arg(long, value_name = "MIB", default_value_t = 2048)]
+    max_artifact_mib: u64,
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
@@ -30,6 +66,15 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     let mut settings = Settings::new(&args.data);
     settings.bind = args.bind;
     settings.embedded_worker = !args.no_worker;
+    settings.private = args.private || (!args.public && !args.bind.ip().is_loopback());
+    settings.allowed_hosts = args.allowed_host;
+    const MIB: u64 = 1024 * 1024;
+    settings.max_model_bytes = args.limits.max_model_mib.saturating_mul(MIB);
+    settings.max_dataset_bytes = args.limits.max_dataset_mib.saturating_mul(MIB);
+    settings.max_unpacked_bytes = args.limits.max_unpacked_mib.saturating_mul(MIB);
+    settings.max_entry_bytes = args.limits.max_entry_mib.saturating_mul(MIB);
+    settings.max_compression_ratio = args.limits.max_compression_ratio;
+    settings.max_artifact_bytes = args.limits.max_artifact_mib.saturating_mul(MIB);
     settings.demo_data = args
         .demo_data
         .or_else(|| checkout_path("data/nanodet-coco-416.onnx").map(|p| p.with_file_name("")));

@@ -1,8 +1,8 @@
-//! `qbound token create --name N --role read|write|worker`.
+//! `qbound token create --name N --role read|write|worker [--expires-in-days D]`.
 
 use std::path::PathBuf;
 
-use qbound_server::{Role, create_api_token};
+use qbound_server::{Role, create_expiring_api_token};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -23,14 +23,26 @@ enum Action {
         /// The server's data folder.
         #[arg(long, default_value = "qbound-data")]
         data: PathBuf,
+        /// Days until the token stops working (1 to 3650; default: never).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        expires_in_days: Option<u32>,
     },
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     match args.action {
-        Action::Create { name, role, data } => {
-            let token =
-                tokio::runtime::Runtime::new()?.block_on(create_api_token(&data, &name, role))?;
+        Action::Create {
+            name,
+            role,
+            data,
+            expires_in_days,
+        } => {
+            let token = tokio::runtime::Runtime::new()?.block_on(create_expiring_api_token(
+                &data,
+                &name,
+                role,
+                expires_in_days,
+            ))?;
             println!("{token}");
         }
     }

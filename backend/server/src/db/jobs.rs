@@ -3,7 +3,7 @@
 use serde::Serialize;
 use sqlx::{Row, SqlitePool};
 
-use super::{enum_column, now_ms};
+use super::{Page, enum_column, now_ms};
 use crate::error::{Error, Result};
 use crate::jobs::{Capability, JobKind, JobState};
 
@@ -109,6 +109,45 @@ pub(crate) async fn list_jobs(
     .fetch_all(pool)
     .await?;
     rows.iter().map(record).collect()
+}
+
+/// The columns of a job in lists: everything but its log, which is read by its own route.
+const JOB_SUMMARY_COLUMNS: &str = "job_id, run_id, kind, label, capability, state, progress, \
+     attempts, max_attempts, worker_name, result, error, '' AS log, created_at, queued_at, \
+     started_at, finished_at, (SELECT group_concat(depends_on_job_id) FROM job_dependency d \
+     WHERE d.job_id = job.job_id) AS depends_on";
+
+/// One page of jobs (without their logs), optionally of one run and in one state, oldest
+/// first, after the job `cursor`.
+pub(crate) async fn list_job_summaries(
+    pool: &SqlitePool,
+    run_id: Option<i64>,
+    state: Option<JobState>,
+    cursor: Option<i64>,
+    limit: Option<i64>,
+) -> Result<Page<JobRecord>> {
+    let limit = limit.unwrap_or(100).clamp(1, 500);
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {JOB_SUMMARY_COLUMNS} FROM job WHERE (?1 IS NULL OR run_id = ?1) \
+         AND (?2 IS NULL OR state = ?2) AND (?3 IS NULL OR job_id > ?3) ORDER BY job_id LIMIT ?4"
+    )))
+    .bind(run_id)
+    .bind(state.map(JobState::as_str))
+    .bind(cursor)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    let jobs = rows.iter().map(record).collect::<Result<Vec<_>>>()?;
+    Ok(Page::new(jobs, limit, |j| j.job_id))
+}
+
+/// A job's log.
+pub(crate) async fn job_log(pool: &SqlitePool, job_id: i64) -> Result<String> {
+    sqlx::query_scalar("SELECT log FROM job WHERE job_id = ?")
+        .bind(job_id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("job {job_id}")))
 }
 
 /// Cancels a queued or running job (a running one's worker learns at its next heartbeat).

@@ -78,3 +78,21 @@ impl<T> ResultExt<T> for std::result::Result<T, sqlx::Error> {
         })
     }
 }
+
+/// One page of a list and the cursor of the next, when there may be more.
+#[derive(Debug, Clone)]
+pub(crate) struct Page<T> {
+    /// The items.
+    pub(crate) items: Vec<T>,
+    /// Where the next page starts.
+    pub(crate) next_cursor: Option<i64>,
+}
+
+impl<T> Page<T> {
+    /// A page of `items`, full at `limit`, continuing after `cursor_of` the last item.
+    pub(crate) fn new(items: Vec<T>, limit: i64, cursor_of: impl Fn(&T) -> i64) -> Self {
+        let full = items.len() as i64 >= limit;
+        let next_cursor = items.last().filter(|_| full).map(cursor_of);
+        Self { items, next_cursor }
+    }
+}

@@ -7,6 +7,7 @@ use super::jobs::{JobRecord, job_by_id};
 use super::{now_ms, to_json};
 use crate::error::{Error, Result};
 use crate::jobs::Capability;
+use crate::jobs::protocol::FailOutcome;
 
 /// Claims the oldest queued job whose capability the worker has and whose dependencies
 /// all succeeded; returns it with its new lease token.
@@ -57,7 +58,7 @@ pub(crate) async fn heartbeat(
 ) -> Result<JobRecord> {
     let appended: String = log.iter().map(|l| format!("{l}\n")).collect();
     let done = sqlx::query(
-        "UPDATE job SET lease_expires_at = ?, progress = ?, log = log || ? \
+        "UPDATE job SET lease_expires_at = ?, progress = ?, log = substr(log || ?, -65536) \
          WHERE job_id = ? AND lease_token = ? AND state = 'running'",
     )
     .bind(now_ms() + lease_ms)
@@ -132,25 +133,31 @@ pub(crate) async fn complete_job(
     }
 }
 
-/// Records a failed attempt: back to the queue while attempts remain, else failed.
+/// Records a failed attempt: back to the queue while attempts remain (`retry`), failed at
+/// once (`permanent`), or back to the queue without using up the attempt (`released`).
 pub(crate) async fn fail_job(
     pool: &SqlitePool,
     job_id: i64,
     lease_token: &str,
     error: &str,
+    outcome: FailOutcome,
 ) -> Result<JobRecord> {
     let done = sqlx::query(
-        "UPDATE job SET error = ?1, log = log || 'attempt failed: ' || ?1 || char(10), lease_token = NULL, \
-             lease_expires_at = NULL, worker_name = NULL, \
-             state = CASE WHEN attempts < max_attempts THEN 'queued' ELSE 'failed' END, \
-             queued_at = CASE WHEN attempts < max_attempts THEN ?2 ELSE queued_at END, \
-             finished_at = CASE WHEN attempts < max_attempts THEN NULL ELSE ?2 END \
+        "UPDATE job SET \
+             error = CASE WHEN ?5 = 'released' THEN error ELSE ?1 END, \
+             log = log || CASE WHEN ?5 = 'released' THEN 'released by its worker: ' ELSE 'attempt failed: ' END || ?1 || char(10), \
+             attempts = CASE WHEN ?5 = 'released' THEN max(attempts - 1, 0) ELSE attempts END, \
+             lease_token = NULL, lease_expires_at = NULL, worker_name = NULL, \
+             state = CASE WHEN ?5 = 'released' OR (?5 = 'retry' AND attempts < max_attempts) THEN 'queued' ELSE 'failed' END, \
+             queued_at = CASE WHEN ?5 = 'released' OR (?5 = 'retry' AND attempts < max_attempts) THEN ?2 ELSE queued_at END, \
+             finished_at = CASE WHEN ?5 = 'released' OR (?5 = 'retry' AND attempts < max_attempts) THEN NULL ELSE ?2 END \
          WHERE job_id = ?3 AND lease_token = ?4 AND state = 'running'",
     )
     .bind(error)
     .bind(now_ms())
     .bind(job_id)
     .bind(lease_token)
+    .bind(outcome.as_str())
     .execute(pool)
     .await?;
     if done.rows_affected() == 0 {

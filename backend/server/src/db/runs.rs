@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{Row, SqliteConnection, SqlitePool};
 
 use super::models::LayerInfo;
-use super::{json_column, now_ms, to_json};
+use super::{Page, json_column, now_ms, to_json};
 use crate::error::{Error, Result};
 use crate::jobs::config::RunConfig;
 use crate::jobs::plan::PlannedJob;
@@ -159,11 +159,14 @@ pub(crate) struct RunFilter {
     pub(crate) q: Option<String>,
     /// `created_at` (default), `updated_at`, `name` or `status`; prefix `-` for descending.
     pub(crate) sort: Option<String>,
-    /// At most this many (default 100, at most 1000).
+    /// At most this many (default 100, at most 500).
     pub(crate) limit: Option<i64>,
+    /// Continue after this run (the `x-next-cursor` of the previous page).
+    pub(crate) cursor: Option<i64>,
 }
 
-pub(crate) async fn list_runs(pool: &SqlitePool, filter: &RunFilter) -> Result<Vec<RunRecord>> {
+/// One page of runs, filtered and sorted; pages continue by the last run's id.
+pub(crate) async fn list_runs(pool: &SqlitePool, filter: &RunFilter) -> Result<Page<RunRecord>> {
     let sort = filter.sort.as_deref().unwrap_or("-created_at");
     let (column, descending) = match sort.strip_prefix('-') {
         Some(column) => (column, true),
@@ -174,21 +177,29 @@ pub(crate) async fn list_runs(pool: &SqlitePool, filter: &RunFilter) -> Result<V
             "cannot sort by `{column}`: use created_at, updated_at, name or status"
         )));
     }
-    let direction = if descending { "DESC" } else { "ASC" };
+    let (direction, past) = if descending {
+        ("DESC", "<")
+    } else {
+        ("ASC", ">")
+    };
+    let limit = filter.limit.unwrap_or(100).clamp(1, 500);
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT * FROM run WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR model_id = ?2) \
          AND (?3 IS NULL OR EXISTS (SELECT 1 FROM json_each(run.tags) WHERE value = ?3)) \
          AND (?4 IS NULL OR instr(lower(name), lower(?4)) > 0) \
+         AND (?6 IS NULL OR ({column}, run_id) {past} ((SELECT {column} FROM run WHERE run_id = ?6), ?6)) \
          ORDER BY {column} {direction}, run_id {direction} LIMIT ?5"
     )))
     .bind(&filter.status)
     .bind(filter.model_id)
     .bind(&filter.tag)
     .bind(&filter.q)
-    .bind(filter.limit.unwrap_or(100).clamp(1, 1000))
+    .bind(limit)
+    .bind(filter.cursor)
     .fetch_all(pool)
     .await?;
-    rows.iter().map(record).collect()
+    let runs = rows.iter().map(record).collect::<Result<Vec<_>>>()?;
+    Ok(Page::new(runs, limit, |r| r.run_id))
 }
 
 pub(crate) async fn update_run(
@@ -231,13 +242,20 @@ pub(crate) async fn set_sensitivity_reliability(
     Ok(())
 }
 
+/// Deletes a run with its jobs and results; refused while one of its jobs runs.
 pub(crate) async fn delete_run(pool: &SqlitePool, run_id: i64) -> Result<()> {
-    let done = sqlx::query("DELETE FROM run WHERE run_id = ?")
-        .bind(run_id)
-        .execute(pool)
-        .await?;
+    let done = sqlx::query(
+        "DELETE FROM run WHERE run_id = ?1 \
+         AND NOT EXISTS (SELECT 1 FROM job WHERE run_id = ?1 AND state = 'running')",
+    )
+    .bind(run_id)
+    .execute(pool)
+    .await?;
     if done.rows_affected() == 0 {
-        return Err(Error::NotFound(format!("run {run_id}")));
+        run_by_id(pool, run_id).await?;
+        return Err(Error::Conflict(format!(
+            "run {run_id} has a running job; cancel the run first (`POST /api/runs/{run_id}/cancel`)"
+        )));
     }
     Ok(())
 }

@@ -18,6 +18,8 @@ pub(crate) struct TokenRecord {
     pub(crate) role: Role,
     /// When it was created (Unix ms).
     pub(crate) created_at: i64,
+    /// When it stops working (Unix ms); never when absent.
+    pub(crate) expires_at: Option<i64>,
 }
 
 fn record(row: &sqlx::sqlite::SqliteRow) -> Result<TokenRecord> {
@@ -26,20 +28,28 @@ fn record(row: &sqlx::sqlite::SqliteRow) -> Result<TokenRecord> {
         name: row.try_get("name")?,
         role: enum_column(&row.try_get::<String, _>("role")?, "role")?,
         created_at: row.try_get("created_at")?,
+        expires_at: row.try_get("expires_at")?,
     })
 }
 
-pub(crate) async fn insert_token(
-    pool: &SqlitePool,
-    name: &str,
-    role: Role,
-    token_hash: &str,
-) -> Result<TokenRecord> {
-    let row = sqlx::query("INSERT INTO api_token (name, role, token_hash, created_at) VALUES (?, ?, ?, ?) RETURNING *")
+/// A token to store: its name, role, hash, expiry, and whether the embedded worker owns it.
+pub(crate) struct NewToken<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) role: Role,
+    pub(crate) token_hash: &'a str,
+    pub(crate) expires_at: Option<i64>,
+    pub(crate) embedded: bool,
+}
+
+pub(crate) async fn insert_token(pool: &SqlitePool, new: &NewToken<'_>) -> Result<TokenRecord> {
+    let name = new.name;
+    let row = sqlx::query("INSERT INTO api_token (name, role, token_hash, created_at, expires_at, embedded) VALUES (?, ?, ?, ?, ?, ?) RETURNING *")
         .bind(name)
-        .bind(role.as_str())
-        .bind(token_hash)
+        .bind(new.role.as_str())
+        .bind(new.token_hash)
         .bind(now_ms())
+        .bind(new.expires_at)
+        .bind(new.embedded)
         .fetch_one(pool)
         .await
         .on_unique(|| format!("a token named `{name}` exists already; pick another name"))?;
@@ -50,10 +60,13 @@ pub(crate) async fn token_by_hash(
     pool: &SqlitePool,
     token_hash: &str,
 ) -> Result<Option<TokenRecord>> {
-    let row = sqlx::query("SELECT * FROM api_token WHERE token_hash = ?")
-        .bind(token_hash)
-        .fetch_optional(pool)
-        .await?;
+    let row = sqlx::query(
+        "SELECT * FROM api_token WHERE token_hash = ? AND (expires_at IS NULL OR expires_at > ?)",
+    )
+    .bind(token_hash)
+    .bind(now_ms())
+    .fetch_optional(pool)
+    .await?;
     row.as_ref().map(record).transpose()
 }
 
@@ -70,4 +83,12 @@ pub(crate) async fn delete_token(pool: &SqlitePool, api_token_id: i64) -> Result
         .execute(pool)
         .await?;
     Ok(done.rows_affected() > 0)
+}
+
+/// Removes the tokens of earlier embedded workers (never a token a user created).
+pub(crate) async fn delete_embedded_tokens(pool: &SqlitePool) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM api_token WHERE embedded = 1")
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected())
 }

@@ -2,7 +2,7 @@
 //! download (the normalised tar).
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Multipart, Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
@@ -35,9 +35,9 @@ async fn list_datasets(State(state): State<AppState>) -> Result<AppJson<Vec<Data
 async fn upload_dataset(
     State(state): State<AppState>,
     _access: WriteAccess,
-    multipart: Multipart,
+    request: Request,
 ) -> Result<(StatusCode, AppJson<DatasetRecord>)> {
-    let upload = receive_upload(multipart, &state.store, state.settings.max_dataset_bytes).await?;
+    let upload = receive_upload(request, &state.store, state.settings.max_dataset_bytes).await?;
     let name = upload.name.unwrap_or_else(|| "dataset".into());
     let dataset = register_dataset(&state, &name, upload.blob).await?;
     Ok((StatusCode::CREATED, AppJson(dataset)))

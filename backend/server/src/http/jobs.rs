@@ -16,6 +16,7 @@ use tokio_stream::wrappers::BroadcastStream;
 
 use crate::auth::{WorkerAccess, WriteAccess};
 use crate::db;
+use crate::db::Page;
 use crate::db::artifacts::{ArtifactRecord, NewArtifact};
 use crate::db::jobs::JobRecord;
 use crate::error::{AppJson, AppPath, AppQuery, Error, Result};
@@ -32,6 +33,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/jobs", get(list_jobs))
         .route("/jobs/claim", post(claim_job))
         .route("/jobs/{id}", get(get_job))
+        .route("/jobs/{id}/log", get(job_log))
         .route("/jobs/{id}/cancel", post(cancel_job))
         .route("/jobs/{id}/retry", post(retry_job))
         .route("/jobs/{id}/events", get(job_events))
@@ -48,15 +50,42 @@ pub(crate) fn router() -> Router<AppState> {
 struct JobFilter {
     run_id: Option<i64>,
     state: Option<JobState>,
+    cursor: Option<i64>,
+    limit: Option<i64>,
 }
 
+/// Jobs without their logs, a page at a time; `x-next-cursor` names the next page.
 async fn list_jobs(
     State(state): State<AppState>,
     AppQuery(filter): AppQuery<JobFilter>,
-) -> Result<AppJson<Vec<JobRecord>>> {
-    Ok(AppJson(
-        db::jobs::list_jobs(&state.pool, filter.run_id, filter.state).await?,
-    ))
+) -> Result<Response> {
+    let page = db::jobs::list_job_summaries(
+        &state.pool,
+        filter.run_id,
+        filter.state,
+        filter.cursor,
+        filter.limit,
+    )
+    .await?;
+    Ok(paged(page))
+}
+
+/// A page as a JSON list, with the next page's cursor in `x-next-cursor`.
+pub(crate) fn paged<T: serde::Serialize>(page: Page<T>) -> Response {
+    let mut response = AppJson(page.items).into_response();
+    if let Some(cursor) = page.next_cursor {
+        response
+            .headers_mut()
+            .insert(NEXT_CURSOR, axum::http::HeaderValue::from(cursor));
+    }
+    response
+}
+
+/// The response header naming the next page of a list.
+const NEXT_CURSOR: &str = "x-next-cursor";
+
+async fn job_log(State(state): State<AppState>, AppPath(id): AppPath<i64>) -> Result<String> {
+    db::jobs::job_log(&state.pool, id).await
 }
 
 async fn get_job(
@@ -197,9 +226,7 @@ async fn fail_job(
     AppPath(id): AppPath<i64>,
     AppJson(request): AppJson<FailRequest>,
 ) -> Result<AppJson<JobRecord>> {
-    Ok(AppJson(
-        apply::fail(&state, id, &request.lease_token, &request.error).await?,
-    ))
+    Ok(AppJson(apply::fail(&state, id, &request).await?))
 }
 
 #[derive(Debug, Deserialize)]

@@ -3,6 +3,7 @@
 mod artifacts;
 mod datasets;
 mod download;
+mod guard;
 mod health;
 mod jobs;
 mod models;
@@ -50,5 +51,10 @@ pub(crate) fn app(state: AppState) -> Router {
             )
         });
     }
-    app.layer(TraceLayer::new_for_http()).with_state(state)
+    app.layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        guard::guard,
+    ))
+    .layer(TraceLayer::new_for_http())
+    .with_state(state)
 }

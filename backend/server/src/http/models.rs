@@ -1,7 +1,7 @@
 //! `/api/models`: upload (multipart ONNX), list, inspect, layers, download, delete.
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Multipart, Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
@@ -35,9 +35,9 @@ async fn list_models(State(state): State<AppState>) -> Result<AppJson<Vec<ModelR
 async fn upload_model(
     State(state): State<AppState>,
     _access: WriteAccess,
-    multipart: Multipart,
+    request: Request,
 ) -> Result<(StatusCode, AppJson<ModelRecord>)> {
-    let upload = receive_upload(multipart, &state.store, state.settings.max_model_bytes).await?;
+    let upload = receive_upload(request, &state.store, state.settings.max_model_bytes).await?;
     let name = upload.name.unwrap_or_else(|| "model.onnx".into());
     let model = register_model(&state, &name, upload.blob).await?;
     Ok((StatusCode::CREATED, AppJson(model)))

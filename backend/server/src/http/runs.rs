@@ -4,11 +4,12 @@
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::Response;
 use axum::response::sse::Sse;
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::jobs::event_stream;
+use super::jobs::{event_stream, paged};
 use crate::auth::WriteAccess;
 use crate::db;
 use crate::db::artifacts::ArtifactRecord;
@@ -16,7 +17,7 @@ use crate::db::jobs::JobRecord;
 use crate::db::results::{LayerResult, TradeoffPoint};
 use crate::db::runs::{RunFilter, RunRecord};
 use crate::error::{AppJson, AppPath, AppQuery, Error, Result};
-use crate::jobs::config::RunConfig;
+use crate::jobs::config::{RunConfig, validate_tags_and_notes};
 use crate::jobs::plan::plan_jobs;
 use crate::state::AppState;
 
@@ -79,11 +80,12 @@ async fn create_run(
     ))
 }
 
+/// Runs a page at a time; `x-next-cursor` names the next page.
 async fn list_runs(
     State(state): State<AppState>,
     AppQuery(filter): AppQuery<RunFilter>,
-) -> Result<AppJson<Vec<RunRecord>>> {
-    Ok(AppJson(db::runs::list_runs(&state.pool, &filter).await?))
+) -> Result<Response> {
+    Ok(paged(db::runs::list_runs(&state.pool, &filter).await?))
 }
 
 async fn get_run(
@@ -106,6 +108,7 @@ async fn update_run(
     AppPath(id): AppPath<i64>,
     AppJson(update): AppJson<RunUpdate>,
 ) -> Result<AppJson<RunRecord>> {
+    validate_tags_and_notes(update.tags.as_deref(), update.notes.as_deref())?;
     let run = db::runs::update_run(
         &state.pool,
         id,

@@ -23,6 +23,9 @@ pub(crate) fn router() -> Router<AppState> {
 struct NewToken {
     name: String,
     role: Role,
+    /// Days until the token expires (1 to 3650); never when absent.
+    #[serde(default)]
+    expires_in_days: Option<u32>,
 }
 
 #[derive(Debug, Serialize)]
@@ -37,7 +40,16 @@ async fn create_token(
     _access: WriteAccess,
     AppJson(new): AppJson<NewToken>,
 ) -> Result<(StatusCode, AppJson<CreatedToken>)> {
-    let (token, record) = issue_token(&state.pool, &new.name, new.role).await?;
+    if new
+        .expires_in_days
+        .is_some_and(|d| !(1..=3650).contains(&d))
+    {
+        return Err(Error::BadRequest(
+            "`expires_in_days` must be between 1 and 3650".into(),
+        ));
+    }
+    let (token, record) =
+        issue_token(&state.pool, &new.name, new.role, new.expires_in_days).await?;
     Ok((StatusCode::CREATED, AppJson(CreatedToken { token, record })))
 }
 

@@ -7,9 +7,12 @@ use crate::error::{Error, Result};
 use crate::jobs::JobKind;
 use crate::jobs::config::Boundary;
 use crate::jobs::protocol::{
-    ClaimRequest, ClaimedJob, CompleteRequest, JobInput, JobParams, JobResult,
+    ClaimRequest, ClaimedJob, CompleteRequest, FailRequest, JobInput, JobParams, JobResult,
 };
 use crate::state::AppState;
+
+/// The longest error message a worker may record.
+const MAX_ERROR_CHARS: usize = 4000;
 
 fn lease_ms(state: &AppState) -> i64 {
     state.settings.lease.as_millis() as i64
@@ -278,10 +281,17 @@ async fn record_result(
 pub(crate) async fn fail(
     state: &AppState,
     job_id: i64,
-    lease_token: &str,
-    error: &str,
+    request: &FailRequest,
 ) -> Result<JobRecord> {
-    let job = db::queue::fail_job(&state.pool, job_id, lease_token, error).await?;
+    let error: String = request.error.chars().take(MAX_ERROR_CHARS).collect();
+    let job = db::queue::fail_job(
+        &state.pool,
+        job_id,
+        &request.lease_token,
+        &error,
+        request.outcome,
+    )
+    .await?;
     announce(state, std::slice::from_ref(&job)).await?;
     Ok(job)
 }

@@ -1,5 +1,6 @@
 //! A run's configuration, as the API accepts it, checked before any job is created.
 
+use std::collections::HashSet;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
@@ -158,15 +159,35 @@ impl RunConfig {
             .map_err(|e| Error::Unprocessable(e.to_string()))?;
         qbound_engine::quantize::Target::from_str(&self.target)
             .map_err(|e| Error::Unprocessable(e.to_string()))?;
-        if self.export_batch_sizes.is_empty() {
-            return bad("give at least one export batch size".into());
+        if self
+            .name
+            .as_ref()
+            .is_some_and(|n| n.chars().count() > MAX_NAME_CHARS)
+        {
+            return bad(format!(
+                "a run name has at most {MAX_NAME_CHARS} characters"
+            ));
         }
+        validate_tags_and_notes(Some(&self.tags), None)?;
+        if self.export_batch_sizes.is_empty() || self.export_batch_sizes.len() > 4 {
+            return bad("give one to four export batch sizes".into());
+        }
+        let mut sizes = Vec::new();
         for size in &self.export_batch_sizes {
-            qbound_engine::batch::BatchSize::from_str(size)
+            let parsed = qbound_engine::batch::BatchSize::from_str(size)
                 .map_err(|e| Error::Unprocessable(e.to_string()))?;
+            let too_large = size.parse::<u64>().is_ok_and(|n| n > MAX_EXPORT_BATCH);
+            if too_large || sizes.contains(&parsed) {
+                return bad(format!(
+                    "export batch sizes are `dynamic` or 1 to {MAX_EXPORT_BATCH}, each once; `{size}` is not"
+                ));
+            }
+            sizes.push(parsed);
         }
         let b = &self.benchmark;
         if b.batch_sizes.is_empty()
+            || b.batch_sizes.len() > 8
+            || b.batch_sizes.iter().collect::<HashSet<_>>().len() != b.batch_sizes.len()
             || b.batch_sizes.iter().any(|&n| !(1..=256).contains(&n))
             || b.timed_runs == 0
             || b.timed_runs > 1000
@@ -200,6 +221,17 @@ impl RunConfig {
             }
             if s.images == Some(0) {
                 return bad("sensitivity images must be at least 1".into());
+            }
+        }
+        if let Boundary::Sweep { keep_float } = &self.boundary {
+            let distinct = keep_float.iter().collect::<HashSet<_>>().len();
+            if keep_float.is_empty()
+                || keep_float.len() > MAX_SWEEP_POINTS
+                || distinct != keep_float.len()
+            {
+                return bad(format!(
+                    "a sweep needs 1 to {MAX_SWEEP_POINTS} distinct counts of float layers"
+                ));
             }
         }
         let counts = self.keep_float_counts();
@@ -284,6 +316,38 @@ impl RunConfig {
             }
         }
     }
+}
+
+/// The longest run name, in characters.
+const MAX_NAME_CHARS: usize = 200;
+/// The most tags a run may have, and the longest tag, in characters.
+const MAX_TAGS: usize = 20;
+const MAX_TAG_CHARS: usize = 50;
+/// The longest notes, in characters.
+const MAX_NOTES_CHARS: usize = 10_000;
+/// The largest fixed export batch size.
+const MAX_EXPORT_BATCH: u64 = 1024;
+/// The most points a sweep may ask for.
+const MAX_SWEEP_POINTS: usize = 64;
+
+/// Checks a run's tags and notes against their length limits.
+pub(crate) fn validate_tags_and_notes(tags: Option<&[String]>, notes: Option<&str>) -> Result<()> {
+    let tags = tags.unwrap_or_default();
+    if tags.len() > MAX_TAGS
+        || tags
+            .iter()
+            .any(|t| t.trim().is_empty() || t.chars().count() > MAX_TAG_CHARS)
+    {
+        return Err(Error::Unprocessable(format!(
+            "a run has at most {MAX_TAGS} tags of 1 to {MAX_TAG_CHARS} characters"
+        )));
+    }
+    if notes.is_some_and(|n| n.chars().count() > MAX_NOTES_CHARS) {
+        return Err(Error::Unprocessable(format!(
+            "notes have at most {MAX_NOTES_CHARS} characters"
+        )));
+    }
+    Ok(())
 }
 
 /// The label of the point a max-drop search chooses.

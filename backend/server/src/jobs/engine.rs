@@ -5,12 +5,13 @@ use std::path::Path;
 
 use qbound_engine::tensorrt::{EngineOptions, build_engine};
 
+use super::control::JobControl;
 use super::evaluate::fixed_exports;
-use super::execute::{JobOutput, OutputArtifact, ProgressFn};
+use super::execute::{JobOutput, OutputArtifact};
 use super::protocol::{ClaimedJob, EngineBuilt, JobResult};
 use crate::error::{Error, Result};
 
-pub(crate) fn engine(job: &ClaimedJob, dir: &Path, progress: ProgressFn<'_>) -> Result<JobOutput> {
+pub(crate) fn engine(job: &ClaimedJob, dir: &Path, control: &JobControl<'_>) -> Result<JobOutput> {
     let exports = fixed_exports(job, dir);
     if exports.is_empty() {
         return Err(Error::Unprocessable(
@@ -24,7 +25,7 @@ pub(crate) fn engine(job: &ClaimedJob, dir: &Path, progress: ProgressFn<'_>) -> 
             .file_name()
             .map(|n| n.to_string_lossy().replace(".onnx", ".engine"))
             .unwrap_or_else(|| format!("bs{batch}.engine"));
-        progress(
+        control.progress(
             i as f64 / exports.len() as f64,
             format!("building `{name}`"),
         );

@@ -7,7 +7,8 @@ use qbound_engine::onnx::load_model;
 use qbound_engine::profile::Profile;
 use qbound_engine::sensitivity::Scorer;
 
-use super::execute::{JobOutput, ProgressFn};
+use super::control::JobControl;
+use super::execute::JobOutput;
 use super::protocol::{ClaimedJob, JobResult};
 use super::scoring::{dataset, detection_scorer, first_images};
 use crate::error::{Error, Result};
@@ -15,11 +16,11 @@ use crate::error::{Error, Result};
 pub(crate) fn evaluate(
     job: &ClaimedJob,
     dir: &Path,
-    progress: ProgressFn<'_>,
+    control: &JobControl<'_>,
 ) -> Result<JobOutput> {
     let config = &job.params.config;
-    let profile = Profile::by_name_or_file(&config.profile)?;
     let float = load_model(&dir.join("model.onnx"))?;
+    let profile = Profile::for_model(Some(&config.profile), &float)?;
     let candidate = match point_model(job) {
         Some(name) => load_model(&dir.join(name))?,
         None => float.clone(),
@@ -28,7 +29,7 @@ pub(crate) fn evaluate(
         .ok_or_else(|| Error::Unprocessable("an evaluation needs validation images".into()))?;
     let files = first_images(&contents, None)?;
     let mut scorer = detection_scorer(&float, &profile, &files, contents.annotations.as_deref())?;
-    progress(
+    control.progress(
         0.2,
         format!(
             "scoring `{}` by `{}` on {} images",
@@ -37,8 +38,8 @@ pub(crate) fn evaluate(
             files.len()
         ),
     );
-    let score = scorer.score(&candidate)?;
-    progress(
+    let score = control.scorer(&mut scorer).score(&candidate)?;
+    control.progress(
         1.0,
         format!("mAP {:.4}, mAP@0.5 {:.4}", score.primary, score.secondary),
     );

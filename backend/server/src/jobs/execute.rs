@@ -6,15 +6,21 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use qbound_engine::bench::{BenchConfig, BenchModel, benchmark};
-use qbound_engine::calibrate::{CalibrationMethod, DEFAULT_TENSORRT_VERSION_CODE, calibrate_model};
+use qbound_engine::calibrate::{
+    AUTO_JUDGE_IMAGES, CalibrationMethod, DEFAULT_TENSORRT_VERSION_CODE, calibrate_model,
+    calibrate_model_judged,
+};
+
 use qbound_engine::onnx::load_model;
 use qbound_engine::profile::Profile;
 use qbound_engine::runtime::{Provider, SessionConfig};
 
+use super::control::JobControl;
 use super::evaluate::point_model;
 use super::protocol::{ClaimedJob, JobResult, Measurement};
+use super::scoring::detection_scorer;
 use super::{Capability, JobKind};
-use crate::archive::extract_dataset;
+use crate::archive::{ExtractLimits, extract_dataset};
 use crate::error::{Error, Result};
 
 /// Images per calibration batch.
@@ -35,44 +41,41 @@ pub(crate) struct JobOutput {
     pub(crate) artifacts: Vec<OutputArtifact>,
 }
 
-/// Reports progress (0 to 1) and a log line.
-pub(crate) type ProgressFn<'a> = &'a (dyn Fn(f64, String) + Sync);
-
 /// Runs `job` in `dir`, where its inputs lie under their names.
-pub(crate) fn execute(job: &ClaimedJob, dir: &Path, progress: ProgressFn<'_>) -> Result<JobOutput> {
+pub(crate) fn execute(job: &ClaimedJob, dir: &Path, control: &JobControl<'_>) -> Result<JobOutput> {
     match job.kind {
-        JobKind::Calibrate => calibrate(job, dir, progress),
-        JobKind::Sensitivity => super::sensitivity::sensitivity(job, dir, progress),
-        JobKind::Quantize => super::quantize::quantize(job, dir, progress),
-        JobKind::Evaluate => super::evaluate::evaluate(job, dir, progress),
-        JobKind::Benchmark => bench(job, dir, progress),
-        JobKind::Engine => super::engine::engine(job, dir, progress),
+        JobKind::Calibrate => calibrate(job, dir, control),
+        JobKind::Sensitivity => super::sensitivity::sensitivity(job, dir, control),
+        JobKind::Quantize => super::quantize::quantize(job, dir, control),
+        JobKind::Evaluate => super::evaluate::evaluate(job, dir, control),
+        JobKind::Benchmark => bench(job, dir, control),
+        JobKind::Engine => super::engine::engine(job, dir, control),
     }
 }
 
-fn calibrate(job: &ClaimedJob, dir: &Path, progress: ProgressFn<'_>) -> Result<JobOutput> {
+fn calibrate(job: &ClaimedJob, dir: &Path, control: &JobControl<'_>) -> Result<JobOutput> {
     let config = &job.params.config;
-    let profile = Profile::by_name_or_file(&config.profile)?;
     let method = CalibrationMethod::from_str(&config.calibration_method)?;
     let model = load_model(&dir.join("model.onnx"))?;
+    let profile = Profile::for_model(Some(&config.profile), &model)?;
     let input = profile.input_name(&model)?;
     let contents = extract_dataset(
         &dir.join("calibration.tar"),
         &dir.join("calibration"),
-        u64::MAX / 2,
+        ExtractLimits::WORKER,
     )?;
     let mut images = contents.images;
     if let Some(limit) = config.calibration_images {
         images.truncate(limit);
     }
     let total = images.len().max(1);
-    progress(
+    control.progress(
         0.0,
         format!("calibrating on {} images with `{method}`", images.len()),
     );
-    let batches = profile.input_batches(&images, CALIBRATION_BATCH);
+    let batches = control.batches(profile.input_batches(&images, CALIBRATION_BATCH));
     let on_batch = &mut |done: usize| {
-        progress(
+        control.progress(
             done as f64 / total as f64 * 0.95,
             format!("{done}/{total} images"),
         )
@@ -82,7 +85,15 @@ fn calibrate(job: &ClaimedJob, dir: &Path, progress: ProgressFn<'_>) -> Result<J
         .iter()
         .find(|i| i.name == "model.onnx")
         .map_or("model", |i| i.sha256.as_str());
-    let table = calibrate_model(&model, &input, batches, method, model_id, on_batch)?;
+    let table = if method == CalibrationMethod::Auto {
+        let judged = &images[..images.len().min(AUTO_JUDGE_IMAGES)];
+        let mut judge = detection_scorer(&model, &profile, judged, None)?;
+        calibrate_model_judged(
+            &model, &input, batches, method, model_id, &mut judge, on_batch,
+        )?
+    } else {
+        calibrate_model(&model, &input, batches, method, model_id, on_batch)?
+    };
     let table_path = dir.join("calibration.json");
     table.save(&table_path)?;
     let cache_path = dir.join("calibration.cache");
@@ -107,7 +118,7 @@ fn calibrate(job: &ClaimedJob, dir: &Path, progress: ProgressFn<'_>) -> Result<J
     })
 }
 
-fn bench(job: &ClaimedJob, dir: &Path, progress: ProgressFn<'_>) -> Result<JobOutput> {
+fn bench(job: &ClaimedJob, dir: &Path, control: &JobControl<'_>) -> Result<JobOutput> {
     let config = &job.params.config.benchmark;
     let float = load_model(&dir.join("model.onnx"))?;
     let quantized_name = point_model(job).ok_or_else(|| {
@@ -119,14 +130,9 @@ fn bench(job: &ClaimedJob, dir: &Path, progress: ProgressFn<'_>) -> Result<JobOu
         Capability::Cuda => Provider::Cuda,
         Capability::Tensorrt => Provider::TensorRt,
     };
-    let bench_config = BenchConfig {
-        batch_sizes: config.batch_sizes.clone(),
-        warmup_runs: config.warmup_runs,
-        timed_runs: config.timed_runs,
-        session: SessionConfig {
-            provider,
-            ..SessionConfig::default()
-        },
+    let session = SessionConfig {
+        provider,
+        ..SessionConfig::default()
     };
     let models = [
         BenchModel {
@@ -138,16 +144,30 @@ fn bench(job: &ClaimedJob, dir: &Path, progress: ProgressFn<'_>) -> Result<JobOu
             model: quantized,
         },
     ];
-    progress(
+    control.progress(
         0.0,
         format!(
             "timing fp32 and `{}` at batch sizes {:?}",
             job.label, config.batch_sizes
         ),
     );
-    let on_step =
-        &mut |done: usize, total: usize| progress(done as f64 / total.max(1) as f64, String::new());
-    let results = benchmark(&models, &bench_config, on_step)?;
+    let sizes = config.batch_sizes.len().max(1) as f64;
+    let mut results = Vec::new();
+    // One batch size at a time, so a cancelled job stops between them.
+    for (i, &batch_size) in config.batch_sizes.iter().enumerate() {
+        control.check()?;
+        let bench_config = BenchConfig {
+            batch_sizes: vec![batch_size],
+            warmup_runs: config.warmup_runs,
+            timed_runs: config.timed_runs,
+            session: session.clone(),
+        };
+        let on_step = &mut |done: usize, total: usize| {
+            let part = done as f64 / total.max(1) as f64;
+            control.progress((i as f64 + part) / sizes, String::new())
+        };
+        results.extend(benchmark(&models, &bench_config, on_step)?);
+    }
     let measurements = results
         .into_iter()
         .map(|r| Measurement {

@@ -3,6 +3,7 @@
 
 pub(crate) mod apply;
 pub(crate) mod config;
+pub(crate) mod control;
 mod engine;
 mod evaluate;
 pub(crate) mod execute;

@@ -95,6 +95,33 @@ pub(crate) struct FailRequest {
     pub(crate) lease_token: String,
     /// Why it failed.
     pub(crate) error: String,
+    /// What the queue should do with the job; `retry` when not said.
+    #[serde(default)]
+    pub(crate) outcome: FailOutcome,
+}
+
+/// How a failed attempt ends.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum FailOutcome {
+    /// A fault that may pass (I/O, the runtime): back to the queue while attempts remain.
+    #[default]
+    Retry,
+    /// The input is bad and would fail again: the job fails at once.
+    Permanent,
+    /// The worker is stopping: back to the queue without using up an attempt.
+    Released,
+}
+
+impl FailOutcome {
+    /// The name as stored in SQL.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Retry => "retry",
+            Self::Permanent => "permanent",
+            Self::Released => "released",
+        }
+    }
 }
 
 /// What a job found, by kind. Artifacts are uploaded separately, before completion.

@@ -18,7 +18,8 @@ use qbound_engine::sensitivity::{
 use serde::Serialize;
 
 use super::config::Boundary;
-use super::execute::{JobOutput, OutputArtifact, ProgressFn};
+use super::control::JobControl;
+use super::execute::{JobOutput, OutputArtifact};
 use super::protocol::{ClaimedJob, JobResult};
 use super::scoring::{dataset, detection_scorer, first_images};
 use crate::error::{Error, Result};
@@ -38,15 +39,15 @@ struct Report<'a> {
 pub(crate) fn quantize(
     job: &ClaimedJob,
     dir: &Path,
-    progress: ProgressFn<'_>,
+    control: &JobControl<'_>,
 ) -> Result<JobOutput> {
     let config = &job.params.config;
     let target = Target::from_str(&config.target)?;
     let model = load_model(&dir.join("model.onnx"))?;
     let table = CalibrationTable::load(&dir.join("calibration.json"))?;
     let amax = table.ranges();
-    let (float, choice) = choose_float_groups(job, dir, &model, &amax, target, progress)?;
-    progress(0.5, format!("quantizing for `{target}`"));
+    let (float, choice) = choose_float_groups(job, dir, &model, &amax, target, control)?;
+    control.progress(0.5, format!("quantizing for `{target}`"));
     let (quantized, report) = quantize_model(
         &model,
         float
@@ -64,12 +65,13 @@ pub(crate) fn quantize(
     );
     let mut artifacts = Vec::new();
     for (i, size) in config.export_batch_sizes.iter().enumerate() {
+        control.check()?;
         let batch = BatchSize::from_str(size)?;
         let exported = retarget_batch(&quantized, batch)?;
         let name = format!("{stem}_{tag}_bs{batch}.onnx");
         let path = dir.join(&name);
         std::fs::write(&path, encode_model(&exported))?;
-        progress(
+        control.progress(
             0.5 + 0.5 * (i + 1) as f64 / config.export_batch_sizes.len() as f64,
             format!("exported `{name}`"),
         );
@@ -117,7 +119,7 @@ fn choose_float_groups(
     model: &ModelProto,
     amax: &qbound_engine::calibrate::ActivationRanges,
     target: Target,
-    progress: ProgressFn<'_>,
+    control: &JobControl<'_>,
 ) -> Result<(Option<HashSet<String>>, Option<MaxDropChoice>)> {
     let config = &job.params.config;
     if let Some(keep) = job.params.keep_float {
@@ -136,7 +138,7 @@ fn choose_float_groups(
         ));
     };
     let ranking = read_ranking(&dir.join("sensitivity.txt"))?;
-    let profile = Profile::by_name_or_file(&config.profile)?;
+    let profile = Profile::for_model(Some(&config.profile), &model)?;
     let contents = dataset(dir, "validation")?
         .ok_or_else(|| Error::Unprocessable("a max-drop search needs validation images".into()))?;
     let files = first_images(&contents, None)?;
@@ -153,11 +155,13 @@ fn choose_float_groups(
     let choice = search_max_drop(
         &space,
         max_drop,
-        &mut search,
-        &mut verify,
-        &mut |keep, score| progress(0.25, format!("{keep} layers float: {:.4}", score.primary)),
+        &mut control.scorer(&mut search),
+        &mut control.scorer(&mut verify),
+        &mut |keep, score| {
+            control.progress(0.25, format!("{keep} layers float: {:.4}", score.primary))
+        },
     )?;
-    progress(
+    control.progress(
         0.45,
         format!(
             "chose {} float layers (drop {:.2}%)",

@@ -10,7 +10,7 @@ use qbound_engine::profile::Profile;
 use qbound_engine::runtime::SessionConfig;
 use qbound_engine::sensitivity::{OutputFidelity, Scorer};
 
-use crate::archive::{DatasetContents, extract_dataset};
+use crate::archive::{DatasetContents, ExtractLimits, extract_dataset};
 use crate::error::{Error, Result};
 
 /// Images per batch when scoring.
@@ -22,7 +22,7 @@ pub(crate) fn dataset(dir: &Path, name: &str) -> Result<Option<DatasetContents>>
     if !archive.is_file() {
         return Ok(None);
     }
-    extract_dataset(&archive, &dir.join(name), u64::MAX / 2).map(Some)
+    extract_dataset(&archive, &dir.join(name), ExtractLimits::WORKER).map(Some)
 }
 
 /// The validation images when the job has them, else the calibration images.

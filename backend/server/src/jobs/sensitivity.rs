@@ -12,7 +12,8 @@ use qbound_engine::sensitivity::{
     SensitivityMode, SensitivityReport, layer_sensitivity, sensitivity_text,
 };
 
-use super::execute::{JobOutput, OutputArtifact, ProgressFn};
+use super::control::JobControl;
+use super::execute::{JobOutput, OutputArtifact};
 use super::protocol::{ClaimedJob, JobResult, LayerScore};
 use super::scoring::{first_images, scoring_images, sensitivity_scorer};
 use crate::error::{Error, Result};
@@ -23,7 +24,7 @@ const PROXY_IMAGES: usize = 8;
 pub(crate) fn sensitivity(
     job: &ClaimedJob,
     dir: &Path,
-    progress: ProgressFn<'_>,
+    control: &JobControl<'_>,
 ) -> Result<JobOutput> {
     let config = &job.params.config;
     let settings = config
@@ -32,15 +33,15 @@ pub(crate) fn sensitivity(
         .ok_or_else(|| Error::Unprocessable("the run has no sensitivity settings".into()))?;
     let mode = SensitivityMode::from_str(&settings.mode)?;
     let target = Target::from_str(&config.target)?;
-    let profile = Profile::by_name_or_file(&config.profile)?;
     let model = load_model(&dir.join("model.onnx"))?;
+    let profile = Profile::for_model(Some(&config.profile), &model)?;
     let amax = CalibrationTable::load(&dir.join("calibration.json"))?.ranges();
     let contents = scoring_images(dir)?;
     let limit = settings
         .images
         .or((settings.metric == "proxy").then_some(PROXY_IMAGES));
     let files = first_images(&contents, limit)?;
-    progress(
+    control.progress(
         0.0,
         format!(
             "scoring each layer {} by `{}` on {} images",
@@ -68,9 +69,9 @@ pub(crate) fn sensitivity(
         &amax,
         target,
         mode,
-        scorer.as_mut(),
+        &mut control.scorer(scorer.as_mut()),
         &mut |done, total, layer| {
-            progress(
+            control.progress(
                 done as f64 / total.max(1) as f64,
                 format!("{done}/{total} {} {:.4}", layer.name, layer.score.primary),
             )

@@ -152,11 +152,32 @@ async fn checked(response: reqwest::Response) -> Result<reqwest::Response> {
         .ok()
         .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned))
         .unwrap_or(text);
-    Err(match status {
+    Err(status_error(status, message))
+}
+
+/// The [`Error`] for an error status and the server's message (which already says what
+/// was not found).
+fn status_error(status: StatusCode, message: String) -> Error {
+    match status {
         StatusCode::CONFLICT => Error::Conflict(message),
         StatusCode::UNAUTHORIZED => Error::Unauthorized,
         StatusCode::FORBIDDEN => Error::Forbidden(message),
-        StatusCode::NOT_FOUND => Error::NotFound(message),
+        StatusCode::NOT_FOUND => Error::NotFound(
+            message
+                .strip_suffix(" not found")
+                .map_or(message.clone(), str::to_owned),
+        ),
         _ => Error::Internal(format!("the server answered {status}: {message}")),
-    })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_thing_is_said_not_found_once() {
+        let error = status_error(StatusCode::NOT_FOUND, "job 16 not found".into());
+        assert_eq!(error.to_string(), "job 16 not found");
+    }
 }

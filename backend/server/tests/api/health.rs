@@ -64,3 +64,38 @@ async fn unknown_api_routes_answer_404_with_a_json_error() {
     let message = crate::helpers::assert_json_error(app.get("/api/nothing-here").await, 404).await;
     assert!(message.contains("not found"));
 }
+
+#[tokio::test]
+async fn a_client_trickling_its_headers_is_cut_off_at_the_header_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let options = crate::helpers::Options {
+        header_read_timeout: std::time::Duration::from_secs(1),
+        ..crate::helpers::Options::default()
+    };
+    let (app, _dir) = crate::helpers::spawn_app_with(options).await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let started = std::time::Instant::now();
+    stream
+        .write_all(b"GET /api/health HTTP/1.1\r\n")
+        .await
+        .unwrap();
+    let trickle = async {
+        for _ in 0..20 {
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            if stream.write_all(b"X-Slow: 1\r\n").await.is_err() {
+                break;
+            }
+        }
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer).await;
+        answer
+    };
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(4), trickle)
+        .await
+        .expect("the server closes the connection");
+    assert!(started.elapsed() < std::time::Duration::from_secs(4));
+    let text = String::from_utf8_lossy(&answer);
+    assert!(!text.contains("200 OK"), "{text}");
+    assert_eq!(app.get("/api/health").await.status(), 200);
+}

@@ -57,6 +57,8 @@ pub(crate) struct Options {
     pub(crate) max_model_bytes: u64,
     pub(crate) demo_data: Option<PathBuf>,
     pub(crate) static_dir: Option<PathBuf>,
+    pub(crate) private: bool,
+    pub(crate) header_read_timeout: Duration,
 }
 
 impl Default for Options {
@@ -67,6 +69,8 @@ impl Default for Options {
             max_model_bytes: 64 * 1024 * 1024,
             demo_data: None,
             static_dir: None,
+            private: false,
+            header_read_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -102,6 +106,8 @@ pub(crate) async fn start_server(
     settings.max_dataset_bytes = 64 * 1024 * 1024;
     settings.demo_data = options.demo_data.clone();
     settings.static_dir = options.static_dir.clone();
+    settings.private = options.private;
+    settings.header_read_timeout = options.header_read_timeout;
     let application = Application::build(settings).await.unwrap();
     let address = format!("http://127.0.0.1:{}", application.port());
     let (stop, stopped) = oneshot::channel::<()>();
@@ -373,4 +379,32 @@ pub(crate) fn find<'a>(items: &'a Value, key: &str, value: &str) -> &'a Value {
         .iter()
         .find(|i| i[key] == value)
         .unwrap_or_else(|| panic!("no {key} = {value} in {items:#}"))
+}
+
+/// This process's resident memory, in bytes (the test server runs in it).
+pub(crate) fn resident_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    kib * 1024
+}
+
+/// The files under `dir`, recursively (none when it does not exist).
+pub(crate) fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flat_map(|e| {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                files_under(&path)
+            } else {
+                vec![path]
+            }
+        })
+        .collect()
 }

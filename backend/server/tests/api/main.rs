@@ -6,11 +6,15 @@
 mod helpers;
 
 mod access;
+mod cancellation;
 mod catalog;
 mod health;
+mod lists;
 mod load;
 mod partial;
+mod privacy;
 mod queue;
 mod runs;
 mod startup;
+mod uploads;
 mod workers;

@@ -88,3 +88,36 @@ async fn the_ui_folder_is_served_at_the_root_beside_the_api() {
     assert_eq!(app.get_json("/api/health").await["status"], "ok");
     assert_json_error(app.get("/api/nothing-here").await, 404).await;
 }
+
+#[tokio::test]
+async fn a_start_removes_partial_uploads_and_the_embedded_workers_stale_job_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("data");
+    let partial = data_dir.join("tmp/.tmpPARTIAL");
+    let stale = data_dir.join("worker/jobs/7-deadbeef/calibration/a.jpg");
+    for file in [&partial, &stale] {
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, vec![0u8; 1024 * 1024]).unwrap();
+    }
+    let write = qbound_server::create_api_token(&data_dir, "t", qbound_server::Role::Write)
+        .await
+        .unwrap();
+    let worker = qbound_server::create_api_token(&data_dir, "w", qbound_server::Role::Worker)
+        .await
+        .unwrap();
+    let mut app = crate::helpers::start_server(
+        &data_dir,
+        &crate::helpers::Options::default(),
+        write,
+        worker,
+    )
+    .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while stale.exists() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(!partial.exists(), "the partial upload is gone");
+    assert!(!stale.exists(), "the stale job folder is gone");
+    assert!(data_dir.join("tmp").is_dir());
+    app.stop().await;
+}

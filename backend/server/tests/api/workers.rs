@@ -6,10 +6,10 @@ use serde_json::{Value, json};
 use crate::helpers::{Options, find, spawn_app, spawn_app_with};
 
 /// A child process, killed (SIGKILL) when dropped.
-struct ChildProcess(std::process::Child);
+pub(crate) struct ChildProcess(pub(crate) std::process::Child);
 
 impl ChildProcess {
-    fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -22,7 +22,7 @@ impl Drop for ChildProcess {
 }
 
 /// Starts `qbound worker` as a child process.
-fn worker_process(
+pub(crate) fn worker_process(
     app: &crate::helpers::TestApp,
     name: &str,
     work_dir: &std::path::Path,
