@@ -8,7 +8,7 @@ use qbound_engine::onnx::proto::{
 };
 use qbound_engine::onnx::{default_opset, graph_inputs, load_model};
 use qbound_engine::profile::{Normalization, OutputLayout, Profile, ResizeMode, infer_profile};
-use qbound_engine::quantize::model_layers;
+use qbound_engine::quantize::{decode_tail_ops, model_layers};
 use serde::Serialize;
 
 use super::output::print_json;
@@ -41,6 +41,8 @@ struct Inspection {
     #[serde(skip_serializing_if = "Option::is_none")]
     profile_error: Option<String>,
     layers: Vec<qbound_engine::layers::Layer>,
+    /// The ops of the decode tail, which stay float unless asked otherwise.
+    decode_tail: Vec<String>,
 }
 
 fn describe(value: &ValueInfoProto) -> Tensor {
@@ -81,6 +83,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         profile,
         profile_error,
         layers: model_layers(&model)?,
+        decode_tail: decode_tail_ops(&model)?,
     };
     if args.json {
         return print_json(&inspection);
@@ -115,6 +118,23 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
             layer.parameters
         );
     }
+    let mut tail: Vec<(String, usize)> = Vec::new();
+    for op in &inspection.decode_tail {
+        match tail.iter_mut().find(|(seen, _)| seen == op) {
+            Some((_, count)) => *count += 1,
+            None => tail.push((op.clone(), 1)),
+        }
+    }
+    let tail: Vec<String> = tail
+        .iter()
+        .map(|(op, count)| format!("{count} {op}"))
+        .collect();
+    println!(
+        "decode tail (stays float; `qbound quantize --quantize-decode-tail` includes it): {} ops{}{}",
+        inspection.decode_tail.len(),
+        if tail.is_empty() { "" } else { ": " },
+        tail.join(", ")
+    );
     Ok(())
 }
 

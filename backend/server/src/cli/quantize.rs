@@ -9,7 +9,9 @@ use clap::builder::ArgPredicate;
 use qbound_engine::batch::{BatchSize, retarget_batch};
 use qbound_engine::calibrate::{CalibrationTable, DEFAULT_TENSORRT_VERSION_CODE};
 use qbound_engine::onnx::{SaveOptions, load_model, save_model};
-use qbound_engine::quantize::{GroupSelection, QuantizeReport, Target, quantize_model};
+use qbound_engine::quantize::{
+    DecodeTail, GroupSelection, QuantConfig, QuantizeReport, Target, quantize_model,
+};
 use qbound_engine::sensitivity::{
     FloatSelection, MaxDropChoice, SearchSpace, float_groups, read_ranking, search_max_drop,
 };
@@ -32,6 +34,10 @@ pub(crate) struct Args {
     /// Q/DQ placement: `tensorrt` or `ort-cpu`.
     #[arg(long, default_value = "tensorrt")]
     target: Target,
+    /// Quantize the decode tail too (the ops after the last body layer that turn head
+    /// outputs into boxes and scores, `qbound inspect` lists them); it stays float by default.
+    #[arg(long)]
+    quantize_decode_tail: bool,
     /// Batch sizes to export, comma-separated: numbers or `dynamic`.
     #[arg(long, value_delimiter = ',', default_value = "1")]
     export_batch_size: Vec<BatchSize>,
@@ -106,7 +112,14 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
             .as_ref()
             .map_or(GroupSelection::All, GroupSelection::AllExcept),
         &amax,
-        args.target,
+        QuantConfig {
+            target: args.target,
+            decode_tail: if args.quantize_decode_tail {
+                DecodeTail::Quantize
+            } else {
+                DecodeTail::Float
+            },
+        },
     )?;
     let stem = args
         .model

@@ -138,7 +138,7 @@ fn choose_float_groups(
         ));
     };
     let ranking = read_ranking(&dir.join("sensitivity.txt"))?;
-    let profile = Profile::for_model(Some(&config.profile), &model)?;
+    let profile = Profile::for_model(Some(&config.profile), model)?;
     let contents = dataset(dir, "validation")?
         .ok_or_else(|| Error::Unprocessable("a max-drop search needs validation images".into()))?;
     let files = first_images(&contents, None)?;
