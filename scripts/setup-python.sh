@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # A Python environment in .tools/pyenv with the reference tools the tests compare against:
 # the `onnx` package (its checker validates every model qbound writes), `pycocotools` (the
-# independent agreement check scores with it) and Pillow (renders the fixture document pages).
+# independent agreement check scores with it), Pillow (renders the fixture document pages) and
+# ONNX Runtime's Python package (the peer quantizer scripts/compare-ort-quantizer.py runs).
 # Idempotent.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 env="$root/.tools/pyenv"
-packages=("onnx==1.23.2" "pycocotools==2.0.11" "pillow==13.0.0")
+packages=("onnx==1.23.2" "pycocotools==2.0.11" "pillow==13.0.0" "onnxruntime==1.31.1")
 if [ -x "$env/bin/python" ] && "$env/bin/python" - "${packages[@]}" 2>/dev/null <<'PY'
 import sys
 from importlib.metadata import version

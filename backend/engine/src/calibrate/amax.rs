@@ -35,7 +35,7 @@ pub enum CalibrationMethod {
     Entropy,
     /// The bin edge that minimises the squared error of INT8 fake quantization.
     Mse,
-    /// Whichever of the four gives the quantized model the outputs closest to the float
+    /// Whichever of [`CalibrationMethod::CANDIDATES`] gives the quantized model the outputs closest to the float
     /// model's ([`super::calibrate_model`] decides and records it; alone, a histogram's
     /// `auto` amax is its max).
     Auto,
@@ -43,9 +43,10 @@ pub enum CalibrationMethod {
 
 impl CalibrationMethod {
     /// The methods `auto` chooses among.
-    pub const CANDIDATES: [CalibrationMethod; 4] = [
+    pub const CANDIDATES: [CalibrationMethod; 5] = [
         Self::Max,
         Self::Percentile(DEFAULT_PERCENTILE),
+        Self::Percentile(99.999),
         Self::Entropy,
         Self::Mse,
     ];

@@ -15,4 +15,5 @@ pub use library::{environment, library_path};
 pub use provider::Provider;
 pub use session::{
     GpuOptions, SessionConfig, run_f32, session_from_bytes, session_from_bytes_with,
+    write_cpu_optimized_model,
 };

@@ -3,7 +3,7 @@
 use std::{
     collections::HashMap,
     hash::{Hash, Hasher},
-    path::PathBuf,
+    path::{Path, PathBuf},
 };
 
 use ndarray::{ArrayD, ArrayViewD};
@@ -109,6 +109,21 @@ pub fn session_from_bytes_with(
             Error::Runtime(format!("cannot load the model: {e}"))
         }
     })
+}
+
+/// Writes to `path` the graph ONNX Runtime's CPU provider runs for `model` after every
+/// optimization, QDQ fusion included: its `QLinear*` nodes are what runs in INT8, and the
+/// float ops left between DequantizeLinear and QuantizeLinear are what does not.
+pub fn write_cpu_optimized_model(model: &[u8], path: &Path) -> Result<()> {
+    let env = environment()?;
+    Session::builder(env)?
+        .with_optimization_level(GraphOptimizationLevel::All)
+        .map_err(ort::Error::from)?
+        .with_optimized_model_path(path)
+        .map_err(ort::Error::from)?
+        .commit_from_memory(model)
+        .map_err(|e| Error::Runtime(format!("cannot load the model: {e}")))?;
+    Ok(())
 }
 
 /// The providers to register, in priority order: TensorRT falls back to CUDA for the nodes
