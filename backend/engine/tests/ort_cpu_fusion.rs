@@ -53,7 +53,8 @@ fn runtime_ops(model: &str, images: &str) -> (BTreeMap<String, usize>, Vec<Strin
     let optimized = load_model(&path).unwrap();
     let mut ops = BTreeMap::new();
     for node in &optimized.graph.unwrap().node {
-        *ops.entry(node.op_type.clone().unwrap_or_default()).or_insert(0) += 1;
+        *ops.entry(node.op_type.clone().unwrap_or_default())
+            .or_insert(0) += 1;
     }
     (ops, decode_tail_ops(&model).unwrap())
 }
