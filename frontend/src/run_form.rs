@@ -384,6 +384,7 @@ mod tests {
     #[test]
     fn a_percentile_becomes_part_of_the_method() {
         let form = RunForm {
+            calibration_method: "percentile".into(),
             percentile: "99.9".into(),
             ..filled()
         };
