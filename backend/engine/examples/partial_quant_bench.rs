@@ -21,7 +21,7 @@ use qbound_engine::profile::Profile;
 use qbound_engine::quantize::{GroupSelection, Target, quantize_model};
 use qbound_engine::runtime::SessionConfig;
 use qbound_engine::sensitivity::{
-    FloatSelection, OutputFidelity, SearchSpace, SensitivityMode, float_groups, layer_sensitivity,
+    OutputFidelity, SearchSpace, SensitivityMode, layer_sensitivity,
     search_max_drop, spearman_rank_correlation,
 };
 
@@ -122,8 +122,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         start.elapsed().as_secs_f64()
     );
 
-    let float = float_groups(&ranking, FloatSelection::KeepFloat(choice.keep_float))?;
-    let (partial, _) = quantize_model(&model, GroupSelection::AllExcept(&float), &amax, target)?;
+    let (partial, _) = quantize_model(&model, choice.selection(), &amax, target)?;
     let (full, _) = quantize_model(&model, GroupSelection::All, &amax, target)?;
     let full_agreement = agreement.summary(&full)?.map();
     println!("full INT8 agreement mAP {full_agreement:.4}");

@@ -17,7 +17,8 @@ use qbound_engine::profile::Profile;
 use qbound_engine::quantize::{GroupSelection, Target, model_layers, quantize_model};
 use qbound_engine::runtime::{SessionConfig, run_f32, session_from_bytes};
 use qbound_engine::sensitivity::{
-    FloatSelection, OutputFidelity, Scorer, SearchSpace, SensitivityMode, float_groups,
+    FloatSelection, MaxDropOutcome, OutputFidelity, Scorer, SearchSpace, SensitivityMode,
+    float_groups,
     layer_sensitivity, search_max_drop,
 };
 
@@ -161,21 +162,36 @@ fn max_drop_returns_a_model_whose_measured_drop_is_within_the_bound() {
         search_max_drop(&space, max_drop, &mut search, &mut verify, &mut |_, _| {}).unwrap();
     assert!(choice.drop <= max_drop, "{choice:?}");
     assert_eq!(choice.float_layers.len(), choice.keep_float);
+    assert_ne!(choice.outcome, MaxDropOutcome::Float, "{choice:?}");
+    assert!(choice.speedup.is_some_and(|s| s > 1.0), "{choice:?}");
     // Measured again, independently, on the chosen model.
-    let float = float_groups(&ranking, FloatSelection::KeepFloat(choice.keep_float)).unwrap();
-    let (chosen, _) = quantize_model(
-        &demo.model,
-        GroupSelection::AllExcept(&float),
-        &demo.amax,
-        Target::OrtCpu,
-    )
-    .unwrap();
+    let (chosen, _) =
+        quantize_model(&demo.model, choice.selection(), &demo.amax, Target::OrtCpu).unwrap();
     let mut fresh = agreement(demo, 12);
+    let float_score = fresh.score(&demo.model).unwrap().primary;
     let score = fresh.score(&chosen).unwrap().primary;
-    assert!(
-        score >= (1.0 - max_drop) * fresh.score(&demo.model).unwrap().primary,
-        "score {score}"
-    );
+    assert!(score >= (1.0 - max_drop) * float_score, "score {score}");
+    // Every float group was needed: back in INT8, any one of them breaks the budget.
+    for group in &choice.float_layers {
+        let fewer: HashSet<String> = choice
+            .float_layers
+            .iter()
+            .filter(|g| *g != group)
+            .cloned()
+            .collect();
+        let (model, _) = quantize_model(
+            &demo.model,
+            GroupSelection::AllExcept(&fewer),
+            &demo.amax,
+            Target::OrtCpu,
+        )
+        .unwrap();
+        let without = fresh.score(&model).unwrap().primary;
+        assert!(
+            without < (1.0 - max_drop) * float_score,
+            "`{group}` was not needed: {without} without it"
+        );
+    }
 }
 
 #[test]

@@ -86,6 +86,8 @@ pub enum GroupSelection<'a> {
     Only(&'a HashSet<String>),
     /// Every group but these, which stay float.
     AllExcept(&'a HashSet<String>),
+    /// No group: the float model, cleaned up.
+    Nothing,
 }
 
 /// What [`quantize_model`] did.
@@ -141,6 +143,7 @@ pub fn quantize_model(
             GroupSelection::All => true,
             GroupSelection::Only(set) => set.contains(&g.name),
             GroupSelection::AllExcept(set) => !set.contains(&g.name),
+            GroupSelection::Nothing => false,
         });
     let quantized_layer_names: HashSet<&str> = quantized
         .iter()

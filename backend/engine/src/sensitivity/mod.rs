@@ -12,5 +12,5 @@ pub use boundary::{FloatSelection, float_groups, read_ranking, sensitivity_text}
 pub use correlation::spearman_rank_correlation;
 pub use measure::{LayerSensitivity, SensitivityMode, SensitivityReport, layer_sensitivity};
 pub use score::{OutputFidelity, Score, Scorer};
-pub use search::{MaxDropChoice, SearchSpace, search_max_drop};
+pub use search::{MaxDropChoice, MaxDropOutcome, SearchSpace, SearchStep, search_max_drop};
 pub use sweep::{PointKind, Throughput, TradeoffPoint, mark_pareto_frontier, sweep};

@@ -1,20 +1,59 @@
-//! `--max-drop`: the smallest set of float layers whose accuracy drop stays within a bound.
+//! `--max-drop`: the fewest float groups whose accuracy drop stays within a bound, found by
+//! reverting groups one at a time from full INT8, most sensitive first, keeping a revert only
+//! when it measurably helps; never a model slower than the float one it replaces.
+
+use std::collections::HashSet;
 
 use serde::Serialize;
 
-use super::boundary::{FloatSelection, float_groups};
 use super::{Score, Scorer};
+use crate::bench::{BenchConfig, BenchModel, benchmark};
 use crate::calibrate::ActivationRanges;
 use crate::onnx::proto::ModelProto;
 use crate::quantize::{GroupSelection, Target, quantize_model};
 use crate::{Error, Result};
 
+/// At most this many reverts are tried, with each scorer: past it the budget is out of reach
+/// of a partial model worth shipping.
+const MAX_TRIALS: usize = 24;
+
+/// How a max-drop search ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MaxDropOutcome {
+    /// Full INT8 is within the budget.
+    FullInt8,
+    /// A partial model is within the budget and faster than the float model.
+    Partial,
+    /// No quantized model within the budget beats the float model: the result is the float
+    /// model.
+    Float,
+}
+
+/// One model the search scored.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchStep {
+    /// The group reverted to float in this step (none: full INT8).
+    pub group: Option<String>,
+    /// How many groups were float in the scored model.
+    pub float_groups: usize,
+    /// Its score.
+    pub score: Score,
+    /// Whether the step was kept: a revert that helped, or (when pruning) a group that went
+    /// back to INT8 because the budget held without it.
+    pub kept: bool,
+    /// Whether the verifying scorer (the full evaluation) scored it.
+    pub verified: bool,
+}
+
 /// The outcome of a max-drop search.
 #[derive(Debug, Clone, Serialize)]
 pub struct MaxDropChoice {
-    /// How many of the most sensitive layers stay float.
+    /// How it ended.
+    pub outcome: MaxDropOutcome,
+    /// How many groups stay float (every ranked one for [`MaxDropOutcome::Float`]).
     pub keep_float: usize,
-    /// The float layers, most sensitive first.
+    /// The float groups, in the order they were reverted (most sensitive first).
     pub float_layers: Vec<String>,
     /// The chosen model's score by the verifying scorer.
     pub score: Score,
@@ -22,8 +61,23 @@ pub struct MaxDropChoice {
     pub float_score: Score,
     /// Relative drop of the primary score: `1 - score / float_score`.
     pub drop: f64,
-    /// Every (keep_float, score) the search evaluated with the searching scorer.
-    pub search_steps: Vec<(usize, Score)>,
+    /// The chosen model's bs1 throughput over the float model's, measured interleaved
+    /// (`ort-cpu` only: other targets are not run where they are deployed).
+    pub speedup: Option<f64>,
+    /// Every model the search scored, in order.
+    pub search_steps: Vec<SearchStep>,
+    #[serde(skip)]
+    float_set: HashSet<String>,
+}
+
+impl MaxDropChoice {
+    /// What to quantize for this choice.
+    pub fn selection(&self) -> GroupSelection<'_> {
+        match self.outcome {
+            MaxDropOutcome::Float => GroupSelection::Nothing,
+            _ => GroupSelection::AllExcept(&self.float_set),
+        }
+    }
 }
 
 /// What the search needs: the model, its calibration, the placement and the ranking.
@@ -34,14 +88,18 @@ pub struct SearchSpace<'a> {
     pub ranges: &'a ActivationRanges,
     /// Q/DQ placement.
     pub target: Target,
-    /// Layer names, least sensitive first.
+    /// Group names, least sensitive first.
     pub ranking: &'a [String],
 }
 
-/// Bisects along the ranking for the fewest float layers whose score stays at least
-/// `(1 - max_drop)` of the float model's with `search` (a cheaper scorer, e.g. on fewer
-/// images), then verifies the choice with `verify` (the full evaluation), keeping more
-/// layers in float until the verified drop is within bounds.
+/// Searches for the fewest float groups whose score stays at least `(1 - max_drop)` of the
+/// float model's. From full INT8, the groups are reverted to float one at a time in order of
+/// sensitivity (most sensitive first) and a revert is kept only when it raises `search`'s
+/// score (a cheaper scorer, e.g. on fewer images); the result is then verified with `verify`
+/// (the full evaluation), reverting further with it when the verified drop is too large, and
+/// every float group the verified budget does not need goes back to INT8. A
+/// model that ends up outside the budget, or (for `ort-cpu`) no faster than the float model
+/// at batch 1, gives way to the float model itself. `on_step` hears (float groups, score).
 pub fn search_max_drop(
     space: &SearchSpace<'_>,
     max_drop: f64,
@@ -54,60 +112,168 @@ pub fn search_max_drop(
             "max drop {max_drop} must be in [0, 1), e.g. 0.02 for 2%"
         )));
     }
-    let n = space.ranking.len();
-    let search_float = search.score(space.model)?;
-    let mut steps = Vec::new();
-    let score_at = |keep: usize, scorer: &mut dyn Scorer| -> Result<Score> {
-        let float = float_groups(space.ranking, FloatSelection::KeepFloat(keep))?;
-        let (candidate, _) = quantize_model(
-            space.model,
-            GroupSelection::AllExcept(&float),
-            space.ranges,
-            space.target,
-        )?;
-        scorer.score(&candidate)
-    };
     let within = |score: Score, float: Score| score.primary >= (1.0 - max_drop) * float.primary;
-    // Invariant: `hi` float layers are enough; `lo` are not (or lo is -1: nothing tried).
-    let (mut lo, mut hi): (isize, usize) = (-1, n);
-    while (hi as isize) - lo > 1 {
-        let mid = ((lo + hi as isize) / 2) as usize;
-        let score = score_at(mid, search)?;
-        steps.push((mid, score));
-        on_step(mid, score);
-        if within(score, search_float) {
-            hi = mid;
+    let most_sensitive_first: Vec<&String> = space.ranking.iter().rev().collect();
+    let mut steps = Vec::new();
+    let mut float: Vec<String> = Vec::new();
+
+    let search_float = search.score(space.model)?;
+    let mut current = score_with(space, &float, search)?;
+    record(&mut steps, on_step, None, &float, current, true, false);
+    let mut next = 0;
+    while !within(current, search_float) && next < most_sensitive_first.len().min(MAX_TRIALS) {
+        let group = most_sensitive_first[next];
+        next += 1;
+        float.push(group.clone());
+        let score = score_with(space, &float, search)?;
+        let kept = score.primary > current.primary;
+        record(&mut steps, on_step, Some(group), &float, score, kept, false);
+        if kept {
+            current = score;
         } else {
-            lo = mid as isize;
+            float.pop();
         }
     }
+
     let float_score = verify.score(space.model)?;
-    let mut keep = hi;
-    let mut score = if keep == n {
-        float_score
-    } else {
-        score_at(keep, verify)?
-    };
-    while keep < n && !within(score, float_score) {
-        keep += 1;
-        score = if keep == n {
-            float_score
+    let mut verified = score_with(space, &float, verify)?;
+    record(&mut steps, on_step, None, &float, verified, true, true);
+    let mut trials = 0;
+    while !within(verified, float_score)
+        && next < most_sensitive_first.len()
+        && trials < MAX_TRIALS
+    {
+        let group = most_sensitive_first[next];
+        next += 1;
+        trials += 1;
+        float.push(group.clone());
+        let score = score_with(space, &float, verify)?;
+        let kept = score.primary > verified.primary;
+        record(&mut steps, on_step, Some(group), &float, score, kept, true);
+        if kept {
+            verified = score;
         } else {
-            score_at(keep, verify)?
-        };
-        on_step(keep, score);
+            float.pop();
+        }
     }
+
+    // Every float group must be needed: one whose return to INT8 keeps the budget goes back.
+    if within(verified, float_score) {
+        for position in (0..float.len()).rev() {
+            let group = float.remove(position);
+            let score = score_with(space, &float, verify)?;
+            let needed = !within(score, float_score);
+            record(&mut steps, on_step, Some(&group), &float, score, !needed, true);
+            if needed {
+                float.insert(position, group);
+            } else {
+                verified = score;
+            }
+        }
+    }
+
+    let mut outcome = if !within(verified, float_score) {
+        MaxDropOutcome::Float
+    } else if float.is_empty() {
+        MaxDropOutcome::FullInt8
+    } else {
+        MaxDropOutcome::Partial
+    };
+    let speedup = match (outcome, space.target) {
+        (MaxDropOutcome::Float, _) | (_, Target::TensorRt) => None,
+        (_, Target::OrtCpu) => Some(speedup_over_float(space, &float)?),
+    };
+    if speedup.is_some_and(|s| s <= 1.0) {
+        outcome = MaxDropOutcome::Float;
+    }
+    let (float, score) = match outcome {
+        MaxDropOutcome::Float => (
+            most_sensitive_first.into_iter().cloned().collect(),
+            float_score,
+        ),
+        _ => (float, verified),
+    };
     let drop = if float_score.primary > 0.0 {
         1.0 - score.primary / float_score.primary
     } else {
         0.0
     };
     Ok(MaxDropChoice {
-        keep_float: keep,
-        float_layers: space.ranking[n - keep..].iter().rev().cloned().collect(),
+        outcome,
+        keep_float: float.len(),
+        float_set: float.iter().cloned().collect(),
+        float_layers: float,
         score,
         float_score,
         drop,
+        speedup,
         search_steps: steps,
     })
+}
+
+fn score_with(space: &SearchSpace<'_>, float: &[String], scorer: &mut dyn Scorer) -> Result<Score> {
+    let set: HashSet<String> = float.iter().cloned().collect();
+    let (candidate, _) = quantize_model(
+        space.model,
+        GroupSelection::AllExcept(&set),
+        space.ranges,
+        space.target,
+    )?;
+    scorer.score(&candidate)
+}
+
+fn record(
+    steps: &mut Vec<SearchStep>,
+    on_step: &mut dyn FnMut(usize, Score),
+    group: Option<&String>,
+    float: &[String],
+    score: Score,
+    kept: bool,
+    verified: bool,
+) {
+    let float_groups = float.len();
+    on_step(float_groups, score);
+    steps.push(SearchStep {
+        group: group.cloned(),
+        float_groups,
+        score,
+        kept,
+        verified,
+    });
+}
+
+/// The bs1 throughput of the model with `float` groups float over the float model's,
+/// interleaved (medians of 7 runs).
+fn speedup_over_float(space: &SearchSpace<'_>, float: &[String]) -> Result<f64> {
+    let set: HashSet<String> = float.iter().cloned().collect();
+    let (candidate, _) = quantize_model(
+        space.model,
+        GroupSelection::AllExcept(&set),
+        space.ranges,
+        space.target,
+    )?;
+    let models = [
+        BenchModel {
+            label: "float".into(),
+            model: space.model.clone(),
+        },
+        BenchModel {
+            label: "candidate".into(),
+            model: candidate,
+        },
+    ];
+    let config = BenchConfig {
+        batch_sizes: vec![1],
+        timed_runs: 7,
+        ..BenchConfig::default()
+    };
+    let results = benchmark(&models, &config, &mut |_, _| {})?;
+    let throughput = |label: &str| {
+        results
+            .iter()
+            .find(|r| r.label == label)
+            .map(|r| r.images_per_second)
+            .ok_or_else(|| Error::Runtime(format!("the benchmark did not time `{label}`")))
+    };
+    Ok(throughput("candidate")? / throughput("float")?)
 }

@@ -13,7 +13,8 @@ use qbound_engine::quantize::{
     DecodeTail, GroupSelection, QuantConfig, QuantizeReport, Target, quantize_model,
 };
 use qbound_engine::sensitivity::{
-    FloatSelection, MaxDropChoice, SearchSpace, float_groups, read_ranking, search_max_drop,
+    FloatSelection, MaxDropChoice, MaxDropOutcome, SearchSpace, float_groups, read_ranking,
+    search_max_drop,
 };
 use serde::Serialize;
 
@@ -106,11 +107,14 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     let table = CalibrationTable::load(&args.calib)?;
     let amax = table.ranges();
     let (float, max_drop) = choose_float_groups(&args, &model, &amax)?;
+    let selection = match (&float, &max_drop) {
+        (_, Some(choice)) => choice.selection(),
+        (Some(set), None) => GroupSelection::AllExcept(set),
+        (None, None) => GroupSelection::All,
+    };
     let (quantized, report) = quantize_model(
         &model,
-        float
-            .as_ref()
-            .map_or(GroupSelection::All, GroupSelection::AllExcept),
+        selection,
         &amax,
         QuantConfig {
             target: args.target,
@@ -180,17 +184,28 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     );
     if let Some(choice) = &export.max_drop {
         println!(
-            "max drop: kept {} layers float, score {:.4} vs float {:.4} (drop {:.2}%)",
+            "max drop: {}, {} groups float, score {:.4} vs float {:.4} (drop {:.2}%){}",
+            match choice.outcome {
+                MaxDropOutcome::FullInt8 => "full INT8 is within the budget",
+                MaxDropOutcome::Partial => "a partial model is within the budget",
+                MaxDropOutcome::Float =>
+                    "no quantized model within the budget beats the float model: this is the float model",
+            },
             choice.keep_float,
             choice.score.primary,
             choice.float_score.primary,
-            choice.drop * 100.0
+            choice.drop * 100.0,
+            choice
+                .speedup
+                .map(|s| format!(", {s:.2}x FP32 at bs1"))
+                .unwrap_or_default()
         );
     }
     Ok(())
 }
 
-/// The groups that stay float (`None`: none) and, for `--max-drop`, how they were found.
+/// The groups that stay float (`None`: none, or as the max-drop choice says) and, for
+/// `--max-drop`, the search's choice.
 fn choose_float_groups(
     args: &Args,
     model: &qbound_engine::onnx::proto::ModelProto,
@@ -261,8 +276,7 @@ fn choose_float_groups(
         &mut |keep, score| progress.set_message(format!("keep {keep}: {:.4}", score.primary)),
     )?;
     progress.finish_and_clear();
-    let set = float_groups(&ranking, FloatSelection::KeepFloat(choice.keep_float))?;
-    Ok((Some(set), Some(choice)))
+    Ok((None, Some(choice)))
 }
 
 /// The seed's companions of an export: calibration cache, sensitivity file, report.

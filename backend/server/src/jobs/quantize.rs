@@ -48,11 +48,14 @@ pub(crate) fn quantize(
     let amax = table.ranges();
     let (float, choice) = choose_float_groups(job, dir, &model, &amax, target, control)?;
     control.progress(0.5, format!("quantizing for `{target}`"));
+    let selection = match (&float, &choice) {
+        (_, Some(choice)) => choice.selection(),
+        (Some(set), None) => GroupSelection::AllExcept(set),
+        (None, None) => GroupSelection::All,
+    };
     let (quantized, report) = quantize_model(
         &model,
-        float
-            .as_ref()
-            .map_or(GroupSelection::All, GroupSelection::AllExcept),
+        selection,
         &amax,
         target,
     )?;
@@ -169,6 +172,5 @@ fn choose_float_groups(
             choice.drop * 100.0
         ),
     );
-    let set = float_groups(&ranking, FloatSelection::KeepFloat(choice.keep_float))?;
-    Ok((Some(set), Some(choice)))
+    Ok((None, Some(choice)))
 }
