@@ -21,8 +21,8 @@ use qbound_engine::profile::Profile;
 use qbound_engine::quantize::{GroupSelection, Target, quantize_model};
 use qbound_engine::runtime::SessionConfig;
 use qbound_engine::sensitivity::{
-    OutputFidelity, SearchSpace, SensitivityMode, layer_sensitivity,
-    search_max_drop, spearman_rank_correlation,
+    OutputFidelity, SearchSpace, SensitivityMode, layer_sensitivity, search_max_drop,
+    spearman_rank_correlation,
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

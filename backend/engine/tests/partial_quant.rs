@@ -18,8 +18,7 @@ use qbound_engine::quantize::{GroupSelection, Target, model_layers, quantize_mod
 use qbound_engine::runtime::{SessionConfig, run_f32, session_from_bytes};
 use qbound_engine::sensitivity::{
     FloatSelection, MaxDropOutcome, OutputFidelity, Scorer, SearchSpace, SensitivityMode,
-    float_groups,
-    layer_sensitivity, search_max_drop,
+    float_groups, layer_sensitivity, search_max_drop,
 };
 
 fn data() -> PathBuf {

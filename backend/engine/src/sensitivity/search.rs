@@ -139,9 +139,7 @@ pub fn search_max_drop(
     let mut verified = score_with(space, &float, verify)?;
     record(&mut steps, on_step, None, &float, verified, true, true);
     let mut trials = 0;
-    while !within(verified, float_score)
-        && next < most_sensitive_first.len()
-        && trials < MAX_TRIALS
+    while !within(verified, float_score) && next < most_sensitive_first.len() && trials < MAX_TRIALS
     {
         let group = most_sensitive_first[next];
         next += 1;
@@ -163,7 +161,15 @@ pub fn search_max_drop(
             let group = float.remove(position);
             let score = score_with(space, &float, verify)?;
             let needed = !within(score, float_score);
-            record(&mut steps, on_step, Some(&group), &float, score, !needed, true);
+            record(
+                &mut steps,
+                on_step,
+                Some(&group),
+                &float,
+                score,
+                !needed,
+                true,
+            );
             if needed {
                 float.insert(position, group);
             } else {

@@ -53,12 +53,7 @@ pub(crate) fn quantize(
         (Some(set), None) => GroupSelection::AllExcept(set),
         (None, None) => GroupSelection::All,
     };
-    let (quantized, report) = quantize_model(
-        &model,
-        selection,
-        &amax,
-        target,
-    )?;
+    let (quantized, report) = quantize_model(&model, selection, &amax, target)?;
     let stem = &job.params.artifact_stem;
     let tag = config.file_tag(
         choice
