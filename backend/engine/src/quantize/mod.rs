@@ -160,7 +160,7 @@ pub fn quantize_model(
             (None, quantizers.len())
         }
         Target::OrtCpu => {
-            let plan = ort_cpu::plan_ort_cpu(&index, &quantized, ranges)?;
+            let plan = ort_cpu::plan_ort_cpu(&index, &quantized, &float, ranges)?;
             let scales = emit::activation_qdq(&index, &mut patch, &plan.activations);
             emit::constant_dq(&index, &mut patch, &plan.constants)?;
             (Some(scales), plan.activations.len())

@@ -90,12 +90,15 @@ pub(crate) fn ort_cpu_tensors(index: &GraphIndex<'_>, groups: &[&QuantGroup]) ->
     sites(index, groups).tensors
 }
 
-/// Plans the activation and constant quantizers of `groups`, ranges from `ranges`.
+/// Plans the activation and constant quantizers of `groups`, ranges from `ranges`; the
+/// `float` groups read float values.
 pub(crate) fn plan_ort_cpu(
     index: &GraphIndex<'_>,
     groups: &[&QuantGroup],
+    float: &[&QuantGroup],
     ranges: &ActivationRanges,
 ) -> Result<OrtCpuPlan> {
+    let reverted: HashSet<NodeId> = float.iter().flat_map(|g| g.nodes.iter().copied()).collect();
     let Sites {
         quantized,
         mut reads,
@@ -129,8 +132,15 @@ pub(crate) fn plan_ort_cpu(
         .into_iter()
         .map(|tensor| {
             let (low, high) = union[&shared.find(&tensor)].clipped_bounds();
+            // A quantized op's output reaches the decode tail dequantized, so the op still
+            // fuses; a group kept float reads the float value itself.
             let uses = if produced_by(index, &quantized, &tensor) {
-                index.consumers(&tensor).to_vec()
+                index
+                    .consumers(&tensor)
+                    .iter()
+                    .filter(|u| !reverted.contains(&u.node))
+                    .copied()
+                    .collect()
             } else {
                 reads.remove(&tensor).unwrap_or_default()
             };
