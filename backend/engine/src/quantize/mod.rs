@@ -188,17 +188,40 @@ pub fn quantize_model(
 
 /// The quantizable layers of a model, after cleanup.
 pub fn model_layers(model: &ModelProto) -> Result<Vec<Layer>> {
-    let (model, _) = prepare_for_quantization(model)?;
-    let graph = model
-        .graph
-        .as_ref()
-        .ok_or_else(|| Error::InvalidModel("the model has no graph".into()))?;
-    discover_layers(&GraphIndex::new(graph)?)
+    with_cleaned_graph(model, |_, layers| Ok(layers))
 }
 
 /// The quantizer groups of a model for `config`, after cleanup, in topological order.
 pub fn model_groups(model: &ModelProto, config: impl Into<QuantConfig>) -> Result<Vec<QuantGroup>> {
     let config = config.into();
+    with_cleaned_graph(model, |index, layers| {
+        Ok(groups::discover_groups(
+            index,
+            &layers,
+            config.target,
+            config.decode_tail,
+        ))
+    })
+}
+
+/// The op types of the decode tail of a model (after cleanup), in topological order.
+pub fn decode_tail_ops(model: &ModelProto) -> Result<Vec<String>> {
+    with_cleaned_graph(model, |index, layers| {
+        let tail = decode_tail::decode_tail(index, &layers);
+        Ok(index
+            .order()
+            .iter()
+            .filter(|id| tail.contains(id))
+            .map(|&id| index.node(id).op_type.clone().unwrap_or_default())
+            .collect())
+    })
+}
+
+/// Runs `read` on the index and the layers of the model after cleanup.
+fn with_cleaned_graph<T>(
+    model: &ModelProto,
+    read: impl FnOnce(&GraphIndex<'_>, Vec<Layer>) -> Result<T>,
+) -> Result<T> {
     let (model, _) = prepare_for_quantization(model)?;
     let graph = model
         .graph
@@ -206,27 +229,5 @@ pub fn model_groups(model: &ModelProto, config: impl Into<QuantConfig>) -> Resul
         .ok_or_else(|| Error::InvalidModel("the model has no graph".into()))?;
     let index = GraphIndex::new(graph)?;
     let layers = discover_layers(&index)?;
-    Ok(groups::discover_groups(
-        &index,
-        &layers,
-        config.target,
-        config.decode_tail,
-    ))
-}
-
-/// The op types of the decode tail of a model (after cleanup), in topological order.
-pub fn decode_tail_ops(model: &ModelProto) -> Result<Vec<String>> {
-    let (model, _) = prepare_for_quantization(model)?;
-    let graph = model
-        .graph
-        .as_ref()
-        .ok_or_else(|| Error::InvalidModel("the model has no graph".into()))?;
-    let index = GraphIndex::new(graph)?;
-    let tail = decode_tail::decode_tail(&index, &discover_layers(&index)?);
-    Ok(index
-        .order()
-        .iter()
-        .filter(|id| tail.contains(id))
-        .map(|&id| index.node(id).op_type.clone().unwrap_or_default())
-        .collect())
+    read(&index, layers)
 }

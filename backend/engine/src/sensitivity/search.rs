@@ -115,45 +115,31 @@ pub fn search_max_drop(
     let within = |score: Score, float: Score| score.primary >= (1.0 - max_drop) * float.primary;
     let most_sensitive_first: Vec<&String> = space.ranking.iter().rev().collect();
     let mut steps = Vec::new();
-    let mut float: Vec<String> = Vec::new();
-
+    let mut log = Log {
+        steps: &mut steps,
+        on_step,
+    };
+    let mut reverts = Reverts {
+        space,
+        order: &most_sensitive_first,
+        next: 0,
+        float: Vec::new(),
+    };
     let search_float = search.score(space.model)?;
-    let mut current = score_with(space, &float, search)?;
-    record(&mut steps, on_step, None, &float, current, true, false);
-    let mut next = 0;
-    while !within(current, search_float) && next < most_sensitive_first.len().min(MAX_TRIALS) {
-        let group = most_sensitive_first[next];
-        next += 1;
-        float.push(group.clone());
-        let score = score_with(space, &float, search)?;
-        let kept = score.primary > current.primary;
-        record(&mut steps, on_step, Some(group), &float, score, kept, false);
-        if kept {
-            current = score;
-        } else {
-            float.pop();
-        }
-    }
-
+    reverts.revert_while_short(
+        (1.0 - max_drop) * search_float.primary,
+        search,
+        false,
+        &mut log,
+    )?;
     let float_score = verify.score(space.model)?;
-    let mut verified = score_with(space, &float, verify)?;
-    record(&mut steps, on_step, None, &float, verified, true, true);
-    let mut trials = 0;
-    while !within(verified, float_score) && next < most_sensitive_first.len() && trials < MAX_TRIALS
-    {
-        let group = most_sensitive_first[next];
-        next += 1;
-        trials += 1;
-        float.push(group.clone());
-        let score = score_with(space, &float, verify)?;
-        let kept = score.primary > verified.primary;
-        record(&mut steps, on_step, Some(group), &float, score, kept, true);
-        if kept {
-            verified = score;
-        } else {
-            float.pop();
-        }
-    }
+    let mut verified = reverts.revert_while_short(
+        (1.0 - max_drop) * float_score.primary,
+        verify,
+        true,
+        &mut log,
+    )?;
+    let Reverts { mut float, .. } = reverts;
 
     // Every float group must be needed: one whose return to INT8 keeps the budget goes back.
     if within(verified, float_score) {
@@ -161,15 +147,7 @@ pub fn search_max_drop(
             let group = float.remove(position);
             let score = score_with(space, &float, verify)?;
             let needed = !within(score, float_score);
-            record(
-                &mut steps,
-                on_step,
-                Some(&group),
-                &float,
-                score,
-                !needed,
-                true,
-            );
+            log.record(Some(&group), &float, score, !needed, true);
             if needed {
                 float.insert(position, group);
             } else {
@@ -228,24 +206,70 @@ fn score_with(space: &SearchSpace<'_>, float: &[String], scorer: &mut dyn Scorer
     scorer.score(&candidate)
 }
 
-fn record(
-    steps: &mut Vec<SearchStep>,
-    on_step: &mut dyn FnMut(usize, Score),
-    group: Option<&String>,
-    float: &[String],
-    score: Score,
-    kept: bool,
-    verified: bool,
-) {
-    let float_groups = float.len();
-    on_step(float_groups, score);
-    steps.push(SearchStep {
-        group: group.cloned(),
-        float_groups,
-        score,
-        kept,
-        verified,
-    });
+/// The scored steps, and who hears of each.
+struct Log<'a> {
+    steps: &'a mut Vec<SearchStep>,
+    on_step: &'a mut dyn FnMut(usize, Score),
+}
+
+impl Log<'_> {
+    fn record(
+        &mut self,
+        group: Option<&String>,
+        float: &[String],
+        score: Score,
+        kept: bool,
+        verified: bool,
+    ) {
+        (self.on_step)(float.len(), score);
+        self.steps.push(SearchStep {
+            group: group.cloned(),
+            float_groups: float.len(),
+            score,
+            kept,
+            verified,
+        });
+    }
+}
+
+/// Groups reverted to float so far, and the next one to try.
+struct Reverts<'a> {
+    space: &'a SearchSpace<'a>,
+    order: &'a [&'a String],
+    next: usize,
+    float: Vec<String>,
+}
+
+impl Reverts<'_> {
+    /// Scores the current float set with `scorer`, then reverts the next groups one at a time,
+    /// keeping each that raises the score, until the score reaches `goal`, the order runs out
+    /// or [`MAX_TRIALS`] reverts were tried; returns the last kept score.
+    fn revert_while_short(
+        &mut self,
+        goal: f64,
+        scorer: &mut dyn Scorer,
+        verified: bool,
+        log: &mut Log<'_>,
+    ) -> Result<Score> {
+        let mut current = score_with(self.space, &self.float, scorer)?;
+        log.record(None, &self.float, current, true, verified);
+        let mut trials = 0;
+        while current.primary < goal && self.next < self.order.len() && trials < MAX_TRIALS {
+            let group = self.order[self.next];
+            self.next += 1;
+            trials += 1;
+            self.float.push(group.clone());
+            let score = score_with(self.space, &self.float, scorer)?;
+            let kept = score.primary > current.primary;
+            log.record(Some(group), &self.float, score, kept, verified);
+            if kept {
+                current = score;
+            } else {
+                self.float.pop();
+            }
+        }
+        Ok(current)
+    }
 }
 
 /// The bs1 throughput of the model with `float` groups float over the float model's,
