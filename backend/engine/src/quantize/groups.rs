@@ -88,12 +88,14 @@ pub(crate) fn discover_groups(
         return number(groups);
     }
     let activations = float_activations(index);
-    let candidates: HashSet<NodeId> = index
-        .order()
-        .iter()
-        .copied()
-        .filter(|id| !tail_nodes.contains(id) && runs_quantized(index, *id, &activations))
-        .collect();
+    let mut candidates: HashSet<NodeId> = HashSet::new();
+    for &id in index.order() {
+        if runs_quantized(index, id, &activations)
+            && (!tail_nodes.contains(&id) || moves_quantized_data(index, id, &candidates))
+        {
+            candidates.insert(id);
+        }
+    }
     let mut grouped: HashSet<NodeId> = HashSet::new();
     let mut leaders: HashMap<NodeId, QuantGroup> = HashMap::new();
     for layer in &body_layers {
@@ -184,6 +186,21 @@ fn layer_with_activation(
         nodes.push(id);
         produced.extend(index.node(id).output.iter().map(String::as_str));
     }
+}
+
+/// Whether a decode-tail node only moves the quantized output of a quantized op: it then runs
+/// on that op's integers with its scale, which loses nothing, unless it produces a graph
+/// output (that stays float as the model wrote it).
+fn moves_quantized_data(index: &GraphIndex<'_>, id: NodeId, quantized: &HashSet<NodeId>) -> bool {
+    let node = index.node(id);
+    shares_input_scale(node.op_type.as_deref().unwrap_or(""))
+        && node.output.iter().all(|o| !index.is_graph_output(o))
+        && node.input.first().is_some_and(|input| {
+            matches!(
+                index.producer(input),
+                Some(crate::graph::Producer::Node { node, .. }) if quantized.contains(&node)
+            )
+        })
 }
 
 /// Whether ONNX Runtime's CPU provider can run this node on quantized data.
