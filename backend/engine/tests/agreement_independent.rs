@@ -5,9 +5,12 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::fixture;
 use ndarray::{ArrayD, Axis};
 use qbound_engine::batch::{BatchSize, retarget_batch};
 use qbound_engine::calibrate::{CalibrationMethod, calibrate_model};
@@ -21,15 +24,6 @@ use qbound_engine::runtime::{SessionConfig, run_f32, session_from_bytes};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn fixture(relative: &str) -> PathBuf {
-    let path = root().join(relative);
-    assert!(
-        path.exists(),
-        "`{relative}` is missing: run scripts/setup.sh (scripts/setup-fixtures.sh) first"
-    );
-    path
 }
 
 /// Full INT8 with TensorRT's placement, calibrated on `files` (99.99th percentile). The one call into the

@@ -3,8 +3,9 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
+mod common;
 
+use common::fixture;
 use qbound_engine::coco::CocoGroundTruth;
 use qbound_engine::detect::box_iou;
 use qbound_engine::evaluate::{DetectionScorer, EvalImages, detect_images};
@@ -12,17 +13,6 @@ use qbound_engine::images::list_images;
 use qbound_engine::onnx::load_model;
 use qbound_engine::profile::{ChannelOrder, OutputLayout, Profile, ResizeMode, infer_profile};
 use qbound_engine::runtime::SessionConfig;
-
-fn fixture(relative: &str) -> PathBuf {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(relative);
-    assert!(
-        path.exists(),
-        "`{relative}` is missing: run scripts/setup.sh (scripts/setup-fixtures.sh) first"
-    );
-    path
-}
 
 #[test]
 fn the_yolov8n_export_is_read_as_yolov8_with_its_own_size_and_classes() {

@@ -5,26 +5,18 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+mod common;
 
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use common::fixture;
 use qbound_engine::calibrate::{CalibrationMethod, calibrate_model};
 use qbound_engine::images::list_images;
 use qbound_engine::onnx::{encode_model, load_model};
 use qbound_engine::profile::infer_profile;
 use qbound_engine::quantize::{GroupSelection, Target, decode_tail_ops, quantize_model};
 use qbound_engine::runtime::write_cpu_optimized_model;
-
-fn fixture(relative: &str) -> PathBuf {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(relative);
-    assert!(
-        path.exists(),
-        "`{relative}` is missing: run scripts/setup.sh first"
-    );
-    path
-}
 
 /// Op type -> count in the graph ONNX Runtime runs for the full-INT8 `ort-cpu` model.
 fn runtime_ops(model: &str, images: &str) -> (BTreeMap<String, usize>, Vec<String>) {

@@ -93,24 +93,7 @@ fn fresh_name(graph: &GraphProto, base: &str) -> String {
 
 /// Drops initializers that nothing reads any more (and their graph-input entries).
 fn drop_unused_initializers(graph: &mut GraphProto) {
-    let used: std::collections::HashSet<String> = graph
-        .node
-        .iter()
-        .flat_map(|n| n.input.iter().cloned())
-        .chain(graph.output.iter().filter_map(|o| o.name.clone()))
-        .collect();
-    let dropped: std::collections::HashSet<String> = graph
-        .initializer
-        .iter()
-        .filter_map(|t| t.name.clone())
-        .filter(|name| !used.contains(name))
-        .collect();
-    graph
-        .initializer
-        .retain(|t| !dropped.contains(t.name.as_deref().unwrap_or("")));
-    graph
-        .input
-        .retain(|i| !dropped.contains(i.name.as_deref().unwrap_or("")));
+    crate::graph::drop_unread_initializers(graph, |_| true);
 }
 
 #[cfg(test)]

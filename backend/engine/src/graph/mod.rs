@@ -7,4 +7,5 @@ mod toposort;
 
 pub use index::{GraphIndex, NodeId, Producer, Use};
 pub use patch::Patch;
+pub(crate) use patch::drop_unread_initializers;
 pub use toposort::topological_order;

@@ -79,23 +79,8 @@ impl Patch {
         graph.node.extend(self.nodes);
         graph.initializer.extend(self.initializers);
         if !self.drop_if_unused.is_empty() {
-            let used: HashSet<&str> = graph
-                .node
-                .iter()
-                .flat_map(|n| n.input.iter().map(String::as_str))
-                .chain(graph.output.iter().filter_map(|o| o.name.as_deref()))
-                .collect();
-            let dropped: HashSet<String> = self
-                .drop_if_unused
-                .into_iter()
-                .filter(|name| !used.contains(name.as_str()))
-                .collect();
-            graph
-                .initializer
-                .retain(|t| !dropped.contains(t.name.as_deref().unwrap_or("")));
-            graph
-                .input
-                .retain(|i| !dropped.contains(i.name.as_deref().unwrap_or("")));
+            let candidates: HashSet<String> = self.drop_if_unused.into_iter().collect();
+            drop_unread_initializers(graph, |name| candidates.contains(name));
         }
         let order = super::topological_order(graph)?;
         if order.iter().enumerate().any(|(i, id)| id.0 != i) {
@@ -107,6 +92,30 @@ impl Patch {
         }
         Ok(())
     }
+}
+
+/// Removes the initializers that nothing reads (no node input, no graph output) and that
+/// `droppable` accepts, with their graph-input entries.
+pub(crate) fn drop_unread_initializers(graph: &mut GraphProto, droppable: impl Fn(&str) -> bool) {
+    let read: HashSet<&str> = graph
+        .node
+        .iter()
+        .flat_map(|n| n.input.iter().map(String::as_str))
+        .chain(graph.output.iter().filter_map(|o| o.name.as_deref()))
+        .collect();
+    let dropped: HashSet<String> = graph
+        .initializer
+        .iter()
+        .filter_map(|t| t.name.as_deref())
+        .filter(|name| !read.contains(name) && droppable(name))
+        .map(str::to_owned)
+        .collect();
+    graph
+        .initializer
+        .retain(|t| !dropped.contains(t.name.as_deref().unwrap_or("")));
+    graph
+        .input
+        .retain(|i| !dropped.contains(i.name.as_deref().unwrap_or("")));
 }
 
 #[cfg(test)]

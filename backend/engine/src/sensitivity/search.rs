@@ -195,15 +195,20 @@ pub fn search_max_drop(
     })
 }
 
-fn score_with(space: &SearchSpace<'_>, float: &[String], scorer: &mut dyn Scorer) -> Result<Score> {
+/// The model with the `float` groups float and every other group quantized.
+fn partial_model(space: &SearchSpace<'_>, float: &[String]) -> Result<ModelProto> {
     let set: HashSet<String> = float.iter().cloned().collect();
-    let (candidate, _) = quantize_model(
+    let (model, _) = quantize_model(
         space.model,
         GroupSelection::AllExcept(&set),
         space.ranges,
         space.target,
     )?;
-    scorer.score(&candidate)
+    Ok(model)
+}
+
+fn score_with(space: &SearchSpace<'_>, float: &[String], scorer: &mut dyn Scorer) -> Result<Score> {
+    scorer.score(&partial_model(space, float)?)
 }
 
 /// The scored steps, and who hears of each.
@@ -275,13 +280,7 @@ impl Reverts<'_> {
 /// The bs1 throughput of the model with `float` groups float over the float model's,
 /// interleaved (medians of 7 runs).
 fn speedup_over_float(space: &SearchSpace<'_>, float: &[String]) -> Result<f64> {
-    let set: HashSet<String> = float.iter().cloned().collect();
-    let (candidate, _) = quantize_model(
-        space.model,
-        GroupSelection::AllExcept(&set),
-        space.ranges,
-        space.target,
-    )?;
+    let candidate = partial_model(space, float)?;
     let models = [
         BenchModel {
             label: "float".into(),
