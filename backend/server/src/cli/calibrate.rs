@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use qbound_engine::calibrate::{
-    AUTO_JUDGE_IMAGES, CalibrationMethod, DEFAULT_TENSORRT_VERSION_CODE, calibrate_model,
-    calibrate_model_judged,
+    AutoJudge, CalibrationMethod, DEFAULT_TENSORRT_VERSION_CODE, auto_judge_images,
+    calibrate_model, calibrate_model_judged,
 };
 
 use super::scoring::{Metric, build_scorer};
@@ -80,7 +80,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     let model_id = sha256_file(&args.model)?;
     let on_batch = &mut |done: usize| progress.set_position(done as u64);
     let table = if method == CalibrationMethod::Auto {
-        let judged = &files[..files.len().min(AUTO_JUDGE_IMAGES)];
+        let judged = &files[..auto_judge_images(files.len()).min(files.len())];
         let mut judge = build_scorer(
             Metric::Agreement,
             &model,
@@ -95,7 +95,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
             batches,
             method,
             &model_id,
-            judge.as_mut(),
+            AutoJudge {
+                scorer: judge.as_mut(),
+                images: judged.len(),
+            },
             on_batch,
         )?
     } else {
@@ -132,10 +135,15 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
             .iter()
             .map(|(method, fidelity)| format!("{method} {fidelity:.4}"))
             .collect();
+        let fitted = if auto.held_out {
+            " (ranges fitted on the other images)"
+        } else {
+            ""
+        };
         println!(
-            "auto chose {} by the full-INT8 model's agreement mAP on {} images: {}",
+            "auto chose {} by the full-INT8 model's agreement mAP on {} images{fitted}: {}",
             auto.chosen,
-            summary.images.min(AUTO_JUDGE_IMAGES as u64),
+            auto.judged_images,
             candidates.join(", ")
         );
     }

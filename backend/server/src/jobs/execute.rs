@@ -7,8 +7,8 @@ use std::str::FromStr;
 
 use qbound_engine::bench::{BenchConfig, BenchModel, benchmark};
 use qbound_engine::calibrate::{
-    AUTO_JUDGE_IMAGES, CalibrationMethod, DEFAULT_TENSORRT_VERSION_CODE, calibrate_model,
-    calibrate_model_judged,
+    AutoJudge, CalibrationMethod, DEFAULT_TENSORRT_VERSION_CODE, auto_judge_images,
+    calibrate_model, calibrate_model_judged,
 };
 
 use qbound_engine::onnx::load_model;
@@ -86,10 +86,19 @@ fn calibrate(job: &ClaimedJob, dir: &Path, control: &JobControl<'_>) -> Result<J
         .find(|i| i.name == "model.onnx")
         .map_or("model", |i| i.sha256.as_str());
     let table = if method == CalibrationMethod::Auto {
-        let judged = &images[..images.len().min(AUTO_JUDGE_IMAGES)];
+        let judged = &images[..auto_judge_images(images.len()).min(images.len())];
         let mut judge = detection_scorer(&model, &profile, judged, None)?;
         calibrate_model_judged(
-            &model, &input, batches, method, model_id, &mut judge, on_batch,
+            &model,
+            &input,
+            batches,
+            method,
+            model_id,
+            AutoJudge {
+                scorer: &mut judge,
+                images: judged.len(),
+            },
+            on_batch,
         )?
     } else {
         calibrate_model(&model, &input, batches, method, model_id, on_batch)?
