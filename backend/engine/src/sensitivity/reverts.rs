@@ -2,7 +2,7 @@
 //! groups reverted one at a time, most sensitive first (the cheapest of a few equally ranked
 //! ones when their costs are measured), each kept only when it raises the score.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 
 use super::search::{SearchSpace, SearchStep};
 use super::{GroupCosts, Score, Scorer};
@@ -15,8 +15,9 @@ use crate::quantize::{GroupSelection, Target, quantize_model};
 pub(super) const MAX_TRIALS: usize = 24;
 
 /// Groups this close in the sensitivity ranking count as helping equally: one-at-a-time
-/// rankings are noisy (split-half reliability 0.63 on the demo's 67 photos), so the next
-/// revert is the cheapest of the next few untried groups, by the measured cost table.
+/// rankings are noisy (split-half reliability 0.63 on the demo's 67 photos), so the ranking
+/// is taken in blocks of this many, each tried cheapest first by the measured cost table (in
+/// blocks, so an expensive group waits for at most two cheaper ones).
 pub(super) const EQUAL_HELP_WINDOW: usize = 3;
 
 /// The cost table the path orders its reverts by: measured for `ort-cpu`, where the
@@ -81,10 +82,12 @@ impl Log<'_> {
     }
 }
 
-/// Groups reverted to float so far, and those not tried yet, most sensitive first.
+/// Groups reverted to float so far, and those not tried yet: the current block in the order
+/// it is tried, then the rest most sensitive first.
 pub(super) struct Reverts<'a> {
     space: &'a SearchSpace<'a>,
-    untried: Vec<&'a String>,
+    block: VecDeque<&'a String>,
+    untried: VecDeque<&'a String>,
     /// The groups kept float, in the order they were reverted.
     pub(super) float: Vec<String>,
     trials: usize,
@@ -95,6 +98,7 @@ impl<'a> Reverts<'a> {
     pub(super) fn new(space: &'a SearchSpace<'a>) -> Self {
         Self {
             space,
+            block: VecDeque::new(),
             untried: space.ranking.iter().rev().collect(),
             float: Vec::new(),
             trials: 0,
@@ -133,8 +137,10 @@ impl<'a> Reverts<'a> {
         verified: bool,
         log: &mut Log<'_>,
     ) -> Result<Option<Score>> {
-        while !self.untried.is_empty() && self.trials < MAX_TRIALS {
-            let group = self.take_next(log.costs);
+        while self.trials < MAX_TRIALS {
+            let Some(group) = self.take_next(log.costs) else {
+                break;
+            };
             self.trials += 1;
             self.float.push(group.clone());
             let score = score_with(self.space, &self.float, scorer)?;
@@ -148,20 +154,19 @@ impl<'a> Reverts<'a> {
         Ok(None)
     }
 
-    /// The next group to try: the cheapest to keep float among the next
-    /// [`EQUAL_HELP_WINDOW`] most sensitive untried ones (the most sensitive without costs).
-    fn take_next(&mut self, costs: Option<&GroupCosts>) -> &'a String {
-        let window = self.untried.len().min(EQUAL_HELP_WINDOW);
-        let position = match costs {
-            Some(costs) => (0..window)
-                .min_by(|&a, &b| {
-                    costs
-                        .cost(self.untried[a])
-                        .total_cmp(&costs.cost(self.untried[b]))
-                })
-                .unwrap_or(0),
-            None => 0,
-        };
-        self.untried.remove(position)
+    /// The next group to try: the rest of the current block, else a new block of the next
+    /// [`EQUAL_HELP_WINDOW`] most sensitive untried groups, cheapest to keep float first
+    /// (in ranking order without costs).
+    fn take_next(&mut self, costs: Option<&GroupCosts>) -> Option<&'a String> {
+        if self.block.is_empty() {
+            let size = self.untried.len().min(EQUAL_HELP_WINDOW);
+            self.block = self.untried.drain(..size).collect();
+            if let Some(costs) = costs {
+                self.block
+                    .make_contiguous()
+                    .sort_by(|a, b| costs.cost(a).total_cmp(&costs.cost(b)));
+            }
+        }
+        self.block.pop_front()
     }
 }
