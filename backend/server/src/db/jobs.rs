@@ -1,52 +1,10 @@
 //! Job records: reading them, and the user's changes (cancel, retry).
 
-use serde::Serialize;
+use qbound_shared::{JobRecord, JobState};
 use sqlx::{Row, SqlitePool};
 
 use super::{Page, enum_column, now_ms};
 use crate::error::{Error, Result};
-use crate::jobs::{Capability, JobKind, JobState};
-
-/// A job as the API shows it (never its lease token).
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct JobRecord {
-    /// The job.
-    pub(crate) job_id: i64,
-    /// Its run.
-    pub(crate) run_id: i64,
-    /// What it does.
-    pub(crate) kind: JobKind,
-    /// The point or step it belongs to.
-    pub(crate) label: String,
-    /// What a worker needs to run it.
-    pub(crate) capability: Capability,
-    /// Where it is.
-    pub(crate) state: JobState,
-    /// 0 to 1.
-    pub(crate) progress: f64,
-    /// Attempts so far.
-    pub(crate) attempts: i64,
-    /// Attempts allowed.
-    pub(crate) max_attempts: i64,
-    /// The worker holding or last holding it.
-    pub(crate) worker_name: Option<String>,
-    /// What it found.
-    pub(crate) result: Option<serde_json::Value>,
-    /// Why the last attempt failed.
-    pub(crate) error: Option<String>,
-    /// Its log.
-    pub(crate) log: String,
-    /// Jobs that must succeed first.
-    pub(crate) depends_on: Vec<i64>,
-    /// Times (Unix ms).
-    pub(crate) created_at: i64,
-    /// When it last entered the queue.
-    pub(crate) queued_at: i64,
-    /// When its current or last attempt started.
-    pub(crate) started_at: Option<i64>,
-    /// When it finished.
-    pub(crate) finished_at: Option<i64>,
-}
 
 pub(crate) const JOB_COLUMNS: &str = "job.*, (SELECT group_concat(depends_on_job_id) FROM job_dependency d \
      WHERE d.job_id = job.job_id) AS depends_on";

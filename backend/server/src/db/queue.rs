@@ -3,7 +3,9 @@
 
 use sqlx::{Row, SqliteConnection, SqlitePool};
 
-use super::jobs::{JobRecord, job_by_id};
+use qbound_shared::JobRecord;
+
+use super::jobs::job_by_id;
 use super::{now_ms, to_json};
 use crate::error::{Error, Result};
 use crate::jobs::Capability;

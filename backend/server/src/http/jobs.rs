@@ -11,17 +11,16 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use futures_util::{Stream, StreamExt};
+use qbound_shared::{ArtifactKind, ArtifactRecord, Event, JobRecord, JobState};
 use serde::Deserialize;
 use tokio_stream::wrappers::BroadcastStream;
 
 use crate::auth::{WorkerAccess, WriteAccess};
 use crate::db;
 use crate::db::Page;
-use crate::db::artifacts::{ArtifactRecord, NewArtifact};
-use crate::db::jobs::JobRecord;
+use crate::db::artifacts::NewArtifact;
 use crate::error::{AppJson, AppPath, AppQuery, Error, Result};
-use crate::events::{Event, job_event};
-use crate::jobs::JobState;
+use crate::events::job_event;
 use crate::jobs::apply;
 use crate::jobs::protocol::{
     ClaimRequest, CompleteRequest, FailRequest, HeartbeatRequest, LEASE_HEADER,
@@ -231,7 +230,7 @@ async fn fail_job(
 
 #[derive(Debug, Deserialize)]
 struct ArtifactQuery {
-    kind: String,
+    kind: ArtifactKind,
 }
 
 async fn upload_artifact(
@@ -248,17 +247,10 @@ async fn upload_artifact(
         .ok_or_else(|| Error::BadRequest(format!("send the lease token in `{LEASE_HEADER}`")))?;
     let valid_name =
         !name.is_empty() && name.len() <= 100 && crate::archive::sanitize_file_name(&name) == name;
-    let valid_kind = [
-        "onnx",
-        "calibration",
-        "calibration-cache",
-        "sensitivity",
-        "engine",
-        "report",
-    ]
-    .contains(&query.kind.as_str());
-    if !valid_name || !valid_kind {
-        return Err(Error::BadRequest("artifact names use [A-Za-z0-9._-] (at most 100), kinds onnx, calibration, calibration-cache, sensitivity, engine, report".into()));
+    if !valid_name {
+        return Err(Error::BadRequest(
+            "artifact names use [A-Za-z0-9._-] (at most 100 characters)".into(),
+        ));
     }
     let job = db::jobs::job_by_id(&state.pool, id).await?;
     match db::queue::lease_state(&state.pool, id, lease)
@@ -281,7 +273,7 @@ async fn upload_artifact(
     let artifact = NewArtifact {
         run_id: job.run_id,
         job_id: id,
-        kind: &query.kind,
+        kind: query.kind,
         name: &name,
         sha256: &info.sha256,
         size: info.size as i64,

@@ -7,17 +7,16 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::response::sse::Sse;
 use axum::routing::{get, post};
-use serde::Deserialize;
+use qbound_shared::{
+    ArtifactRecord, JobRecord, LayerResult, RunConfig, RunRecord, RunUpdate, TradeoffPoint,
+};
 
 use super::jobs::{event_stream, paged};
 use crate::auth::WriteAccess;
 use crate::db;
-use crate::db::artifacts::ArtifactRecord;
-use crate::db::jobs::JobRecord;
-use crate::db::results::{LayerResult, TradeoffPoint};
-use crate::db::runs::{RunFilter, RunRecord};
+use crate::db::runs::RunFilter;
 use crate::error::{AppJson, AppPath, AppQuery, Error, Result};
-use crate::jobs::config::{RunConfig, validate_tags_and_notes};
+use crate::jobs::config::{validate, validate_labels, validate_tags_and_notes};
 use crate::jobs::plan::plan_jobs;
 use crate::state::AppState;
 
@@ -60,8 +59,8 @@ async fn create_run(
         ),
         None => None,
     };
-    config.validate(model.layers.len())?;
-    config.validate_labels(validation_labelled)?;
+    validate(&config, model.layers.len())?;
+    validate_labels(&config, validation_labelled)?;
     let plan = plan_jobs(&config, &model.name)?;
     let name = config.name.clone().unwrap_or_else(|| model.name.clone());
     let run_id = db::runs::create_run(
@@ -93,13 +92,6 @@ async fn get_run(
     AppPath(id): AppPath<i64>,
 ) -> Result<AppJson<RunRecord>> {
     Ok(AppJson(db::runs::run_by_id(&state.pool, id).await?))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RunUpdate {
-    tags: Option<Vec<String>>,
-    notes: Option<String>,
 }
 
 async fn update_run(

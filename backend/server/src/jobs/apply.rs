@@ -1,11 +1,11 @@
 //! The server side of the protocol: claims, heartbeats, completions and failures, each
 //! recorded, reflected in the run's status, and announced on the event bus.
 
+use qbound_shared::{Boundary, JobKind, JobRecord};
+
 use crate::db;
-use crate::db::jobs::JobRecord;
 use crate::error::{Error, Result};
-use crate::jobs::JobKind;
-use crate::jobs::config::Boundary;
+use crate::jobs::config::chosen_label;
 use crate::jobs::protocol::{
     ClaimRequest, ClaimedJob, CompleteRequest, FailRequest, JobInput, JobParams, JobResult,
 };
@@ -234,7 +234,7 @@ async fn record_result(
                 quantized_layers.len() as i64,
             )
             .await?;
-            if params.config.chosen_label().as_deref() == Some(job.label.as_str()) {
+            if chosen_label(&params.config).as_deref() == Some(job.label.as_str()) {
                 db::results::mark_float_layers(conn, run_id, float_layers).await?;
             }
         }

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use qbound_engine::tensorrt::{EngineOptions, build_engine};
+use qbound_shared::ArtifactKind;
 
 use super::control::JobControl;
 use super::evaluate::fixed_exports;
@@ -38,7 +39,7 @@ pub(crate) fn engine(job: &ClaimedJob, dir: &Path, control: &JobControl<'_>) -> 
             gpu_name: info.gpu_name,
         });
         artifacts.push(OutputArtifact {
-            kind: "engine",
+            kind: ArtifactKind::Engine,
             name,
             path,
         });

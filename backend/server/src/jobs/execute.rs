@@ -3,7 +3,6 @@
 //! there too. Calibration and benchmarks are here; the other kinds have a module each.
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use qbound_engine::bench::{BenchConfig, BenchModel, benchmark};
 use qbound_engine::calibrate::{
@@ -13,13 +12,14 @@ use qbound_engine::calibrate::{
 
 use qbound_engine::onnx::load_model;
 use qbound_engine::profile::Profile;
-use qbound_engine::runtime::{Provider, SessionConfig};
+use qbound_engine::runtime::SessionConfig;
+use qbound_shared::{ArtifactKind, JobKind};
 
+use super::ToEngine;
 use super::control::JobControl;
 use super::evaluate::point_model;
 use super::protocol::{ClaimedJob, JobResult, Measurement};
 use super::scoring::detection_scorer;
-use super::{Capability, JobKind};
 use crate::archive::{ExtractLimits, extract_dataset};
 use crate::error::{Error, Result};
 
@@ -29,7 +29,7 @@ const CALIBRATION_BATCH: usize = 8;
 /// A file a job produced, to upload as an artifact.
 #[derive(Debug, Clone)]
 pub(crate) struct OutputArtifact {
-    pub(crate) kind: &'static str,
+    pub(crate) kind: ArtifactKind,
     pub(crate) name: String,
     pub(crate) path: PathBuf,
 }
@@ -55,7 +55,7 @@ pub(crate) fn execute(job: &ClaimedJob, dir: &Path, control: &JobControl<'_>) ->
 
 fn calibrate(job: &ClaimedJob, dir: &Path, control: &JobControl<'_>) -> Result<JobOutput> {
     let config = &job.params.config;
-    let method = CalibrationMethod::from_str(&config.calibration_method)?;
+    let method = config.calibration_method.to_engine();
     let model = load_model(&dir.join("model.onnx"))?;
     let profile = Profile::for_model(Some(&config.profile), &model)?;
     let input = profile.input_name(&model)?;
@@ -105,12 +105,12 @@ fn calibrate(job: &ClaimedJob, dir: &Path, control: &JobControl<'_>) -> Result<J
         },
         artifacts: vec![
             OutputArtifact {
-                kind: "calibration",
+                kind: ArtifactKind::Calibration,
                 name: "calibration.json".into(),
                 path: table_path,
             },
             OutputArtifact {
-                kind: "calibration-cache",
+                kind: ArtifactKind::CalibrationCache,
                 name: "calibration.cache".into(),
                 path: cache_path,
             },
@@ -125,13 +125,8 @@ fn bench(job: &ClaimedJob, dir: &Path, control: &JobControl<'_>) -> Result<JobOu
         Error::Unprocessable("the benchmark has no quantized model among its inputs".into())
     })?;
     let quantized = load_model(&dir.join(quantized_name))?;
-    let provider = match config.provider {
-        Capability::Cpu => Provider::Cpu,
-        Capability::Cuda => Provider::Cuda,
-        Capability::Tensorrt => Provider::TensorRt,
-    };
     let session = SessionConfig {
-        provider,
+        provider: config.provider.to_engine(),
         ..SessionConfig::default()
     };
     let models = [

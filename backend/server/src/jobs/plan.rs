@@ -1,8 +1,9 @@
 //! A run's configuration becomes jobs with dependencies and capabilities.
 
-use super::config::{Boundary, MAX_DROP_LABEL, RunConfig, artifact_stem, point_label};
+use qbound_shared::{Boundary, Capability, JobKind, RunConfig};
+
+use super::config::{MAX_DROP_LABEL, artifact_stem, point_label};
 use super::protocol::JobParams;
-use super::{Capability, JobKind};
 use crate::error::Result;
 
 /// One job to create, its dependencies given by index into the plan.
@@ -63,6 +64,7 @@ pub(crate) fn plan_jobs(config: &RunConfig, model_name: &str) -> Result<Vec<Plan
     let points: Vec<(String, Option<usize>)> = match config.boundary {
         Boundary::MaxDrop { .. } => vec![(MAX_DROP_LABEL.to_owned(), None)],
         _ => config
+            .boundary
             .keep_float_counts()
             .into_iter()
             .map(|k| (point_label(k), Some(k)))

@@ -4,9 +4,8 @@
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::str::FromStr;
 
-use qbound_engine::batch::{BatchSize, retarget_batch};
+use qbound_engine::batch::retarget_batch;
 use qbound_engine::calibrate::CalibrationTable;
 use qbound_engine::onnx::proto::ModelProto;
 use qbound_engine::onnx::{encode_model, load_model};
@@ -15,9 +14,11 @@ use qbound_engine::quantize::{GroupSelection, Target, quantize_model};
 use qbound_engine::sensitivity::{
     FloatSelection, MaxDropChoice, SearchSpace, float_groups, read_ranking, search_max_drop,
 };
+use qbound_shared::{ArtifactKind, Boundary};
 use serde::Serialize;
 
-use super::config::Boundary;
+use super::ToEngine;
+use super::config::file_tag;
 use super::control::JobControl;
 use super::execute::{JobOutput, OutputArtifact};
 use super::protocol::{ClaimedJob, JobResult};
@@ -42,7 +43,7 @@ pub(crate) fn quantize(
     control: &JobControl<'_>,
 ) -> Result<JobOutput> {
     let config = &job.params.config;
-    let target = Target::from_str(&config.target)?;
+    let target = config.target.to_engine();
     let model = load_model(&dir.join("model.onnx"))?;
     let table = CalibrationTable::load(&dir.join("calibration.json"))?;
     let amax = table.ranges();
@@ -55,7 +56,8 @@ pub(crate) fn quantize(
     };
     let (quantized, report) = quantize_model(&model, selection, &amax, target)?;
     let stem = &job.params.artifact_stem;
-    let tag = config.file_tag(
+    let tag = file_tag(
+        &config.boundary,
         choice
             .as_ref()
             .map(|c| c.keep_float)
@@ -64,7 +66,7 @@ pub(crate) fn quantize(
     let mut artifacts = Vec::new();
     for (i, size) in config.export_batch_sizes.iter().enumerate() {
         control.check()?;
-        let batch = BatchSize::from_str(size)?;
+        let batch = size.to_engine();
         let exported = retarget_batch(&quantized, batch)?;
         let name = format!("{stem}_{tag}_bs{batch}.onnx");
         let path = dir.join(&name);
@@ -74,7 +76,7 @@ pub(crate) fn quantize(
             format!("exported `{name}`"),
         );
         artifacts.push(OutputArtifact {
-            kind: "onnx",
+            kind: ArtifactKind::Onnx,
             name,
             path,
         });
@@ -92,7 +94,7 @@ pub(crate) fn quantize(
     };
     std::fs::write(&report_path, crate::db::to_json(&written)?)?;
     artifacts.push(OutputArtifact {
-        kind: "report",
+        kind: ArtifactKind::Report,
         name: report_name,
         path: report_path,
     });

@@ -9,6 +9,7 @@ use qbound_engine::onnx::proto::ModelProto;
 use qbound_engine::profile::Profile;
 use qbound_engine::runtime::SessionConfig;
 use qbound_engine::sensitivity::{OutputFidelity, Scorer};
+use qbound_shared::Metric;
 
 use crate::archive::{DatasetContents, ExtractLimits, extract_dataset};
 use crate::error::{Error, Result};
@@ -68,16 +69,16 @@ pub(crate) fn detection_scorer(
     })
 }
 
-/// The scorer named by a sensitivity `metric`: `map`, `agreement` or `proxy`.
+/// The scorer of a sensitivity `metric`.
 pub(crate) fn sensitivity_scorer(
-    metric: &str,
+    metric: Metric,
     float: &ModelProto,
     profile: &Profile,
     files: &[PathBuf],
     annotations: Option<&Path>,
 ) -> Result<Box<dyn Scorer>> {
     match metric {
-        "map" => {
+        Metric::Map => {
             let path = annotations.ok_or_else(|| {
                 Error::Unprocessable(
                     "the `map` metric needs COCO annotations in the dataset".into(),
@@ -90,8 +91,8 @@ pub(crate) fn sensitivity_scorer(
                 Some(path),
             )?))
         }
-        "agreement" => Ok(Box::new(detection_scorer(float, profile, files, None)?)),
-        "proxy" => {
+        Metric::Agreement => Ok(Box::new(detection_scorer(float, profile, files, None)?)),
+        Metric::Proxy => {
             let input = profile.input_name(float)?;
             let batches = profile
                 .input_batches(files, SCORING_BATCH)
@@ -103,8 +104,5 @@ pub(crate) fn sensitivity_scorer(
                 SessionConfig::default(),
             )?))
         }
-        other => Err(Error::Unprocessable(format!(
-            "unknown sensitivity metric `{other}`"
-        ))),
     }
 }

@@ -2,16 +2,17 @@
 //! written as the seed's text file and as JSON.
 
 use std::path::Path;
-use std::str::FromStr;
 
 use qbound_engine::calibrate::CalibrationTable;
 use qbound_engine::onnx::load_model;
 use qbound_engine::profile::Profile;
-use qbound_engine::quantize::{GroupSelection, Target, quantize_model};
+use qbound_engine::quantize::{GroupSelection, quantize_model};
 use qbound_engine::sensitivity::{
     SensitivityMode, SensitivityReport, layer_sensitivity, sensitivity_text,
 };
+use qbound_shared::{ArtifactKind, Metric};
 
+use super::ToEngine;
 use super::control::JobControl;
 use super::execute::{JobOutput, OutputArtifact};
 use super::protocol::{ClaimedJob, JobResult, LayerScore};
@@ -31,15 +32,15 @@ pub(crate) fn sensitivity(
         .sensitivity
         .as_ref()
         .ok_or_else(|| Error::Unprocessable("the run has no sensitivity settings".into()))?;
-    let mode = SensitivityMode::from_str(&settings.mode)?;
-    let target = Target::from_str(&config.target)?;
+    let mode = settings.mode.to_engine();
+    let target = config.target.to_engine();
     let model = load_model(&dir.join("model.onnx"))?;
     let profile = Profile::for_model(Some(&config.profile), &model)?;
     let amax = CalibrationTable::load(&dir.join("calibration.json"))?.ranges();
     let contents = scoring_images(dir)?;
     let limit = settings
         .images
-        .or((settings.metric == "proxy").then_some(PROXY_IMAGES));
+        .or((settings.metric == Metric::Proxy).then_some(PROXY_IMAGES));
     let files = first_images(&contents, limit)?;
     control.progress(
         0.0,
@@ -51,7 +52,7 @@ pub(crate) fn sensitivity(
         ),
     );
     let mut scorer = sensitivity_scorer(
-        &settings.metric,
+        settings.metric,
         &model,
         &profile,
         &files,
@@ -83,8 +84,8 @@ pub(crate) fn sensitivity(
     std::fs::write(&json_path, crate::db::to_json(&report)?)?;
     Ok(JobOutput {
         result: JobResult::Sensitivity {
-            metric: report.metric.clone(),
-            mode: mode.to_string(),
+            metric: settings.metric,
+            mode: settings.mode,
             reference_score: reference.primary,
             layers: layer_scores(&report, reference.primary),
             seconds: report.seconds,
@@ -93,12 +94,12 @@ pub(crate) fn sensitivity(
         },
         artifacts: vec![
             OutputArtifact {
-                kind: "sensitivity",
+                kind: ArtifactKind::Sensitivity,
                 name: "sensitivity.txt".into(),
                 path: text_path,
             },
             OutputArtifact {
-                kind: "sensitivity",
+                kind: ArtifactKind::Sensitivity,
                 name: "sensitivity.json".into(),
                 path: json_path,
             },

@@ -123,7 +123,7 @@ impl ServerClient {
         &self,
         job_id: i64,
         lease_token: &str,
-        kind: &str,
+        kind: qbound_shared::ArtifactKind,
         name: &str,
         path: &Path,
     ) -> Result<()> {
@@ -132,7 +132,7 @@ impl ServerClient {
         let request = self
             .http
             .put(self.url(&format!("/api/jobs/{job_id}/artifacts/{name}")))
-            .query(&[("kind", kind)])
+            .query(&[("kind", kind.as_str())])
             .bearer_auth(&self.token)
             .header(crate::jobs::protocol::LEASE_HEADER, lease_token)
             .body(body);
