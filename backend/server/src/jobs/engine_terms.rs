@@ -2,10 +2,11 @@
 
 use qbound_engine::batch::BatchSize;
 use qbound_engine::calibrate::{CalibrationMethod as EngineMethod, DEFAULT_PERCENTILE};
+use qbound_engine::pipeline::Metric as EngineMetric;
 use qbound_engine::quantize::Target as EngineTarget;
 use qbound_engine::runtime::Provider;
 use qbound_engine::sensitivity::SensitivityMode;
-use qbound_shared::{CalibrationMethod, Capability, ExportBatchSize, Target};
+use qbound_shared::{CalibrationMethod, Capability, ExportBatchSize, Metric, Target};
 
 /// A setting of the API as the engine takes it.
 pub(crate) trait ToEngine {
@@ -52,6 +53,18 @@ impl ToEngine for qbound_shared::SensitivityMode {
     }
 }
 
+impl ToEngine for Metric {
+    type Engine = EngineMetric;
+
+    fn to_engine(self) -> EngineMetric {
+        match self {
+            Self::Proxy => EngineMetric::Proxy,
+            Self::Agreement => EngineMetric::Agreement,
+            Self::Map => EngineMetric::Map,
+        }
+    }
+}
+
 impl ToEngine for Capability {
     type Engine = Provider;
 
@@ -87,6 +100,9 @@ mod tests {
         for text in ["auto", "max", "percentile:99.9", "entropy", "mse"] {
             let method: CalibrationMethod = text.parse().unwrap();
             assert_eq!(method.to_engine().to_string(), text);
+        }
+        for metric in Metric::ALL {
+            assert_eq!(metric.to_engine().to_string(), metric.as_str());
         }
         for provider in Capability::ALL {
             assert_eq!(provider.to_engine().to_string(), provider.as_str());

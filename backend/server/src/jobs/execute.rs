@@ -5,10 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use qbound_engine::bench::{BenchConfig, BenchModel, benchmark};
-use qbound_engine::calibrate::{
-    AUTO_JUDGE_IMAGES, CalibrationMethod, DEFAULT_TENSORRT_VERSION_CODE, calibrate_model,
-    calibrate_model_judged,
-};
+use qbound_engine::calibrate::DEFAULT_TENSORRT_VERSION_CODE;
+use qbound_engine::pipeline::{CalibrationInput, calibrate_images};
 
 use qbound_engine::onnx::load_model;
 use qbound_engine::profile::Profile;
@@ -19,7 +17,6 @@ use super::ToEngine;
 use super::control::JobControl;
 use super::evaluate::point_model;
 use super::protocol::{ClaimedJob, JobResult, Measurement};
-use super::scoring::detection_scorer;
 use crate::archive::{ExtractLimits, extract_dataset};
 use crate::error::{Error, Result};
 
@@ -58,7 +55,6 @@ fn calibrate(job: &ClaimedJob, dir: &Path, control: &JobControl<'_>) -> Result<J
     let method = config.calibration_method.to_engine();
     let model = load_model(&dir.join("model.onnx"))?;
     let profile = Profile::for_model(Some(&config.profile), &model)?;
-    let input = profile.input_name(&model)?;
     let contents = extract_dataset(
         &dir.join("calibration.tar"),
         &dir.join("calibration"),
@@ -73,27 +69,29 @@ fn calibrate(job: &ClaimedJob, dir: &Path, control: &JobControl<'_>) -> Result<J
         0.0,
         format!("calibrating on {} images with `{method}`", images.len()),
     );
-    let batches = control.batches(profile.input_batches(&images, CALIBRATION_BATCH));
-    let on_batch = &mut |done: usize| {
-        control.progress(
-            done as f64 / total as f64 * 0.95,
-            format!("{done}/{total} images"),
-        )
-    };
     let model_id = job
         .inputs
         .iter()
         .find(|i| i.name == "model.onnx")
         .map_or("model", |i| i.sha256.as_str());
-    let table = if method == CalibrationMethod::Auto {
-        let judged = &images[..images.len().min(AUTO_JUDGE_IMAGES)];
-        let mut judge = detection_scorer(&model, &profile, judged, None)?;
-        calibrate_model_judged(
-            &model, &input, batches, method, model_id, &mut judge, on_batch,
-        )?
-    } else {
-        calibrate_model(&model, &input, batches, method, model_id, on_batch)?
+    let input = CalibrationInput {
+        model: &model,
+        profile: &profile,
+        files: &images,
+        batch_size: CALIBRATION_BATCH,
+        model_id,
     };
+    let table = calibrate_images(
+        &input,
+        control.batches(profile.input_batches(&images, CALIBRATION_BATCH)),
+        method,
+        &mut |done| {
+            control.progress(
+                done as f64 / total as f64 * 0.95,
+                format!("{done}/{total} images"),
+            )
+        },
+    )?;
     let table_path = dir.join("calibration.json");
     table.save(&table_path)?;
     let cache_path = dir.join("calibration.cache");

@@ -2,18 +2,15 @@
 //! the smallest float set within a max drop), quantized and exported per batch size, with a
 //! JSON report.
 
-use std::collections::HashSet;
 use std::path::Path;
 
-use qbound_engine::batch::retarget_batch;
-use qbound_engine::calibrate::CalibrationTable;
+use qbound_engine::calibrate::{ActivationRanges, CalibrationTable};
+use qbound_engine::onnx::load_model;
 use qbound_engine::onnx::proto::ModelProto;
-use qbound_engine::onnx::{encode_model, load_model};
+use qbound_engine::pipeline::{ExportTarget, FloatSet, export_batches, quantize_point};
 use qbound_engine::profile::Profile;
-use qbound_engine::quantize::{GroupSelection, Target, quantize_model};
-use qbound_engine::sensitivity::{
-    FloatSelection, MaxDropChoice, SearchSpace, float_groups, read_ranking, search_max_drop,
-};
+use qbound_engine::quantize::Target;
+use qbound_engine::sensitivity::{FloatSelection, MaxDropChoice, SearchSpace, read_ranking};
 use qbound_shared::{ArtifactKind, Boundary};
 use serde::Serialize;
 
@@ -47,40 +44,42 @@ pub(crate) fn quantize(
     let model = load_model(&dir.join("model.onnx"))?;
     let table = CalibrationTable::load(&dir.join("calibration.json"))?;
     let amax = table.ranges();
-    let (float, choice) = choose_float_groups(job, dir, &model, &amax, target, control)?;
+    let float = choose_float_set(job, dir, &model, &amax, target, control)?;
     control.progress(0.5, format!("quantizing for `{target}`"));
-    let selection = match (&float, &choice) {
-        (_, Some(choice)) => choice.selection(),
-        (Some(set), None) => GroupSelection::AllExcept(set),
-        (None, None) => GroupSelection::All,
-    };
-    let (quantized, report) = quantize_model(&model, selection, &amax, target)?;
+    let (quantized, report) = quantize_point(&model, &float, &amax, target)?;
     let stem = &job.params.artifact_stem;
-    let tag = file_tag(
-        &config.boundary,
-        choice
-            .as_ref()
-            .map(|c| c.keep_float)
-            .or(job.params.keep_float),
-    );
-    let mut artifacts = Vec::new();
-    for (i, size) in config.export_batch_sizes.iter().enumerate() {
-        control.check()?;
-        let batch = size.to_engine();
-        let exported = retarget_batch(&quantized, batch)?;
-        let name = format!("{stem}_{tag}_bs{batch}.onnx");
-        let path = dir.join(&name);
-        std::fs::write(&path, encode_model(&exported))?;
+    let keep_float = float
+        .max_drop()
+        .map(|c| c.keep_float)
+        .or(job.params.keep_float);
+    let tag = file_tag(&config.boundary, keep_float);
+    let targets: Vec<ExportTarget> = config
+        .export_batch_sizes
+        .iter()
+        .map(|size| {
+            let batch = size.to_engine();
+            ExportTarget {
+                batch,
+                path: dir.join(format!("{stem}_{tag}_bs{batch}.onnx")),
+            }
+        })
+        .collect();
+    let total = targets.len() as f64;
+    export_batches(&quantized, &targets, &mut |done, path| {
         control.progress(
-            0.5 + 0.5 * (i + 1) as f64 / config.export_batch_sizes.len() as f64,
-            format!("exported `{name}`"),
+            0.5 + 0.5 * done as f64 / total,
+            format!("exported `{}`", file_name(path)),
         );
-        artifacts.push(OutputArtifact {
+        control.check()
+    })?;
+    let mut artifacts: Vec<OutputArtifact> = targets
+        .into_iter()
+        .map(|t| OutputArtifact {
             kind: ArtifactKind::Onnx,
-            name,
-            path,
-        });
-    }
+            name: file_name(&t.path),
+            path: t.path,
+        })
+        .collect();
     let report_name = format!("{stem}_{tag}_report.json");
     let report_path = dir.join(&report_name);
     let written = Report {
@@ -90,7 +89,7 @@ pub(crate) fn quantize(
         quantized_layers: &report.quantized_layers,
         float_layers: &report.float_layers,
         activation_quantizers: report.activation_quantizers,
-        max_drop: choice.as_ref(),
+        max_drop: float.max_drop(),
     };
     std::fs::write(&report_path, crate::db::to_json(&written)?)?;
     artifacts.push(OutputArtifact {
@@ -98,39 +97,38 @@ pub(crate) fn quantize(
         name: report_name,
         path: report_path,
     });
-    let float_layers = match &choice {
-        Some(choice) => choice.float_layers.clone(),
-        None => report.float_layers,
-    };
     Ok(JobOutput {
         result: JobResult::Quantize {
+            float_layers: float.float_layers(&report),
             quantized_layers: report.quantized_layers,
-            float_layers,
-            drop: choice.map(|c| c.drop),
+            drop: float.max_drop().map(|c| c.drop),
         },
         artifacts,
     })
 }
 
-/// The groups that stay float (`None`: none), and the search that chose them for a max drop.
-fn choose_float_groups(
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// The groups that stay float: a count from the ranking, or a max-drop search's choice.
+fn choose_float_set(
     job: &ClaimedJob,
     dir: &Path,
     model: &ModelProto,
-    amax: &qbound_engine::calibrate::ActivationRanges,
+    amax: &ActivationRanges,
     target: Target,
     control: &JobControl<'_>,
-) -> Result<(Option<HashSet<String>>, Option<MaxDropChoice>)> {
+) -> Result<FloatSet> {
     let config = &job.params.config;
     if let Some(keep) = job.params.keep_float {
         if keep == 0 {
-            return Ok((None, None));
+            return Ok(FloatSet::None);
         }
         let ranking = read_ranking(&dir.join("sensitivity.txt"))?;
-        return Ok((
-            Some(float_groups(&ranking, FloatSelection::KeepFloat(keep))?),
-            None,
-        ));
+        return Ok(FloatSet::ranked(&ranking, FloatSelection::KeepFloat(keep))?);
     }
     let Boundary::MaxDrop { max_drop } = config.boundary else {
         return Err(Error::Unprocessable(
@@ -152,7 +150,7 @@ fn choose_float_groups(
         target,
         ranking: &ranking,
     };
-    let choice = search_max_drop(
+    let float = FloatSet::searched(
         &space,
         max_drop,
         &mut control.scorer(&mut search),
@@ -161,13 +159,15 @@ fn choose_float_groups(
             control.progress(0.25, format!("{keep} layers float: {:.4}", score.primary))
         },
     )?;
-    control.progress(
-        0.45,
-        format!(
-            "chose {} float layers (drop {:.2}%)",
-            choice.keep_float,
-            choice.drop * 100.0
-        ),
-    );
-    Ok((None, Some(choice)))
+    if let Some(choice) = float.max_drop() {
+        control.progress(
+            0.45,
+            format!(
+                "chose {} float layers (drop {:.2}%)",
+                choice.keep_float,
+                choice.drop * 100.0
+            ),
+        );
+    }
+    Ok(float)
 }

@@ -3,14 +3,14 @@
 
 use std::path::{Path, PathBuf};
 
-use qbound_engine::coco::CocoGroundTruth;
-use qbound_engine::evaluate::{DetectionScorer, EvalImages};
+use qbound_engine::evaluate::DetectionScorer;
 use qbound_engine::onnx::proto::ModelProto;
+use qbound_engine::pipeline::{accuracy_scorer, build_scorer};
 use qbound_engine::profile::Profile;
-use qbound_engine::runtime::SessionConfig;
-use qbound_engine::sensitivity::{OutputFidelity, Scorer};
+use qbound_engine::sensitivity::Scorer;
 use qbound_shared::Metric;
 
+use super::ToEngine;
 use crate::archive::{DatasetContents, ExtractLimits, extract_dataset};
 use crate::error::{Error, Result};
 
@@ -56,17 +56,13 @@ pub(crate) fn detection_scorer(
     files: &[PathBuf],
     annotations: Option<&Path>,
 ) -> Result<DetectionScorer> {
-    let images = EvalImages::load(profile, files, SCORING_BATCH)?;
-    let session = SessionConfig::default();
-    Ok(match annotations {
-        Some(path) => DetectionScorer::labelled(
-            profile.clone(),
-            images,
-            CocoGroundTruth::load(path)?,
-            session,
-        )?,
-        None => DetectionScorer::agreement(float, profile.clone(), images, session)?,
-    })
+    Ok(accuracy_scorer(
+        float,
+        profile,
+        files,
+        annotations,
+        SCORING_BATCH,
+    )?)
 }
 
 /// The scorer of a sensitivity `metric`.
@@ -77,32 +73,12 @@ pub(crate) fn sensitivity_scorer(
     files: &[PathBuf],
     annotations: Option<&Path>,
 ) -> Result<Box<dyn Scorer>> {
-    match metric {
-        Metric::Map => {
-            let path = annotations.ok_or_else(|| {
-                Error::Unprocessable(
-                    "the `map` metric needs COCO annotations in the dataset".into(),
-                )
-            })?;
-            Ok(Box::new(detection_scorer(
-                float,
-                profile,
-                files,
-                Some(path),
-            )?))
-        }
-        Metric::Agreement => Ok(Box::new(detection_scorer(float, profile, files, None)?)),
-        Metric::Proxy => {
-            let input = profile.input_name(float)?;
-            let batches = profile
-                .input_batches(files, SCORING_BATCH)
-                .collect::<qbound_engine::Result<Vec<_>>>()?;
-            Ok(Box::new(OutputFidelity::new(
-                float,
-                &input,
-                batches,
-                SessionConfig::default(),
-            )?))
-        }
-    }
+    Ok(build_scorer(
+        metric.to_engine(),
+        float,
+        profile,
+        files,
+        annotations,
+        SCORING_BATCH,
+    )?)
 }
