@@ -14,6 +14,7 @@ mod events;
 mod jobs;
 mod runs;
 mod text_enum;
+mod tokens;
 
 pub use batch::ExportBatchSize;
 pub use calibration::CalibrationMethod;
@@ -25,3 +26,4 @@ pub use events::Event;
 pub use jobs::{ArtifactKind, Capability, JobKind, JobState};
 pub use runs::{ArtifactRecord, JobRecord, LayerResult, RunRecord, RunUpdate, TradeoffPoint};
 pub use text_enum::UnknownChoice;
+pub use tokens::Role;

@@ -5,8 +5,8 @@ use std::sync::Mutex;
 
 use crate::db;
 use crate::error::Result;
-use crate::jobs::JobState;
 use qbound_shared::JobRecord;
+use qbound_shared::JobState;
 
 #[derive(Debug, Default, Clone, Copy)]
 struct Summary {

@@ -3,8 +3,9 @@
 use qbound_shared::{JobRecord, JobState};
 use sqlx::{Row, SqlitePool};
 
-use super::{Page, enum_column, now_ms};
+use super::{Page, enum_column, json_column, now_ms};
 use crate::error::{Error, Result};
+use crate::run::protocol::JobParams;
 
 pub(crate) const JOB_COLUMNS: &str = "job.*, (SELECT group_concat(depends_on_job_id) FROM job_dependency d \
      WHERE d.job_id = job.job_id) AS depends_on";
@@ -23,9 +24,7 @@ pub(crate) fn record(row: &sqlx::sqlite::SqliteRow) -> Result<JobRecord> {
         attempts: row.try_get("attempts")?,
         max_attempts: row.try_get("max_attempts")?,
         worker_name: row.try_get("worker_name")?,
-        result: result
-            .map(|r| super::json_column(&r, "result"))
-            .transpose()?,
+        result: result.map(|r| json_column(&r, "result")).transpose()?,
         error: row.try_get("error")?,
         log: row.try_get("log")?,
         depends_on: depends_on
@@ -97,6 +96,16 @@ pub(crate) async fn list_job_summaries(
     .await?;
     let jobs = rows.iter().map(record).collect::<Result<Vec<_>>>()?;
     Ok(Page::new(jobs, limit, |j| j.job_id))
+}
+
+/// The parameters a job was created with.
+pub(crate) async fn job_params(pool: &SqlitePool, job_id: i64) -> Result<JobParams> {
+    let text: String = sqlx::query_scalar("SELECT params FROM job WHERE job_id = ?")
+        .bind(job_id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("job {job_id}")))?;
+    json_column(&text, "params")
 }
 
 /// A job's log.

@@ -8,8 +8,8 @@ use qbound_shared::JobRecord;
 use super::jobs::job_by_id;
 use super::{now_ms, to_json};
 use crate::error::{Error, Result};
-use crate::jobs::Capability;
-use crate::jobs::protocol::FailOutcome;
+use crate::run::protocol::FailOutcome;
+use qbound_shared::Capability;
 
 /// Claims the oldest queued job whose capability the worker has and whose dependencies
 /// all succeeded; returns it with its new lease token.

@@ -9,7 +9,7 @@ use qbound_engine::sensitivity::{
 
 use super::{json_column, to_json};
 use crate::error::Result;
-use crate::jobs::protocol::LayerScore;
+use crate::run::protocol::LayerScore;
 
 pub(crate) async fn layers_of_run(pool: &SqlitePool, run_id: i64) -> Result<Vec<LayerResult>> {
     let rows = sqlx::query("SELECT * FROM layer_result WHERE run_id = ? ORDER BY position")

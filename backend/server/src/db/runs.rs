@@ -7,8 +7,8 @@ use sqlx::{Row, SqliteConnection, SqlitePool};
 
 use super::{Page, json_column, now_ms, to_json};
 use crate::error::{Error, Result};
-use crate::jobs::config::point_labels;
-use crate::jobs::plan::PlannedJob;
+use crate::run::config::point_labels;
+use crate::run::plan::PlannedJob;
 
 fn record(row: &sqlx::sqlite::SqliteRow) -> Result<RunRecord> {
     Ok(RunRecord {

@@ -6,7 +6,9 @@ use axum::http::StatusCode;
 use axum::routing::{delete, get};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{Role, WriteAccess, issue_token};
+use qbound_shared::Role;
+
+use crate::auth::{WriteAccess, issue_token};
 use crate::db;
 use crate::db::tokens::TokenRecord;
 use crate::error::{AppJson, AppPath, Error, Result};

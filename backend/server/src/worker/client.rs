@@ -9,7 +9,7 @@ use tokio::io::AsyncWriteExt;
 use tokio_util::io::ReaderStream;
 
 use crate::error::{Error, Result};
-use crate::jobs::protocol::{
+use crate::run::protocol::{
     ClaimRequest, ClaimedJob, CompleteRequest, FailRequest, HeartbeatRequest,
 };
 use crate::settings::WorkerSettings;
@@ -134,7 +134,7 @@ impl ServerClient {
             .put(self.url(&format!("/api/jobs/{job_id}/artifacts/{name}")))
             .query(&[("kind", kind.as_str())])
             .bearer_auth(&self.token)
-            .header(crate::jobs::protocol::LEASE_HEADER, lease_token)
+            .header(crate::run::protocol::LEASE_HEADER, lease_token)
             .body(body);
         checked(request.send().await?).await?;
         Ok(())

@@ -187,6 +187,20 @@ pub(crate) enum JobResult {
     },
 }
 
+impl JobResult {
+    /// The kind of job that finds this result.
+    pub(crate) fn kind(&self) -> JobKind {
+        match self {
+            Self::Calibrate { .. } => JobKind::Calibrate,
+            Self::Sensitivity { .. } => JobKind::Sensitivity,
+            Self::Quantize { .. } => JobKind::Quantize,
+            Self::Evaluate { .. } => JobKind::Evaluate,
+            Self::Benchmark { .. } => JobKind::Benchmark,
+            Self::Engine { .. } => JobKind::Engine,
+        }
+    }
+}
+
 /// One throughput measurement.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub(crate) struct Measurement {
