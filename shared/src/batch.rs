@@ -5,6 +5,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::text_enum::string_serde;
+
 /// A fixed batch size, or a symbolic batch dimension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(into = "String", try_from = "String")]
@@ -40,19 +42,7 @@ impl FromStr for ExportBatchSize {
     }
 }
 
-impl From<ExportBatchSize> for String {
-    fn from(size: ExportBatchSize) -> Self {
-        size.to_string()
-    }
-}
-
-impl TryFrom<String> for ExportBatchSize {
-    type Error = String;
-
-    fn try_from(text: String) -> Result<Self, String> {
-        text.parse()
-    }
-}
+string_serde!(ExportBatchSize);
 
 #[cfg(test)]
 mod tests {

@@ -6,6 +6,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::text_enum::string_serde;
+
 /// How each tensor's clipping range is chosen from its histogram.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 #[serde(into = "String", try_from = "String")]
@@ -68,19 +70,7 @@ impl FromStr for CalibrationMethod {
     }
 }
 
-impl From<CalibrationMethod> for String {
-    fn from(method: CalibrationMethod) -> Self {
-        method.to_string()
-    }
-}
-
-impl TryFrom<String> for CalibrationMethod {
-    type Error = String;
-
-    fn try_from(text: String) -> Result<Self, String> {
-        text.parse()
-    }
-}
+string_serde!(CalibrationMethod);
 
 #[cfg(test)]
 mod tests {

@@ -94,3 +94,25 @@ macro_rules! text_enum {
 }
 
 pub(crate) use text_enum;
+
+/// Gives a type written as a string (`Display`, and `FromStr` with a `String` error) the
+/// conversions its `#[serde(into = "String", try_from = "String")]` needs.
+macro_rules! string_serde {
+    ($name:ty) => {
+        impl From<$name> for String {
+            fn from(value: $name) -> Self {
+                value.to_string()
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = String;
+
+            fn try_from(text: String) -> Result<Self, String> {
+                text.parse()
+            }
+        }
+    };
+}
+
+pub(crate) use string_serde;

@@ -6,9 +6,7 @@ use crate::Result;
 use crate::calibrate::ActivationRanges;
 use crate::onnx::proto::ModelProto;
 use crate::quantize::{GroupSelection, QuantConfig, QuantizeReport, quantize_model};
-use crate::sensitivity::{
-    FloatSelection, MaxDropChoice, Score, Scorer, SearchSpace, float_groups, search_max_drop,
-};
+use crate::sensitivity::{FloatSelection, MaxDropChoice, float_groups};
 
 /// The groups a point keeps in float: none, a count from the sensitivity ranking, or what a
 /// max-drop search chose.
@@ -30,19 +28,6 @@ impl FloatSet {
             return Ok(Self::None);
         }
         Ok(Self::Ranked(float_groups(ranking, selection)?))
-    }
-
-    /// The fewest groups whose score stays within `max_drop` of the float model's (see
-    /// [`search_max_drop`]); `on_step` hears each scored candidate.
-    pub fn searched(
-        space: &SearchSpace<'_>,
-        max_drop: f64,
-        search: &mut dyn Scorer,
-        verify: &mut dyn Scorer,
-        on_step: &mut dyn FnMut(usize, Score),
-    ) -> Result<Self> {
-        let choice = search_max_drop(space, max_drop, search, verify, on_step)?;
-        Ok(Self::Searched(Box::new(choice)))
     }
 
     /// What to quantize.
@@ -69,6 +54,13 @@ impl FloatSet {
             Self::Searched(choice) => choice.float_layers.clone(),
             _ => report.float_layers.clone(),
         }
+    }
+}
+
+impl From<MaxDropChoice> for FloatSet {
+    /// The groups a [`crate::sensitivity::search_max_drop`] chose.
+    fn from(choice: MaxDropChoice) -> Self {
+        Self::Searched(Box::new(choice))
     }
 }
 

@@ -3,7 +3,12 @@
 use std::path::{Path, PathBuf};
 
 use clap::builder::ArgPredicate;
-use qbound_engine::pipeline::Metric;
+use qbound_engine::onnx::proto::ModelProto;
+use qbound_engine::pipeline::{Metric, build_scorer};
+use qbound_engine::profile::Profile;
+use qbound_engine::sensitivity::Scorer;
+
+use super::images::{image_files, resolve_profile};
 
 /// The float model and its calibration table.
 #[derive(Debug, clap::Args)]
@@ -46,7 +51,39 @@ pub(crate) struct ScoringArgs {
     pub(crate) annotations: Option<PathBuf>,
 }
 
+impl ImageArgs {
+    /// The profile for `model` (the one `--profile` names, else inferred) and the first
+    /// `limit` images (all when `None`).
+    pub(crate) fn load(
+        &self,
+        model: &ModelProto,
+        limit: Option<usize>,
+    ) -> anyhow::Result<(Profile, Vec<PathBuf>)> {
+        let profile = resolve_profile(model, self.profile.as_deref())?;
+        Ok((profile, image_files(&self.images, limit)?))
+    }
+}
+
 impl ScoringArgs {
+    /// The scorer of `--metric` for `model` on `files`.
+    pub(crate) fn scorer(
+        &self,
+        model: &ModelProto,
+        profile: &Profile,
+        files: &[PathBuf],
+        batch_size: usize,
+    ) -> anyhow::Result<Box<dyn Scorer>> {
+        let annotations = self.checked_annotations()?;
+        Ok(build_scorer(
+            self.metric,
+            model,
+            profile,
+            files,
+            annotations,
+            batch_size,
+        )?)
+    }
+
     /// The annotations, once checked against the metric: `--annotations` means scoring by
     /// labelled mAP, so any other metric given with it is an error rather than annotations
     /// silently ignored.

@@ -8,12 +8,10 @@ use qbound_engine::batch::BatchSize;
 use qbound_engine::calibrate::{ActivationRanges, CalibrationTable, DEFAULT_TENSORRT_VERSION_CODE};
 use qbound_engine::onnx::load_model;
 use qbound_engine::onnx::proto::ModelProto;
-use qbound_engine::pipeline::{
-    ExportTarget, FloatSet, build_scorer, export_batches, quantize_point,
-};
+use qbound_engine::pipeline::{ExportTarget, FloatSet, export_batches, quantize_point};
 use qbound_engine::quantize::{DecodeTail, QuantConfig, QuantizeReport, Target};
 use qbound_engine::sensitivity::{
-    FloatSelection, MaxDropChoice, MaxDropOutcome, SearchSpace, read_ranking,
+    FloatSelection, MaxDropChoice, MaxDropOutcome, SearchSpace, read_ranking, search_max_drop,
 };
 use serde::Serialize;
 
@@ -211,22 +209,12 @@ fn choose_float_set(
         .images
         .as_deref()
         .context("`--max-drop` needs `--images`")?;
-    let annotations = args.scoring.checked_annotations()?;
     let profile = resolve_profile(model, args.profile.as_deref())?;
     let files = image_files(images, None)?;
     let subset = &files[..files
         .len()
         .min(args.search_images.unwrap_or(files.len()).max(1))];
-    let scorer = |files: &[PathBuf]| {
-        build_scorer(
-            args.scoring.metric,
-            model,
-            &profile,
-            files,
-            annotations,
-            args.batch_size,
-        )
-    };
+    let scorer = |files| args.scoring.scorer(model, &profile, files, args.batch_size);
     let (mut search, mut verify) = (scorer(subset)?, scorer(&files)?);
     let space = SearchSpace {
         model,
@@ -235,7 +223,7 @@ fn choose_float_set(
         ranking: &ranking,
     };
     let progress = bar("max-drop", 0);
-    let float = FloatSet::searched(
+    let choice = search_max_drop(
         &space,
         max_drop,
         search.as_mut(),
@@ -243,7 +231,7 @@ fn choose_float_set(
         &mut |keep, score| progress.set_message(format!("keep {keep}: {:.4}", score.primary)),
     )?;
     progress.finish_and_clear();
-    Ok(float)
+    Ok(FloatSet::from(choice))
 }
 
 /// The seed's companions of an export: calibration cache, sensitivity file, report.

@@ -4,12 +4,11 @@ use std::path::PathBuf;
 
 use qbound_engine::calibrate::CalibrationTable;
 use qbound_engine::onnx::load_model;
-use qbound_engine::pipeline::{Metric, build_scorer};
+use qbound_engine::pipeline::Metric;
 use qbound_engine::quantize::Target;
 use qbound_engine::sensitivity::{SensitivityMode, layer_sensitivity, sensitivity_text};
 
 use super::args::{CalibratedModelArgs, ImageArgs, ScoringArgs};
-use super::images::{image_files, resolve_profile};
 use super::output::{print_json, write_json};
 use super::progress::bar;
 
@@ -42,28 +41,19 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
-    let annotations = args.scoring.checked_annotations()?;
+    args.scoring.checked_annotations()?;
     let model = load_model(&args.model.model)?;
-    let images = &args.images;
-    let profile = resolve_profile(&model, images.profile.as_deref())?;
     let table = CalibrationTable::load(&args.model.calib)?;
+    let batch_size = args.images.batch_size;
     let batches = match (args.batch_number, args.scoring.metric) {
         (Some(n), _) => Some(n),
         (None, Metric::Proxy) => Some(1),
         (None, _) => None,
     };
-    let files = image_files(
-        &images.images,
-        batches.map(|n| n * images.batch_size.max(1)),
-    )?;
-    let mut scorer = build_scorer(
-        args.scoring.metric,
-        &model,
-        &profile,
-        &files,
-        annotations,
-        images.batch_size,
-    )?;
+    let (profile, files) = args
+        .images
+        .load(&model, batches.map(|n| n * batch_size.max(1)))?;
+    let mut scorer = args.scoring.scorer(&model, &profile, &files, batch_size)?;
     let progress = bar("sensitivity", 0);
     let report = layer_sensitivity(
         &model,

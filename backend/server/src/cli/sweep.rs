@@ -6,13 +6,11 @@ use std::path::PathBuf;
 use qbound_engine::bench::BenchConfig;
 use qbound_engine::calibrate::CalibrationTable;
 use qbound_engine::onnx::load_model;
-use qbound_engine::pipeline::build_scorer;
 use qbound_engine::quantize::Target;
 use qbound_engine::runtime::SessionConfig;
 use qbound_engine::sensitivity::{SearchSpace, TradeoffPoint, read_ranking, sweep};
 
 use super::args::{CalibratedModelArgs, ImageArgs, ScoringArgs};
-use super::images::{image_files, resolve_profile};
 use super::output::{print_json, write_json};
 use super::progress::bar;
 
@@ -48,20 +46,14 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
-    let annotations = args.scoring.checked_annotations()?;
+    args.scoring.checked_annotations()?;
     let model = load_model(&args.model.model)?;
-    let profile = resolve_profile(&model, args.images.profile.as_deref())?;
     let amax = CalibrationTable::load(&args.model.calib)?.ranges();
     let ranking = read_ranking(&args.sensitivity_file)?;
-    let files = image_files(&args.images.images, None)?;
-    let mut scorer = build_scorer(
-        args.scoring.metric,
-        &model,
-        &profile,
-        &files,
-        annotations,
-        args.images.batch_size,
-    )?;
+    let (profile, files) = args.images.load(&model, None)?;
+    let mut scorer = args
+        .scoring
+        .scorer(&model, &profile, &files, args.images.batch_size)?;
     let bench = BenchConfig {
         batch_sizes: args.batch_sizes,
         warmup_runs: 1,

@@ -117,44 +117,50 @@ pub(crate) async fn job_log(pool: &SqlitePool, job_id: i64) -> Result<String> {
         .ok_or_else(|| Error::NotFound(format!("job {job_id}")))
 }
 
-/// Cancels a queued or running job (a running one's worker learns at its next heartbeat).
-pub(crate) async fn cancel_job(pool: &SqlitePool, job_id: i64) -> Result<JobRecord> {
-    let done = sqlx::query(
-        "UPDATE job SET state = 'cancelled', lease_token = NULL, lease_expires_at = NULL, finished_at = ? \
-         WHERE job_id = ? AND state IN ('queued', 'running')",
-    )
-    .bind(now_ms())
-    .bind(job_id)
-    .execute(pool)
-    .await?;
+/// Runs `update` (an UPDATE of job `?2` at time `?1`, guarded by the states the job may
+/// leave) and returns the job; when it was in none of them, a conflict that `refused` words
+/// from its state.
+async fn change_state(
+    pool: &SqlitePool,
+    job_id: i64,
+    update: &'static str,
+    refused: impl FnOnce(JobState) -> String,
+) -> Result<JobRecord> {
+    let done = sqlx::query(update)
+        .bind(now_ms())
+        .bind(job_id)
+        .execute(pool)
+        .await?;
     let job = job_by_id(pool, job_id).await?;
     if done.rows_affected() == 0 {
-        return Err(Error::Conflict(format!(
-            "job {job_id} is {} and cannot be cancelled",
-            job.state
-        )));
+        return Err(Error::Conflict(refused(job.state)));
     }
     Ok(job)
+}
+
+/// Cancels a queued or running job (a running one's worker learns at its next heartbeat).
+pub(crate) async fn cancel_job(pool: &SqlitePool, job_id: i64) -> Result<JobRecord> {
+    change_state(
+        pool,
+        job_id,
+        "UPDATE job SET state = 'cancelled', lease_token = NULL, lease_expires_at = NULL, finished_at = ?1 \
+         WHERE job_id = ?2 AND state IN ('queued', 'running')",
+        |state| format!("job {job_id} is {state} and cannot be cancelled"),
+    )
+    .await
 }
 
 /// Puts a failed or cancelled job back in the queue with a fresh set of attempts, and the
 /// jobs that were abandoned because of it.
 pub(crate) async fn retry_job(pool: &SqlitePool, job_id: i64) -> Result<JobRecord> {
-    let done = sqlx::query(
-        "UPDATE job SET state = 'queued', attempts = 0, error = NULL, progress = 0, queued_at = ?, finished_at = NULL \
-         WHERE job_id = ? AND state IN ('failed', 'cancelled')",
+    let job = change_state(
+        pool,
+        job_id,
+        "UPDATE job SET state = 'queued', attempts = 0, error = NULL, progress = 0, queued_at = ?1, finished_at = NULL \
+         WHERE job_id = ?2 AND state IN ('failed', 'cancelled')",
+        |state| format!("job {job_id} is {state}; only failed or cancelled jobs can be retried"),
     )
-    .bind(now_ms())
-    .bind(job_id)
-    .execute(pool)
     .await?;
-    let job = job_by_id(pool, job_id).await?;
-    if done.rows_affected() == 0 {
-        return Err(Error::Conflict(format!(
-            "job {job_id} is {}; only failed or cancelled jobs can be retried",
-            job.state
-        )));
-    }
     sqlx::query(
         "WITH RECURSIVE downstream(id) AS (SELECT job_id FROM job_dependency WHERE depends_on_job_id = ?1 \
            UNION SELECT d.job_id FROM job_dependency d JOIN downstream ON d.depends_on_job_id = downstream.id) \

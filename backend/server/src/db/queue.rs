@@ -1,6 +1,7 @@
 //! The queue protocol in SQL: claim with a lease, heartbeat, complete, fail with retries,
 //! requeue lapsed leases, and the run status that follows from its jobs.
 
+use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection, SqlitePool};
 
 use qbound_shared::JobRecord;
@@ -183,6 +184,11 @@ pub(crate) async fn requeue_lapsed(pool: &SqlitePool) -> Result<Vec<JobRecord>> 
     .bind(now)
     .fetch_all(pool)
     .await?;
+    jobs_of_rows(pool, &rows).await
+}
+
+/// The jobs whose ids `rows` return in their `job_id` column.
+async fn jobs_of_rows(pool: &SqlitePool, rows: &[SqliteRow]) -> Result<Vec<JobRecord>> {
     let mut jobs = Vec::with_capacity(rows.len());
     for row in rows {
         jobs.push(job_by_id(pool, row.try_get("job_id")?).await?);
@@ -205,11 +211,7 @@ pub(crate) async fn abandon_dependents(pool: &SqlitePool, run_id: i64) -> Result
     .bind(now_ms())
     .fetch_all(pool)
     .await?;
-    let mut jobs = Vec::with_capacity(rows.len());
-    for row in rows {
-        jobs.push(job_by_id(pool, row.try_get("job_id")?).await?);
-    }
-    Ok(jobs)
+    jobs_of_rows(pool, &rows).await
 }
 
 /// Sets a run's status from its jobs and returns it.

@@ -7,7 +7,9 @@ use qbound_engine::pipeline::{
     ExportTarget, FloatSet, accuracy_scorer, export_batches, quantize_point,
 };
 use qbound_engine::quantize::Target;
-use qbound_engine::sensitivity::{FloatSelection, MaxDropChoice, SearchSpace, read_ranking};
+use qbound_engine::sensitivity::{
+    FloatSelection, MaxDropChoice, SearchSpace, read_ranking, search_max_drop,
+};
 use qbound_shared::{ArtifactKind, Boundary};
 use serde::Serialize;
 
@@ -130,7 +132,7 @@ fn choose_float_set(task: &Task<'_>, amax: &ActivationRanges, target: Target) ->
         ranking: &ranking,
     };
     let control = task.control;
-    let float = FloatSet::searched(
+    let choice = search_max_drop(
         &space,
         max_drop,
         &mut control.scorer(&mut search),
@@ -139,15 +141,13 @@ fn choose_float_set(task: &Task<'_>, amax: &ActivationRanges, target: Target) ->
             control.progress(0.25, format!("{keep} layers float: {:.4}", score.primary))
         },
     )?;
-    if let Some(choice) = float.max_drop() {
-        control.progress(
-            0.45,
-            format!(
-                "chose {} float layers (drop {:.2}%)",
-                choice.keep_float,
-                choice.drop * 100.0
-            ),
-        );
-    }
-    Ok(float)
+    control.progress(
+        0.45,
+        format!(
+            "chose {} float layers (drop {:.2}%)",
+            choice.keep_float,
+            choice.drop * 100.0
+        ),
+    );
+    Ok(FloatSet::from(choice))
 }
