@@ -46,13 +46,22 @@ pub async fn create_expiring_api_token(
     Ok(token)
 }
 
-/// Creates a token in `pool`, valid for `days` when given; returns the token and its record.
+/// The longest validity a token may be given, in days.
+const MAX_TOKEN_DAYS: u32 = 3650;
+
+/// Creates a token in `pool`, valid for `days` (1 to 3650) when given; returns the token and
+/// its record.
 pub(crate) async fn issue_token(
     pool: &sqlx::SqlitePool,
     name: &str,
     role: Role,
     days: Option<u32>,
 ) -> Result<(String, db::tokens::TokenRecord)> {
+    if days.is_some_and(|d| !(1..=MAX_TOKEN_DAYS).contains(&d)) {
+        return Err(Error::BadRequest(format!(
+            "`expires_in_days` must be between 1 and {MAX_TOKEN_DAYS}"
+        )));
+    }
     let expires_at = days.map(|d| db::now_ms() + i64::from(d) * 24 * 3600 * 1000);
     store_token(pool, name, role, expires_at, false).await
 }

@@ -36,12 +36,16 @@ pub(crate) struct OutputArtifact {
 impl OutputArtifact {
     /// The artifact of `kind` at `path`, named by its file name.
     fn at(kind: ArtifactKind, path: PathBuf) -> Self {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let name = file_name(&path);
         Self { kind, name, path }
     }
+}
+
+/// The last part of `path`: what the server and the log call a job's file.
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// What a job produced.

@@ -13,7 +13,7 @@ use qbound_engine::sensitivity::{
 use qbound_shared::{ArtifactKind, Boundary};
 use serde::Serialize;
 
-use super::{JobOutput, OutputArtifact, SCORING_BATCH, Task, write_json};
+use super::{JobOutput, OutputArtifact, SCORING_BATCH, Task, file_name, write_json};
 use crate::error::{Error, Result};
 use crate::run::ToEngine;
 use crate::run::config::file_tag;
@@ -63,10 +63,7 @@ pub(super) fn run(task: &Task<'_>) -> Result<JobOutput> {
     export_batches(&quantized, &targets, &mut |done, path| {
         control.progress(
             0.5 + 0.5 * done as f64 / total,
-            format!(
-                "exported `{}`",
-                OutputArtifact::at(ArtifactKind::Onnx, path.into()).name
-            ),
+            format!("exported `{}`", file_name(path)),
         );
         control.check()
     })?;
