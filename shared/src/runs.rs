@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::choices::Metric;
 use crate::config::RunConfig;
 use crate::jobs::{ArtifactKind, Capability, JobKind, JobState};
 
@@ -145,7 +146,7 @@ pub struct TradeoffPoint {
     pub accuracy50: Option<f64>,
     /// How accuracy was measured: `map` (labels) or `agreement` (the float model).
     #[serde(default)]
-    pub metric: Option<String>,
+    pub metric: Option<Metric>,
     /// Images per second by batch size (`"1"`, `"32"`).
     #[serde(default)]
     pub throughput: BTreeMap<String, f64>,

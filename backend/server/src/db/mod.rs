@@ -39,6 +39,12 @@ pub(crate) async fn connect(data_dir: &Path) -> Result<SqlitePool> {
     Ok(pool)
 }
 
+/// Checks that the database answers.
+pub(crate) async fn ping(pool: &SqlitePool) -> Result<()> {
+    sqlx::query("SELECT 1").execute(pool).await?;
+    Ok(())
+}
+
 /// Milliseconds since the Unix epoch.
 pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now()

@@ -1,13 +1,13 @@
 //! Per-layer results and trade-off points of a run.
 
-use qbound_shared::{LayerResult, TradeoffPoint};
+use qbound_shared::{LayerResult, Metric, TradeoffPoint};
 use sqlx::{Row, SqliteConnection, SqlitePool};
 
 use qbound_engine::sensitivity::{
     PointKind, Score, Throughput, TradeoffPoint as EnginePoint, mark_pareto_frontier,
 };
 
-use super::{json_column, to_json};
+use super::{enum_column, json_column, to_json};
 use crate::error::Result;
 use crate::run::protocol::LayerScore;
 
@@ -53,7 +53,10 @@ async fn points_of_run(conn: &mut SqliteConnection, run_id: i64) -> Result<Vec<T
                 quantized_layer_count: r.try_get("quantized_layer_count")?,
                 accuracy: r.try_get("accuracy")?,
                 accuracy50: r.try_get("accuracy50")?,
-                metric: r.try_get("metric")?,
+                metric: r
+                    .try_get::<Option<String>, _>("metric")?
+                    .map(|m| enum_column(&m, "metric"))
+                    .transpose()?,
                 throughput: json_column(&r.try_get::<String, _>("throughput")?, "throughput")?,
                 pareto: r.try_get::<Option<i64>, _>("pareto")?.map(|p| p != 0),
             })
@@ -141,7 +144,7 @@ pub(crate) async fn set_point_accuracy(
     conn: &mut SqliteConnection,
     run_id: i64,
     label: &str,
-    metric: &str,
+    metric: Metric,
     accuracy: f64,
     accuracy50: f64,
 ) -> Result<()> {
@@ -150,7 +153,7 @@ pub(crate) async fn set_point_accuracy(
     )
     .bind(accuracy)
     .bind(accuracy50)
-    .bind(metric)
+    .bind(metric.as_str())
     .bind(run_id)
     .bind(label)
     .execute(conn)

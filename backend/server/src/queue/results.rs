@@ -62,7 +62,7 @@ pub(super) async fn record_result(
                 conn,
                 run_id,
                 &job.label,
-                metric,
+                *metric,
                 *accuracy,
                 *accuracy50,
             )

@@ -167,7 +167,7 @@ pub(crate) enum JobResult {
     /// Accuracy of one point on the validation images.
     Evaluate {
         /// `map` (COCO labels) or `agreement` (the float model's detections).
-        metric: String,
+        metric: Metric,
         /// mAP@0.5:0.95.
         accuracy: f64,
         /// mAP@0.5.

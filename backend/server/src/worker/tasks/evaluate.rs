@@ -5,6 +5,7 @@
 use qbound_engine::onnx::load_model;
 use qbound_engine::pipeline::accuracy_scorer;
 use qbound_engine::sensitivity::Scorer;
+use qbound_shared::Metric;
 
 use super::{JobOutput, SCORING_BATCH, Task};
 use crate::error::Result;
@@ -21,20 +22,18 @@ pub(super) fn run(task: &Task<'_>) -> Result<JobOutput> {
         .dir
         .required_dataset(Dataset::Validation, "an evaluation")?;
     let files = first_images(&contents, None)?;
-    let mut scorer = accuracy_scorer(
-        &task.model,
-        &profile,
-        &files,
-        contents.annotations.as_deref(),
-        SCORING_BATCH,
-    )?;
+    let annotations = contents.annotations.as_deref();
+    let metric = match annotations {
+        Some(_) => Metric::Map,
+        None => Metric::Agreement,
+    };
+    let mut scorer = accuracy_scorer(&task.model, &profile, &files, annotations, SCORING_BATCH)?;
     let control = task.control;
     control.progress(
         0.2,
         format!(
-            "scoring `{}` by `{}` on {} images",
+            "scoring `{}` by `{metric}` on {} images",
             task.job.label,
-            scorer.name(),
             files.len()
         ),
     );
@@ -47,7 +46,7 @@ pub(super) fn run(task: &Task<'_>) -> Result<JobOutput> {
     );
     Ok(JobOutput {
         result: JobResult::Evaluate {
-            metric: scorer.name().to_owned(),
+            metric,
             accuracy: score.primary,
             accuracy50: score.secondary,
             images: files.len(),
