@@ -7,7 +7,8 @@ use ndarray::ArrayD;
 use super::accuracy_scorer;
 use crate::Result;
 use crate::calibrate::{
-    AUTO_JUDGE_IMAGES, CalibrationMethod, CalibrationTable, calibrate_model, calibrate_model_judged,
+    AutoJudge, CalibrationMethod, CalibrationTable, auto_judge_images, calibrate_model,
+    calibrate_model_judged,
 };
 use crate::onnx::proto::ModelProto;
 use crate::profile::Profile;
@@ -28,7 +29,7 @@ pub struct CalibrationInput<'a> {
 
 /// Calibrates by `method` on `batches` (the input's images, batched, perhaps with a stop
 /// check around them); `auto` chooses its method by the full-INT8 model's agreement mAP
-/// on the first [`AUTO_JUDGE_IMAGES`] images. `on_batch` hears the images done.
+/// on the first [`auto_judge_images`] images. `on_batch` hears the images done.
 pub fn calibrate_images(
     input: &CalibrationInput<'_>,
     batches: impl Iterator<Item = Result<ArrayD<f32>>>,
@@ -46,7 +47,7 @@ pub fn calibrate_images(
             on_batch,
         );
     }
-    let judged = &input.files[..input.files.len().min(AUTO_JUDGE_IMAGES)];
+    let judged = &input.files[..auto_judge_images(input.files.len()).min(input.files.len())];
     let mut judge = accuracy_scorer(input.model, input.profile, judged, None, input.batch_size)?;
     calibrate_model_judged(
         input.model,
@@ -54,7 +55,10 @@ pub fn calibrate_images(
         batches,
         method,
         input.model_id,
-        &mut judge,
+        AutoJudge {
+            scorer: &mut judge,
+            images: judged.len(),
+        },
         on_batch,
     )
 }

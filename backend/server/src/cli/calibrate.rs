@@ -2,9 +2,7 @@
 
 use std::path::PathBuf;
 
-use qbound_engine::calibrate::{
-    AUTO_JUDGE_IMAGES, CalibrationMethod, DEFAULT_TENSORRT_VERSION_CODE,
-};
+use qbound_engine::calibrate::{CalibrationMethod, DEFAULT_TENSORRT_VERSION_CODE};
 use qbound_engine::onnx::load_model;
 use qbound_engine::pipeline::{CalibrationInput, calibrate_images};
 use serde::Serialize;
@@ -114,10 +112,15 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
             .iter()
             .map(|(method, fidelity)| format!("{method} {fidelity:.4}"))
             .collect();
+        let fitted = if auto.held_out {
+            " (ranges fitted on the other images)"
+        } else {
+            ""
+        };
         println!(
-            "auto chose {} by the full-INT8 model's agreement mAP on {} images: {}",
+            "auto chose {} by the full-INT8 model's agreement mAP on {} images{fitted}: {}",
             auto.chosen,
-            summary.images.min(AUTO_JUDGE_IMAGES as u64),
+            auto.judged_images,
             candidates.join(", ")
         );
     }
