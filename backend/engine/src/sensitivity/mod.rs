@@ -3,13 +3,16 @@
 
 mod boundary;
 mod correlation;
+mod cost;
 mod measure;
+mod reverts;
 mod score;
 mod search;
 mod sweep;
 
 pub use boundary::{FloatSelection, float_groups, read_ranking, sensitivity_text};
 pub use correlation::spearman_rank_correlation;
+pub use cost::GroupCosts;
 pub use measure::{LayerSensitivity, SensitivityMode, SensitivityReport, layer_sensitivity};
 pub use score::{OutputFidelity, Score, Scorer};
 pub use search::{MaxDropChoice, MaxDropOutcome, SearchSpace, SearchStep, search_max_drop};

@@ -25,7 +25,8 @@ pub(crate) struct Args {
     images: ImageArgs,
     #[command(flatten)]
     scoring: ScoringArgs,
-    /// Counts of most-sensitive layers kept in float, comma-separated.
+    /// Counts of float groups, comma-separated: the partial models follow one greedy path from
+    /// full INT8, most sensitive group first, each kept float only when it raises the score.
     #[arg(long, value_delimiter = ',', default_value = "1,2,4,8")]
     keep_float: Vec<usize>,
     /// Q/DQ placement: `tensorrt` or `ort-cpu`.
@@ -96,7 +97,7 @@ fn print_points(points: &[TradeoffPoint], metric: &str) {
         .unwrap_or_default();
     print!("{:<14} {:>6} {:>10}", "model", "float", metric);
     for b in &batch_sizes {
-        print!(" {:>10} {:>6}", format!("bs{b} img/s"), "x fp32");
+        print!(" {:>22} {:>6}", format!("bs{b} img/s [min-max]"), "x fp32");
     }
     println!("  pareto");
     for p in points {
@@ -105,12 +106,21 @@ fn print_points(points: &[TradeoffPoint], metric: &str) {
             p.label, p.keep_float, p.score.primary
         );
         for (t, r) in p.throughput.iter().zip(&reference) {
+            let per_second = |ms: f64| t.batch_size as f64 * 1000.0 / ms;
+            let spread = format!("[{:.1}-{:.1}]", per_second(t.max_ms), per_second(t.min_ms));
             print!(
-                " {:>10.1} {:>5.2}x",
+                " {:>8.1} {:>13} {:>5.2}x",
                 t.images_per_second,
+                spread,
                 t.images_per_second / r
             );
         }
         println!("  {}", if p.pareto { "*" } else { "" });
+    }
+    if let Some(last) = points.iter().rev().find(|p| !p.skipped_groups.is_empty()) {
+        println!(
+            "left INT8 on the way (reverting them did not raise {metric}): {}",
+            last.skipped_groups.join(", ")
+        );
     }
 }

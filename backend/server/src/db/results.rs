@@ -177,6 +177,8 @@ pub(crate) async fn refresh_pareto(conn: &mut SqliteConnection, run_id: i64) -> 
                         batch_size: batch.parse().ok()?,
                         images_per_second,
                         median_ms: 0.0,
+                        min_ms: 0.0,
+                        max_ms: 0.0,
                         device: String::new(),
                     })
                 })
@@ -186,6 +188,7 @@ pub(crate) async fn refresh_pareto(conn: &mut SqliteConnection, run_id: i64) -> 
                 kind: PointKind::Partial,
                 keep_float: 0,
                 float_layers: Vec::new(),
+                skipped_groups: Vec::new(),
                 score: Score {
                     primary: accuracy,
                     secondary: 0.0,
