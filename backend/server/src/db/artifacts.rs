@@ -3,8 +3,8 @@
 use qbound_shared::{ArtifactKind, ArtifactRecord};
 use sqlx::{Row, SqlitePool};
 
-use super::{enum_column, now_ms};
-use crate::error::{Error, Result};
+use super::{enum_column, found, now_ms};
+use crate::error::Result;
 
 fn record(row: &sqlx::sqlite::SqliteRow) -> Result<ArtifactRecord> {
     let artifact_id: i64 = row.try_get("artifact_id")?;
@@ -64,10 +64,7 @@ pub(crate) async fn artifact_by_id(pool: &SqlitePool, artifact_id: i64) -> Resul
         .bind(artifact_id)
         .fetch_optional(pool)
         .await?;
-    row.as_ref()
-        .map(record)
-        .transpose()?
-        .ok_or_else(|| Error::NotFound(format!("artifact {artifact_id}")))
+    found(row.as_ref(), record, || format!("artifact {artifact_id}"))
 }
 
 pub(crate) async fn artifacts_of_run(

@@ -3,8 +3,8 @@
 use qbound_shared::DatasetRecord;
 use sqlx::{Row, SqlitePool};
 
-use super::now_ms;
-use crate::error::{Error, Result};
+use super::{found, now_ms};
+use crate::error::Result;
 
 fn record(row: &sqlx::sqlite::SqliteRow) -> Result<DatasetRecord> {
     Ok(DatasetRecord {
@@ -53,8 +53,5 @@ pub(crate) async fn dataset_by_id(pool: &SqlitePool, dataset_id: i64) -> Result<
         .bind(dataset_id)
         .fetch_optional(pool)
         .await?;
-    row.as_ref()
-        .map(record)
-        .transpose()?
-        .ok_or_else(|| Error::NotFound(format!("dataset {dataset_id}")))
+    found(row.as_ref(), record, || format!("dataset {dataset_id}"))
 }

@@ -3,7 +3,7 @@
 use qbound_shared::{JobRecord, JobState};
 use sqlx::{Row, SqlitePool};
 
-use super::{Page, enum_column, json_column, now_ms};
+use super::{Page, enum_column, found, json_column, now_ms};
 use crate::error::{Error, Result};
 use crate::run::protocol::JobParams;
 
@@ -46,10 +46,7 @@ pub(crate) async fn job_by_id(pool: &SqlitePool, job_id: i64) -> Result<JobRecor
     .bind(job_id)
     .fetch_optional(pool)
     .await?;
-    row.as_ref()
-        .map(record)
-        .transpose()?
-        .ok_or_else(|| Error::NotFound(format!("job {job_id}")))
+    found(row.as_ref(), record, || format!("job {job_id}"))
 }
 
 /// Jobs, optionally of one run and in one state, oldest first.

@@ -3,7 +3,7 @@
 use qbound_shared::{LayerInfo, ModelRecord};
 use sqlx::{Row, SqlitePool};
 
-use super::{json_column, now_ms, to_json};
+use super::{found, json_column, now_ms, to_json};
 use crate::error::{Error, Result};
 
 /// A model about to be inserted.
@@ -62,10 +62,7 @@ pub(crate) async fn model_by_id(pool: &SqlitePool, model_id: i64) -> Result<Mode
         .bind(model_id)
         .fetch_optional(pool)
         .await?;
-    row.as_ref()
-        .map(record)
-        .transpose()?
-        .ok_or_else(|| Error::NotFound(format!("model {model_id}")))
+    found(row.as_ref(), record, || format!("model {model_id}"))
 }
 
 pub(crate) async fn count_models(pool: &SqlitePool) -> Result<i64> {

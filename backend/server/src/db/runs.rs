@@ -5,7 +5,7 @@ use qbound_shared::{LayerInfo, RunConfig, RunRecord};
 use serde::Deserialize;
 use sqlx::{Row, SqliteConnection, SqlitePool};
 
-use super::{Page, json_column, now_ms, to_json};
+use super::{Page, found, json_column, now_ms, to_json};
 use crate::error::{Error, Result};
 use crate::run::config::point_labels;
 use crate::run::plan::PlannedJob;
@@ -108,10 +108,7 @@ pub(crate) async fn run_by_id(pool: &SqlitePool, run_id: i64) -> Result<RunRecor
         .bind(run_id)
         .fetch_optional(pool)
         .await?;
-    row.as_ref()
-        .map(record)
-        .transpose()?
-        .ok_or_else(|| Error::NotFound(format!("run {run_id}")))
+    found(row.as_ref(), record, || format!("run {run_id}"))
 }
 
 /// Filters and order for listing runs.
