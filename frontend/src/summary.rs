@@ -48,6 +48,8 @@ mod tests {
             float_layer_count: None,
             quantized_layer_count: None,
             accuracy,
+            accuracy50: None,
+            metric: None,
             throughput: [("1".to_owned(), bs1), ("32".to_owned(), bs32)]
                 .into_iter()
                 .collect(),

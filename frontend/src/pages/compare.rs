@@ -63,7 +63,9 @@ fn comparison(runs: Vec<(RunRecord, Vec<TradeoffPoint>)>) -> impl IntoView {
         ("Status", |r, _| r.status.clone()),
         ("Model", |r, _| format!("#{}", r.model_id)),
         ("Profile", |r, _| r.config.profile.clone()),
-        ("Calibration", |r, _| r.config.calibration_method.clone()),
+        ("Calibration", |r, _| {
+            r.config.calibration_method.to_string()
+        }),
         ("Sensitivity", |r, _| {
             r.config
                 .sensitivity
@@ -72,7 +74,7 @@ fn comparison(runs: Vec<(RunRecord, Vec<TradeoffPoint>)>) -> impl IntoView {
                 .unwrap_or_else(|| "none".into())
         }),
         ("Boundary", |r, _| format!("{:?}", r.config.boundary)),
-        ("Target", |r, _| r.config.target.clone()),
+        ("Target", |r, _| r.config.target.to_string()),
         ("Created (UTC)", |r, _| format::date_time(r.created_at)),
         ("Float mAP", |_, p| {
             RunSummary::of(p)

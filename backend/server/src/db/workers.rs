@@ -5,7 +5,7 @@ use sqlx::{Row, SqlitePool};
 
 use super::{json_column, now_ms, to_json};
 use crate::error::Result;
-use crate::jobs::Capability;
+use qbound_shared::Capability;
 
 /// A worker as the API shows it.
 #[derive(Debug, Clone, Serialize)]

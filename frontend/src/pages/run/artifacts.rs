@@ -34,7 +34,7 @@ pub(super) fn Artifacts(run_id: i64, live: Live) -> impl IntoView {
                 view! {
                     <tr data-artifact-id=a.artifact_id.to_string()>
                         <td>{label_of(a.job_id)}</td>
-                        <td>{a.kind.clone()}</td>
+                        <td>{a.kind.to_string()}</td>
                         <td><a class="download" href=a.download_url.clone() download=a.name.clone()
                             data-sha256=a.sha256.clone() data-name=a.name.clone()>{a.name.clone()}</a></td>
                         <td class="num">{format::bytes(a.size)}</td>

@@ -12,15 +12,15 @@ pub(super) fn JobList(jobs: RwSignal<Vec<JobRecord>>) -> impl IntoView {
         <table class="jobs">
             <thead><tr><th>"Job"</th><th>"Point"</th><th>"State"</th><th>"Progress"</th><th>"Log"</th></tr></thead>
             <tbody>
-                <For each=move || jobs.get() key=|j| (j.job_id, j.state.clone(), (j.progress * 1000.0) as i64, j.log.len())
+                <For each=move || jobs.get() key=|j| (j.job_id, j.state, (j.progress * 1000.0) as i64, j.log.len())
                     children=|job| {
                         let log = job.log.clone();
                         let error = job.error.clone();
                         view! {
-                            <tr data-job-id=job.job_id.to_string() data-state=job.state.clone()>
-                                <td>{job.kind.clone()}</td>
+                            <tr data-job-id=job.job_id.to_string() data-state=job.state.to_string()>
+                                <td>{job.kind.to_string()}</td>
                                 <td>{job.label.clone()}</td>
-                                <td><StatusBadge status=job.state.clone() /></td>
+                                <td><StatusBadge status=job.state.to_string() /></td>
                                 <td class="progress-cell"><ProgressBar value=job.progress /></td>
                                 <td>
                                     {error.map(|e| view! { <p class="error">{e}</p> })}

@@ -1,71 +1,66 @@
 //! The sensitivity job: every layer scored alone (one-on) or left out (one-off), ranked,
 //! written as the seed's text file and as JSON.
 
-use std::path::Path;
-use std::str::FromStr;
-
 use qbound_engine::calibrate::CalibrationTable;
-use qbound_engine::onnx::load_model;
-use qbound_engine::profile::Profile;
-use qbound_engine::quantize::{GroupSelection, Target, quantize_model};
+use qbound_engine::pipeline::build_scorer;
+use qbound_engine::quantize::{GroupSelection, quantize_model};
 use qbound_engine::sensitivity::{
     SensitivityMode, SensitivityReport, layer_sensitivity, sensitivity_text,
 };
+use qbound_shared::{ArtifactKind, Metric};
 
-use super::control::JobControl;
-use super::execute::{JobOutput, OutputArtifact};
-use super::protocol::{ClaimedJob, JobResult, LayerScore};
-use super::scoring::{first_images, scoring_images, sensitivity_scorer};
+use super::{JobOutput, OutputArtifact, SCORING_BATCH, Task, write_json};
 use crate::error::{Error, Result};
+use crate::run::ToEngine;
+use crate::run::files::JobFile;
+use crate::run::protocol::{JobResult, LayerScore};
+use crate::worker::job_dir::first_images;
 
 /// Images the proxy scores on when the run does not say.
 const PROXY_IMAGES: usize = 8;
 
-pub(crate) fn sensitivity(
-    job: &ClaimedJob,
-    dir: &Path,
-    control: &JobControl<'_>,
-) -> Result<JobOutput> {
-    let config = &job.params.config;
-    let settings = config
+pub(super) fn run(task: &Task<'_>) -> Result<JobOutput> {
+    let settings = task
+        .config
         .sensitivity
         .as_ref()
         .ok_or_else(|| Error::Unprocessable("the run has no sensitivity settings".into()))?;
-    let mode = SensitivityMode::from_str(&settings.mode)?;
-    let target = Target::from_str(&config.target)?;
-    let model = load_model(&dir.join("model.onnx"))?;
-    let profile = Profile::for_model(Some(&config.profile), &model)?;
-    let amax = CalibrationTable::load(&dir.join("calibration.json"))?.ranges();
-    let contents = scoring_images(dir)?;
+    let mode = settings.mode.to_engine();
+    let target = task.config.target.to_engine();
+    let model = &task.model;
+    let profile = task.profile()?;
+    let amax = CalibrationTable::load(&task.dir.path(JobFile::CalibrationTable))?.ranges();
+    let contents = task.dir.scoring_images()?;
     let limit = settings
         .images
-        .or((settings.metric == "proxy").then_some(PROXY_IMAGES));
+        .or((settings.metric == Metric::Proxy).then_some(PROXY_IMAGES));
     let files = first_images(&contents, limit)?;
+    let control = task.control;
     control.progress(
         0.0,
         format!(
-            "scoring each layer {} by `{}` on {} images",
-            mode,
+            "scoring each layer {mode} by `{}` on {} images",
             settings.metric,
             files.len()
         ),
     );
-    let mut scorer = sensitivity_scorer(
-        &settings.metric,
-        &model,
+    let mut scorer = build_scorer(
+        settings.metric.to_engine(),
+        model,
         &profile,
         &files,
         contents.annotations.as_deref(),
+        SCORING_BATCH,
     )?;
     let reference = match mode {
-        SensitivityMode::OneOn => scorer.score(&model)?,
+        SensitivityMode::OneOn => scorer.score(model)?,
         SensitivityMode::OneOff => {
-            let (int8, _) = quantize_model(&model, GroupSelection::All, &amax, target)?;
+            let (int8, _) = quantize_model(model, GroupSelection::All, &amax, target)?;
             scorer.score(&int8)?
         }
     };
     let report = layer_sensitivity(
-        &model,
+        model,
         &amax,
         target,
         mode,
@@ -77,14 +72,14 @@ pub(crate) fn sensitivity(
             )
         },
     )?;
-    let text_path = dir.join("sensitivity.txt");
+    let text_path = task.dir.path(JobFile::SensitivityText);
     std::fs::write(&text_path, sensitivity_text(&report))?;
-    let json_path = dir.join("sensitivity.json");
-    std::fs::write(&json_path, crate::db::to_json(&report)?)?;
+    let json_path = task.dir.path(JobFile::SensitivityReport);
+    write_json(&json_path, &report)?;
     Ok(JobOutput {
         result: JobResult::Sensitivity {
-            metric: report.metric.clone(),
-            mode: mode.to_string(),
+            metric: settings.metric,
+            mode: settings.mode,
             reference_score: reference.primary,
             layers: layer_scores(&report, reference.primary),
             seconds: report.seconds,
@@ -92,16 +87,8 @@ pub(crate) fn sensitivity(
             reliability: report.reliability,
         },
         artifacts: vec![
-            OutputArtifact {
-                kind: "sensitivity",
-                name: "sensitivity.txt".into(),
-                path: text_path,
-            },
-            OutputArtifact {
-                kind: "sensitivity",
-                name: "sensitivity.json".into(),
-                path: json_path,
-            },
+            OutputArtifact::at(ArtifactKind::Sensitivity, text_path),
+            OutputArtifact::at(ArtifactKind::Sensitivity, json_path),
         ],
     })
 }
