@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::reverts::{Log, Reverts, measured_costs, partial_model, score_with};
 use super::{GroupCosts, Score, Scorer};
@@ -28,7 +28,7 @@ pub enum MaxDropOutcome {
 }
 
 /// One model the search scored.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SearchStep {
     /// The group reverted to float in this step (none: full INT8).
     pub group: Option<String>,

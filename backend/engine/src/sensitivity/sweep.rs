@@ -5,7 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::reverts::{Log, Reverts, measured_costs, partial_model, score_with};
+use super::path::greedy_path;
+use super::reverts::partial_model;
 use super::search::SearchSpace;
 use super::{Score, Scorer};
 use crate::Result;
@@ -123,45 +124,37 @@ pub fn sweep(
             model: fp16,
         });
     }
-    on_step("scoring int8");
-    let costs = measured_costs(space)?;
-    let mut log = Log {
-        steps: Vec::new(),
-        costs: costs.as_ref(),
-        on_step: &mut |_, _| {},
-    };
-    let mut reverts = Reverts::new(space);
-    let mut current = score_with(space, &[], scorer)?;
-    points.push(point("int8", PointKind::FullInt8, &[], current, Vec::new()));
+    on_step("walking the greedy path");
+    let path = greedy_path(
+        space,
+        counts.last().copied().unwrap_or(0),
+        scorer,
+        &mut |_, _| {},
+    )?;
+    points.push(point(
+        "int8",
+        PointKind::FullInt8,
+        &[],
+        path.start,
+        Vec::new(),
+    ));
     models.push(BenchModel {
         label: "int8".into(),
         model: partial_model(space, &[])?,
     });
-    'counts: for keep in counts {
-        while reverts.float.len() < keep {
-            match reverts.revert_one_helpful(current, scorer, false, &mut log)? {
-                Some(score) => current = score,
-                None => break 'counts,
-            }
-        }
+    for keep in counts.into_iter().filter(|&k| k <= path.kept_count()) {
         let label = format!("partial_k{keep}");
-        on_step(&format!("scored {label}"));
-        let skipped = log
-            .steps
-            .iter()
-            .filter(|step| !step.kept)
-            .filter_map(|step| step.group.clone())
-            .collect();
+        let float = path.float_groups(keep);
         points.push(point(
             &label,
             PointKind::Partial,
-            &reverts.float,
-            current,
-            skipped,
+            &float,
+            path.score_at(keep),
+            path.skipped_before(keep),
         ));
         models.push(BenchModel {
             label,
-            model: partial_model(space, &reverts.float)?,
+            model: partial_model(space, &float)?,
         });
     }
     on_step("benchmarking");

@@ -18,6 +18,8 @@ pub(crate) enum JobFile {
     SensitivityText,
     /// The full sensitivity report the sensitivity job writes.
     SensitivityReport,
+    /// The greedy path a sweep's points are taken from, which the sensitivity job walks.
+    GreedyPath,
 }
 
 impl JobFile {
@@ -31,6 +33,7 @@ impl JobFile {
             Self::CalibrationCache => "calibration.cache",
             Self::SensitivityText => "sensitivity.txt",
             Self::SensitivityReport => "sensitivity.json",
+            Self::GreedyPath => "greedy_path.json",
         }
     }
 }

@@ -8,7 +8,7 @@ use qbound_engine::pipeline::{
 };
 use qbound_engine::quantize::Target;
 use qbound_engine::sensitivity::{
-    FloatSelection, MaxDropChoice, SearchSpace, read_ranking, search_max_drop,
+    FloatSelection, GreedyPath, MaxDropChoice, SearchSpace, read_ranking, search_max_drop,
 };
 use qbound_shared::{ArtifactKind, Boundary};
 use serde::Serialize;
@@ -100,6 +100,12 @@ fn choose_float_set(task: &Task<'_>, amax: &ActivationRanges, target: Target) ->
     if let Some(keep) = task.job.params.keep_float {
         if keep == 0 {
             return Ok(FloatSet::None);
+        }
+        let path_file = task.dir.path(JobFile::GreedyPath);
+        if path_file.is_file() {
+            let path: GreedyPath = serde_json::from_slice(&std::fs::read(&path_file)?)
+                .map_err(|e| Error::Unprocessable(format!("unreadable greedy path: {e}")))?;
+            return Ok(FloatSet::Ranked(path.float_set(keep)));
         }
         return Ok(FloatSet::ranked(
             &ranking()?,

@@ -1,13 +1,14 @@
 //! The sensitivity job: every layer scored alone (one-on) or left out (one-off), ranked,
 //! written as the seed's text file and as JSON.
 
-use qbound_engine::calibrate::CalibrationTable;
-use qbound_engine::pipeline::build_scorer;
+use qbound_engine::calibrate::{ActivationRanges, CalibrationTable};
+use qbound_engine::pipeline::{accuracy_scorer, build_scorer};
 use qbound_engine::quantize::{GroupSelection, quantize_model};
 use qbound_engine::sensitivity::{
-    SensitivityMode, SensitivityReport, layer_sensitivity, sensitivity_text,
+    GreedyPath, SearchSpace, SensitivityMode, SensitivityReport, greedy_path, layer_sensitivity,
+    sensitivity_text,
 };
-use qbound_shared::{ArtifactKind, Metric};
+use qbound_shared::{ArtifactKind, Boundary, Metric};
 
 use super::{JobOutput, OutputArtifact, SCORING_BATCH, Task, write_json};
 use crate::error::{Error, Result};
@@ -76,6 +77,19 @@ pub(super) fn run(task: &Task<'_>) -> Result<JobOutput> {
     std::fs::write(&text_path, sensitivity_text(&report))?;
     let json_path = task.dir.path(JobFile::SensitivityReport);
     write_json(&json_path, &report)?;
+    let mut artifacts = vec![
+        OutputArtifact::at(ArtifactKind::Sensitivity, text_path),
+        OutputArtifact::at(ArtifactKind::Sensitivity, json_path),
+    ];
+    if let Boundary::Sweep { keep_float } = &task.config.boundary {
+        let longest = keep_float.iter().copied().max().unwrap_or(0);
+        if longest > 0 {
+            let path = walk_greedy_path(task, &amax, &report.ranking(), longest)?;
+            let path_file = task.dir.path(JobFile::GreedyPath);
+            write_json(&path_file, &path)?;
+            artifacts.push(OutputArtifact::at(ArtifactKind::Sensitivity, path_file));
+        }
+    }
     Ok(JobOutput {
         result: JobResult::Sensitivity {
             metric: settings.metric,
@@ -86,11 +100,47 @@ pub(super) fn run(task: &Task<'_>) -> Result<JobOutput> {
             split_half_correlation: report.split_half_correlation,
             reliability: report.reliability,
         },
-        artifacts: vec![
-            OutputArtifact::at(ArtifactKind::Sensitivity, text_path),
-            OutputArtifact::at(ArtifactKind::Sensitivity, json_path),
-        ],
+        artifacts,
     })
+}
+
+/// The sweep's greedy path up to `longest` float groups, scored like the sweep's points (the
+/// run's accuracy metric on every scoring image), so its prefixes never score lower.
+fn walk_greedy_path(
+    task: &Task<'_>,
+    amax: &ActivationRanges,
+    ranking: &[String],
+    longest: usize,
+) -> Result<GreedyPath> {
+    let model = &task.model;
+    let profile = task.profile()?;
+    let contents = task.dir.scoring_images()?;
+    let files = first_images(&contents, None)?;
+    let mut scorer = accuracy_scorer(
+        model,
+        &profile,
+        &files,
+        contents.annotations.as_deref(),
+        SCORING_BATCH,
+    )?;
+    let space = SearchSpace {
+        model,
+        ranges: amax,
+        target: task.config.target.to_engine(),
+        ranking,
+    };
+    let control = task.control;
+    Ok(greedy_path(
+        &space,
+        longest,
+        &mut control.scorer(&mut scorer),
+        &mut |float, score| {
+            control.progress(
+                1.0,
+                format!("greedy path: {float} groups float, {:.4}", score.primary),
+            )
+        },
+    )?)
 }
 
 /// The report's layers with a sensitivity (higher = suffers more from INT8) and a rank
