@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The main job on the built-in demo: starts `qbound serve` on http://127.0.0.1:8080 with the
 # demo NanoDet model and photos registered, and puts a partial-quantization run on them under
-# way (entropy calibration, one-on agreement sensitivity, a sweep of full INT8 and of 1, 2,
-# 4 and 8 layers in float, ort-cpu target, bs1/bs32 export and benchmark). Open the address
+# way (auto calibration, one-on agreement sensitivity, a sweep of full INT8 and of 1, 2, 4 and
+# 8 groups in float along the greedy path, ort-cpu target, bs1/bs32 export and benchmark). Open the address
 # in a browser to follow it; Ctrl-C stops the server. QBOUND_DEMO_DATA and QBOUND_DEMO_BIND override the data
 # folder and the address.
 set -euo pipefail
@@ -34,7 +34,7 @@ calib_id=$(pick "$datasets" "calibration" dataset_id)
 val_id=$(pick "$datasets" "validation" dataset_id)
 run=$(curl -fsS -X POST "$url/api/runs" -H "Authorization: Bearer $token" -H 'content-type: application/json' \
   --data "{\"name\": \"demo: NanoDet partial INT8\", \"model_id\": $model_id, \"calibration_dataset_id\": $calib_id,
-           \"validation_dataset_id\": $val_id, \"profile\": \"nanodet\", \"calibration_method\": \"entropy\",
+           \"validation_dataset_id\": $val_id, \"profile\": \"nanodet\", \"calibration_method\": \"auto\",
            \"sensitivity\": {\"mode\": \"one-on\", \"metric\": \"agreement\"},
            \"boundary\": {\"kind\": \"sweep\", \"keep_float\": [1, 2, 4, 8]},
            \"target\": \"ort-cpu\", \"export_batch_sizes\": [\"1\", \"32\"], \"tags\": [\"demo\"]}")
