@@ -7,9 +7,14 @@
 mod catalog;
 mod config;
 mod events;
+mod recommend;
 mod runs;
 
 pub use catalog::{ApiError, DatasetRecord, Health, LayerInfo, ModelRecord};
 pub use config::{BenchmarkConfig, Boundary, RunConfig, SensitivityConfig};
 pub use events::Event;
-pub use runs::{ArtifactRecord, JobRecord, LayerResult, RunRecord, RunUpdate, TradeoffPoint};
+pub use recommend::{DEFAULT_MAX_DROP, Recommendation, recommend};
+pub use runs::{
+    ArtifactRecord, FLOAT_LABEL, JobRecord, LayerResult, RunRecord, RunUpdate, ThroughputSpread,
+    TradeoffPoint,
+};

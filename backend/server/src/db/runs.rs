@@ -40,6 +40,8 @@ pub(crate) struct RunRecord {
     pub(crate) sensitivity_split_half: Option<f64>,
     /// How far the sensitivity ranking can be trusted (Spearman-Brown from the split half).
     pub(crate) sensitivity_reliability: Option<f64>,
+    /// The point to ship, filled in by `GET /api/runs/{id}` once the run has finished.
+    pub(crate) recommended: Option<qbound_shared::Recommendation>,
 }
 
 fn record(row: &sqlx::sqlite::SqliteRow) -> Result<RunRecord> {
@@ -57,6 +59,7 @@ fn record(row: &sqlx::sqlite::SqliteRow) -> Result<RunRecord> {
         updated_at: row.try_get("updated_at")?,
         sensitivity_split_half: row.try_get("sensitivity_split_half")?,
         sensitivity_reliability: row.try_get("sensitivity_reliability")?,
+        recommended: None,
     })
 }
 

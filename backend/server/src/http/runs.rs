@@ -88,11 +88,42 @@ async fn list_runs(
     Ok(paged(db::runs::list_runs(&state.pool, &filter).await?))
 }
 
+/// The run, with its recommended point once it has finished.
 async fn get_run(
     State(state): State<AppState>,
     AppPath(id): AppPath<i64>,
 ) -> Result<AppJson<RunRecord>> {
-    Ok(AppJson(db::runs::run_by_id(&state.pool, id).await?))
+    let mut run = db::runs::run_by_id(&state.pool, id).await?;
+    if ["succeeded", "failed", "cancelled"].contains(&run.status.as_str()) {
+        run.recommended = recommendation(&state, &run).await?;
+    }
+    Ok(AppJson(run))
+}
+
+/// The fastest measured point within the run's accuracy budget, or the float model and why.
+async fn recommendation(
+    state: &AppState,
+    run: &RunRecord,
+) -> Result<Option<qbound_shared::Recommendation>> {
+    // The stored rows and configuration read as the API's shared types.
+    fn shared<T: serde::de::DeserializeOwned>(
+        what: &str,
+        value: impl serde::Serialize,
+    ) -> Result<T> {
+        serde_json::to_value(value)
+            .and_then(serde_json::from_value)
+            .map_err(|e| Error::Internal(format!("a stored {what} does not read back: {e}")))
+    }
+    let points: Vec<qbound_shared::TradeoffPoint> = shared(
+        "trade-off point",
+        db::results::tradeoff_of_run(&state.pool, run.run_id).await?,
+    )?;
+    let config: qbound_shared::RunConfig = shared("run configuration", &run.config)?;
+    Ok(qbound_shared::recommend(
+        &points,
+        config.accuracy_budget(),
+        &config.benchmark.batch_sizes,
+    ))
 }
 
 #[derive(Debug, Deserialize)]

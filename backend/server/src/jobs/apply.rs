@@ -262,12 +262,18 @@ async fn record_result(
                 } else {
                     job.label.as_str()
                 };
+                let images_per_second = |ms: Option<f64>| {
+                    ms.filter(|ms| *ms > 0.0)
+                        .map(|ms| m.batch_size as f64 * 1000.0 / ms)
+                };
+                let spread = images_per_second(m.max_ms).zip(images_per_second(m.min_ms));
                 db::results::set_point_throughput(
                     conn,
                     run_id,
                     label,
                     m.batch_size,
                     m.images_per_second,
+                    spread,
                 )
                 .await?;
             }

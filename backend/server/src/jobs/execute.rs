@@ -175,6 +175,8 @@ fn bench(job: &ClaimedJob, dir: &Path, control: &JobControl<'_>) -> Result<JobOu
             batch_size: r.batch_size,
             median_ms: r.median_ms,
             images_per_second: r.images_per_second,
+            min_ms: Some(r.min_ms),
+            max_ms: Some(r.max_ms),
             provider: r.provider,
         })
         .collect();
