@@ -87,7 +87,7 @@ impl Default for RunForm {
             keep_float: "2".into(),
             max_drop: "2".into(),
             sweep: "0, 1, 2, 4".into(),
-            target: "tensorrt".into(),
+            target: "ort-cpu".into(),
             export_batch_sizes: "1, 32".into(),
             bench_batch_sizes: "1, 32".into(),
             warmup_runs: "2".into(),
@@ -294,6 +294,70 @@ impl RunForm {
             build_engine: self.build_engine,
             tags: list(&self.tags).iter().map(|s| (*s).to_owned()).collect(),
         })
+    }
+
+    /// The form filled in with `config`, to start a run like it ("clone this run").
+    pub fn from_config(config: &RunConfig) -> Self {
+        let defaults = Self::default();
+        let joined = |items: &[String]| items.join(", ");
+        let (method, percentile) = match config.calibration_method.split_once(':') {
+            Some((method, p)) => (method.to_owned(), p.to_owned()),
+            None => (config.calibration_method.clone(), String::new()),
+        };
+        let mut form = Self {
+            name: config.name.clone().unwrap_or_default(),
+            model_id: Some(config.model_id),
+            calibration_dataset_id: Some(config.calibration_dataset_id),
+            validation_dataset_id: config.validation_dataset_id,
+            profile: config.profile.clone(),
+            calibration_method: method,
+            percentile,
+            calibration_images: config
+                .calibration_images
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+            sensitivity: config.sensitivity.is_some(),
+            target: config.target.clone(),
+            export_batch_sizes: joined(&config.export_batch_sizes),
+            bench_batch_sizes: joined(
+                &config
+                    .benchmark
+                    .batch_sizes
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>(),
+            ),
+            warmup_runs: config.benchmark.warmup_runs.to_string(),
+            timed_runs: config.benchmark.timed_runs.to_string(),
+            provider: config.benchmark.provider.clone(),
+            build_engine: config.build_engine,
+            tags: joined(&config.tags),
+            ..defaults
+        };
+        if let Some(s) = &config.sensitivity {
+            form.sensitivity_mode = s.mode.clone();
+            form.sensitivity_metric = s.metric.clone();
+        }
+        match &config.boundary {
+            Boundary::All => form.boundary = "all".into(),
+            Boundary::KeepFloat { count } => {
+                form.boundary = "keep_float".into();
+                form.keep_float = count.to_string();
+            }
+            Boundary::MaxDrop { max_drop } => {
+                form.boundary = "max_drop".into();
+                form.max_drop = (max_drop * 100.0).to_string();
+            }
+            Boundary::Sweep { keep_float } => {
+                form.boundary = "sweep".into();
+                form.sweep = keep_float
+                    .iter()
+                    .map(usize::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+            }
+        }
+        form
     }
 }
 

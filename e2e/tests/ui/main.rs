@@ -113,7 +113,7 @@ async fn journey(client: &Client, base: &str, token: &str, downloads: &Path, ser
     type_into(client, "#token-prompt input[name=token]", token).await;
     click(client, "#token-prompt button[type=submit]").await;
     count_becomes(client, "#token-prompt", 0).await;
-    text_shows(client, ".token-button", "Token").await;
+    text_shows(client, ".token-button", "Signed in").await;
     click(client, ".upload button[type=submit]").await;
     let refusal = eventually(
         Duration::from_secs(20),

@@ -35,6 +35,8 @@ pub(crate) fn SensitivityChart(
     id: &'static str,
     layers: Vec<LayerResult>,
     #[prop(into)] float_count: Signal<usize>,
+    /// The y axis title, with the sensitivity's unit.
+    y_title: String,
 ) -> impl IntoView {
     let ranked = ranked(&layers);
     if ranked.is_empty() {
@@ -112,7 +114,7 @@ pub(crate) fn SensitivityChart(
             width=px(frame.width) height=px(frame.height)
             viewBox=format!("0 0 {} {}", px(frame.width), px(frame.height))>
             <rect width="100%" height="100%" fill="white" />
-            {y_axis(frame, &y, "sensitivity (higher = hurts more in INT8)")}
+            {y_axis(frame, &y, &y_title)}
             {bars}
             <line x1=px(frame.left) x2=px(frame.width - frame.right) y1=px(zero) y2=px(zero) stroke="#555" />
             <text x=px(frame.left + (frame.width - frame.left - frame.right) / 2.0) y=px(frame.height - 4.0)
@@ -126,7 +128,7 @@ pub(crate) fn SensitivityChart(
                     {move || format!("boundary: {} in float", float_count.get().min(n))}
                 </text>
             </g>
-            {legend(frame.left, 18.0, entries)}
+            {legend(frame.left, 18.0, f64::INFINITY, entries)}
         </svg>
     }
     .into_any()

@@ -80,11 +80,19 @@ fn id_select(
     }
 }
 
-/// The form; on success the new run's page opens.
+/// The form, filled in with run `from`'s settings when given; on success the new run's page
+/// opens.
 #[component]
-pub(crate) fn NewRunPage() -> impl IntoView {
+pub(crate) fn NewRunPage(#[prop(optional)] from: Option<i64>) -> impl IntoView {
     let tokens = TokenState::from_context();
     let form = RwSignal::new(RunForm::default());
+    if let Some(id) = from {
+        spawn_local(async move {
+            if let Ok(run) = get_json::<RunRecord>(format!("/api/runs/{id}")).await {
+                form.set(RunForm::from_config(&run.config));
+            }
+        });
+    }
     let problems = RwSignal::new(Vec::<String>::new());
     let notice = RwSignal::new(None);
     let busy = RwSignal::new(false);
@@ -129,8 +137,9 @@ pub(crate) fn NewRunPage() -> impl IntoView {
             validation_has_labels,
         }
     };
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    // Bumped to send the form again once a token is saved.
+    let attempt = RwSignal::new(0u32);
+    let start = move || {
         notice.set(None);
         match form.get_untracked().to_config(context()) {
             Err(found) => problems.set(found),
@@ -144,7 +153,10 @@ pub(crate) fn NewRunPage() -> impl IntoView {
                         Ok(run) => navigate(&Route::Run(run.run_id)),
                         Err(error) => {
                             if error.needs_token() {
-                                tokens.ask("Starting a run needs a token with the `write` role.");
+                                tokens.ask_then(
+                                    "Starting a run needs a token with the `write` role; the run starts once you are signed in.",
+                                    move || attempt.update(|n| *n += 1),
+                                );
                             }
                             notice.set(Some(Err(error.to_string())));
                         }
@@ -152,6 +164,11 @@ pub(crate) fn NewRunPage() -> impl IntoView {
                 });
             }
         }
+    };
+    Effect::watch(move || attempt.get(), move |_, _, _| start(), false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        start();
     };
     let model_choices = move || {
         models
@@ -188,7 +205,10 @@ pub(crate) fn NewRunPage() -> impl IntoView {
     };
     let boundary_is = move |kind: &'static str| move || form.with(|f| f.boundary == kind);
     view! {
-        <h1>"New run"</h1>
+        <h1>{match from {
+            Some(id) => format!("New run like run #{id}"),
+            None => "New run".to_owned(),
+        }}</h1>
         <form class="run-form card" id="new-run" on:submit=submit novalidate>
             <fieldset>
                 <legend>"What"</legend>
