@@ -4,6 +4,7 @@
 //! The routing, number formatting, recommendation summaries, noise checks and chart geometry are plain Rust (tested on the host);
 //! everything that touches the browser builds only for `wasm32`.
 
+pub mod capabilities;
 pub mod charts;
 pub mod format;
 pub mod noise;

@@ -9,6 +9,7 @@ mod config;
 mod events;
 mod recommend;
 mod runs;
+mod workers;
 
 pub use catalog::{ApiError, DatasetRecord, Health, LayerInfo, ModelRecord};
 pub use config::{BenchmarkConfig, Boundary, RunConfig, SensitivityConfig};
@@ -18,3 +19,4 @@ pub use runs::{
     ArtifactRecord, FLOAT_LABEL, JobRecord, LayerResult, RunRecord, RunUpdate, ThroughputSpread,
     TradeoffPoint,
 };
+pub use workers::WorkerRecord;
