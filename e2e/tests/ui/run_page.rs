@@ -150,6 +150,11 @@ async fn the_run_page_opens_on_the_recommended_point_and_says_when_no_partial_mo
         )
         .await;
 
+        open(&client, base, "#/models/1").await;
+        count_becomes(&client, ".runs-using li", 2).await;
+        open(&client, base, "#/datasets/2").await;
+        count_becomes(&client, ".runs-using li", 2).await;
+
         open(&client, base, &format!("#/compare/{sweep},{max_drop}")).await;
         text_shows(&client, "tr[data-field=Boundary]", "sweep: 1, 2 float").await;
         assert!(

@@ -105,7 +105,6 @@ pub(crate) async fn patch_json<B: Serialize, T: DeserializeOwned>(
 }
 
 /// `DELETE path`.
-#[allow(dead_code)]
 pub(crate) async fn delete(path: &str) -> ApiResult<()> {
     send("DELETE", path, None).await.map(|_| ())
 }

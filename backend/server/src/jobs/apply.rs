@@ -18,8 +18,13 @@ fn lease_ms(state: &AppState) -> i64 {
     state.settings.lease.as_millis() as i64
 }
 
-/// Announces jobs that changed and the status of their runs.
+/// Announces jobs that changed, then the status of their runs: a run's final event comes
+/// after its last job's own, so a client that stops listening there misses no job.
 pub(crate) async fn announce(state: &AppState, jobs: &[JobRecord]) -> Result<()> {
+    for job in jobs {
+        state.events.publish_job(job);
+        state.metrics.observe_transition(job);
+    }
     let mut runs: Vec<i64> = jobs.iter().map(|j| j.run_id).collect();
     runs.dedup();
     for run_id in runs {
@@ -28,10 +33,6 @@ pub(crate) async fn announce(state: &AppState, jobs: &[JobRecord]) -> Result<()>
         }
         let status = db::queue::refresh_run_status(&state.pool, run_id).await?;
         state.events.publish_run(run_id, &status);
-    }
-    for job in jobs {
-        state.events.publish_job(job);
-        state.metrics.observe_transition(job);
     }
     Ok(())
 }

@@ -26,6 +26,15 @@ async fn a_run_goes_from_calibration_to_downloadable_bs1_and_bs32_models() {
         .map(|j| j["kind"].as_str().unwrap())
         .collect();
     assert_eq!(kinds, ["calibrate", "quantize", "benchmark"]);
+    for job in jobs.as_array().unwrap() {
+        assert!(
+            events.iter().any(|(k, e)| k == "job"
+                && e["job_id"] == job["job_id"]
+                && e["state"] == "succeeded"),
+            "the stream ended before job {}'s own `succeeded`: {events:?}",
+            job["job_id"]
+        );
+    }
     assert!(
         jobs.as_array()
             .unwrap()
