@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// One experiment: which model, which data, and how to quantize and measure it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunConfig {
     /// A display name; defaults to the model's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -43,6 +44,7 @@ pub struct RunConfig {
 
 /// How sensitivity is measured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SensitivityConfig {
     /// `one-on` (quantize the layer alone) or `one-off` (everything but the layer).
     pub mode: String,
@@ -52,6 +54,7 @@ pub struct SensitivityConfig {
 
 /// Which layers stay in float.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Boundary {
     /// Every layer in INT8.
@@ -92,6 +95,7 @@ impl Boundary {
 
 /// How throughput is measured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BenchmarkConfig {
     /// Batch sizes to time.
     pub batch_sizes: Vec<i64>,

@@ -12,6 +12,7 @@ pub const DEFAULT_MAX_DROP: f64 = 0.02;
 
 /// The point a run recommends (`GET /api/runs/{id}`, field `recommended`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Recommendation {
     /// The recommended point's label; `fp32` when no quantized model meets the budget.
     pub label: String,

@@ -12,6 +12,7 @@ pub const FLOAT_LABEL: &str = "fp32";
 
 /// A run (`/api/runs`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunRecord {
     /// The run.
     pub run_id: i64,
@@ -52,6 +53,7 @@ pub struct RunRecord {
 
 /// `PATCH /api/runs/{id}`: what to change.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunUpdate {
     /// The new tags.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -63,6 +65,7 @@ pub struct RunUpdate {
 
 /// A job of a run (`/api/runs/{id}/jobs`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JobRecord {
     /// The job.
     pub job_id: i64,
@@ -94,6 +97,7 @@ pub struct JobRecord {
 
 /// One layer of a run's model with its sensitivity (`/api/runs/{id}/layers`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LayerResult {
     /// Position in model order.
     pub position: i64,
@@ -111,6 +115,7 @@ pub struct LayerResult {
 
 /// One point of the accuracy-throughput trade-off (`/api/runs/{id}/tradeoff`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TradeoffPoint {
     /// `fp32`, `int8`, `int8-keepK` or `int8-maxdrop`.
     pub label: String,
@@ -141,6 +146,7 @@ pub struct TradeoffPoint {
 
 /// How far apart the timed runs of one benchmark were, in images per second.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ThroughputSpread {
     /// The slowest run.
     pub min: f64,
@@ -168,6 +174,7 @@ impl TradeoffPoint {
 
 /// A file a run produced (`/api/runs/{id}/artifacts`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ArtifactRecord {
     /// The artifact.
     pub artifact_id: i64,

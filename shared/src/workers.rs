@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// A worker that has claimed jobs, and what it can run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WorkerRecord {
     /// The worker.
     pub worker_id: i64,
