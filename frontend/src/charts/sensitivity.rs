@@ -95,6 +95,7 @@ pub(crate) fn SensitivityChart(
         })
         .collect_view();
     let boundary_x = move || frame.left + float_count.get().min(n) as f64 * slot;
+    let near_right = move || boundary_x() > frame.width - frame.right - 140.0;
     let entries = vec![
         Entry {
             swatch: Swatch::Box(FLOAT_COLOR),
@@ -124,7 +125,10 @@ pub(crate) fn SensitivityChart(
             <g class="boundary">
                 <line x1=move || px(boundary_x()) x2=move || px(boundary_x()) y1=px(frame.top - 6.0) y2=px(baseline)
                     stroke="#c5221f" stroke-width="2" stroke-dasharray="6 4" />
-                <text x=move || px(boundary_x() + 4.0) y=px(frame.top + 6.0) font-size="11" font-family=FONT fill="#c5221f">
+                // Near the right edge the label goes left of the line, so it is not cut.
+                <text x=move || px(if near_right() { boundary_x() - 4.0 } else { boundary_x() + 4.0 })
+                    text-anchor=move || if near_right() { "end" } else { "start" }
+                    y=px(frame.top + 6.0) font-size="11" font-family=FONT fill="#c5221f">
                     {move || format!("boundary: {} in float", float_count.get().min(n))}
                 </text>
             </g>
