@@ -31,19 +31,19 @@ ls .ort/lib
 export ORT_DYLIB_PATH="$root/.ort/lib/libonnxruntime.so"
 
 step "build (release)"
-{ cargo build --release -p qbound-server 2>&1 | tail -2 \
-  && cargo build --release -p qbound-engine --example gpu_check 2>&1 | tail -1; } \
-  || { fail "cargo build"; exit 1; }
+cargo build --release -p qbound-server 2>&1 | tail -2 || { fail "cargo build"; exit 1; }
 qbound=target/release/qbound
-check=target/release/examples/gpu_check
 
 step "inspect"
 $qbound inspect "$model" | head -15 || fail "inspect"
 
 step "capabilities"
-$check capabilities | tee "$out/capabilities.txt" || fail "capability detection"
-provider=$(sed -n 's/^best provider: \([a-z]*\) .*/\1/p' "$out/capabilities.txt")
-provider=${provider:-cpu}
+$qbound capabilities | tee "$out/capabilities.txt" || fail "capability detection"
+provider=cpu
+for fastest in tensorrt cuda; do
+  if grep -q "^$fastest *available" "$out/capabilities.txt"; then provider=$fastest; break; fi
+done
+echo "best provider: $provider"
 
 step "calibrate, quantize (full and partial INT8), FP16"
 $qbound calibrate --model "$model" --images data/images/calib --profile nanodet --method max \
@@ -59,7 +59,7 @@ if $qbound sensitivity --model "$model" --calib "$out/calib.json" --images data/
 else
   fail "sensitivity"
 fi
-$check fp16 "$model" "$out/fp16.onnx" || fail "FP16 conversion"
+$qbound convert-fp16 --model "$model" --out "$out/fp16.onnx" || fail "FP16 conversion"
 
 step "throughput on $provider"
 models=(--model "$model")
@@ -79,7 +79,7 @@ step "TensorRT engines"
 for m in int8 partial fp16; do
   [ -f "$out/$m.onnx" ] || continue
   for bs in 1 32; do
-    if ! $check engine "$out/$m.onnx" "$bs" "$out/${m}_bs$bs.engine"; then
+    if ! $qbound engine --model "$out/$m.onnx" --export-batch-size "$bs" --out-dir "$out"; then
       echo "(no engine for $m at batch $bs)"
       command -v trtexec >/dev/null || [ "$provider" = tensorrt ] || break 2
     fi

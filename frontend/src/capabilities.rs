@@ -1,7 +1,7 @@
 //! What the server's workers can run, for the new-run form: only providers some worker
 //! offers, and defaults that fit them.
 
-use qbound_shared::WorkerRecord;
+use qbound_shared::{Capability, Target, WorkerRecord};
 
 /// The providers of `offered` that some worker in `workers` can run, in `offered`'s order;
 /// every one of them while no worker has registered (the form then says jobs will wait).
@@ -15,7 +15,7 @@ pub fn runnable<'a>(offered: &[&'a str], workers: &[WorkerRecord]) -> Vec<&'a st
         .filter(|p| {
             workers
                 .iter()
-                .any(|w| w.capabilities.iter().any(|c| c == p))
+                .any(|w| w.capabilities.iter().any(|c| c.as_str() == *p))
         })
         .collect()
 }
@@ -24,16 +24,16 @@ pub fn runnable<'a>(offered: &[&'a str], workers: &[WorkerRecord]) -> Vec<&'a st
 pub fn can_build_engines(workers: &[WorkerRecord]) -> bool {
     workers
         .iter()
-        .any(|w| w.capabilities.iter().any(|c| c == "tensorrt"))
+        .any(|w| w.capabilities.contains(&Capability::Tensorrt))
 }
 
 /// The quantization target that fits the workers: `tensorrt` when one can run it, else
 /// `ort-cpu` (a TensorRT-placed model runs slower than FP32 on ONNX Runtime's CPU provider).
-pub fn fitting_target(workers: &[WorkerRecord]) -> &'static str {
+pub fn fitting_target(workers: &[WorkerRecord]) -> Target {
     if can_build_engines(workers) {
-        "tensorrt"
+        Target::TensorRt
     } else {
-        "ort-cpu"
+        Target::OrtCpu
     }
 }
 
@@ -45,7 +45,7 @@ mod tests {
         WorkerRecord {
             worker_id: 1,
             name: "w".into(),
-            capabilities: capabilities.iter().map(|c| (*c).to_owned()).collect(),
+            capabilities: capabilities.iter().map(|c| c.parse().unwrap()).collect(),
             last_seen_at: 0,
         }
     }
@@ -57,7 +57,7 @@ mod tests {
             runnable(&["cpu", "cuda", "tensorrt"], &workers),
             vec!["cpu"]
         );
-        assert_eq!(fitting_target(&workers), "ort-cpu");
+        assert_eq!(fitting_target(&workers), Target::OrtCpu);
         assert!(!can_build_engines(&workers));
     }
 
@@ -68,7 +68,7 @@ mod tests {
             runnable(&["cpu", "cuda", "tensorrt"], &workers),
             vec!["cpu", "cuda", "tensorrt"]
         );
-        assert_eq!(fitting_target(&workers), "tensorrt");
+        assert_eq!(fitting_target(&workers), Target::TensorRt);
     }
 
     #[test]

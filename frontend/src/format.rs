@@ -1,6 +1,6 @@
 //! Numbers, sizes, dates and settings as the UI shows them.
 
-use qbound_shared::Boundary;
+use qbound_shared::{Boundary, Metric, SensitivityMode};
 
 /// `1536` -> `1.5 KB`; sizes in powers of 1024 with one decimal above bytes.
 pub fn bytes(size: i64) -> String {
@@ -40,36 +40,35 @@ pub fn accuracy(value: f64) -> String {
 
 /// What an accuracy of `metric` is, as a column or axis title: `map` is COCO mAP on labels,
 /// `agreement` is mAP against the float model's own detections.
-pub fn metric_name(metric: Option<&str>) -> &'static str {
+pub fn metric_name(metric: Option<Metric>) -> &'static str {
     match metric {
-        Some("map") => "COCO mAP@0.5:0.95",
-        Some("agreement") => "agreement with float (mAP vs FP32 detections)",
-        _ => "accuracy",
+        Some(Metric::Map) => "COCO mAP@0.5:0.95",
+        Some(Metric::Agreement) => "agreement with float (mAP vs FP32 detections)",
+        Some(Metric::Proxy) | None => "accuracy",
     }
 }
 
 /// The same in a word or two, after a number.
-pub fn metric_short(metric: &str) -> &'static str {
+pub fn metric_short(metric: Metric) -> &'static str {
     match metric {
-        "map" => "mAP",
-        "agreement" => "agreement",
-        _ => "",
+        Metric::Map => "mAP",
+        Metric::Agreement => "agreement",
+        Metric::Proxy => "",
     }
 }
 
 /// The sensitivity axis title with its unit, for a `metric` (`map`, `agreement`, `proxy`)
 /// measured in `mode` (`one-on`: what quantizing the layer costs; `one-off`: what keeping
 /// it float recovers).
-pub fn sensitivity_title(metric: &str, mode: &str) -> String {
-    let change = if mode == "one-off" {
-        "recovered"
-    } else {
-        "lost"
+pub fn sensitivity_title(metric: Metric, mode: SensitivityMode) -> String {
+    let change = match mode {
+        SensitivityMode::OneOff => "recovered",
+        SensitivityMode::OneOn => "lost",
     };
     match metric {
-        "map" => format!("COCO mAP {change}, 0-1 (higher = more sensitive)"),
-        "agreement" => format!("agreement {change}, 0-1 (higher = more sensitive)"),
-        _ => format!("output fidelity {change}: noise/signal energy"),
+        Metric::Map => format!("COCO mAP {change}, 0-1 (higher = more sensitive)"),
+        Metric::Agreement => format!("agreement {change}, 0-1 (higher = more sensitive)"),
+        Metric::Proxy => format!("output fidelity {change}: noise/signal energy"),
     }
 }
 
@@ -174,8 +173,8 @@ mod tests {
 
     #[test]
     fn agreement_is_not_called_map() {
-        assert!(metric_name(Some("agreement")).starts_with("agreement with float"));
-        assert_eq!(metric_name(Some("map")), "COCO mAP@0.5:0.95");
+        assert!(metric_name(Some(Metric::Agreement)).starts_with("agreement with float"));
+        assert_eq!(metric_name(Some(Metric::Map)), "COCO mAP@0.5:0.95");
     }
 
     #[test]

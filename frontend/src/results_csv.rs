@@ -39,7 +39,7 @@ pub fn points_csv(points: &[TradeoffPoint], batch_sizes: &[i64]) -> String {
             text(&p.label),
             cell(p.float_layer_count.map(|n| n as f64)),
             cell(p.quantized_layer_count.map(|n| n as f64)),
-            text(p.metric.as_deref().unwrap_or_default()),
+            text(p.metric.map(|m| m.as_str()).unwrap_or_default()),
             cell(p.accuracy),
             cell(p.accuracy50),
         ];
@@ -59,7 +59,7 @@ pub fn points_csv(points: &[TradeoffPoint], batch_sizes: &[i64]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use qbound_shared::ThroughputSpread;
+    use qbound_shared::{Metric, ThroughputSpread};
 
     #[test]
     fn one_row_per_point_with_its_spread() {
@@ -68,7 +68,7 @@ mod tests {
             float_layer_count: Some(2),
             quantized_layer_count: Some(32),
             accuracy: Some(0.9),
-            metric: Some("agreement".into()),
+            metric: Some(Metric::Agreement),
             throughput: [("32".to_owned(), 200.0)].into(),
             throughput_spread: [(
                 "32".to_owned(),

@@ -1,22 +1,27 @@
 //! The new-run form's fields as typed text, their defaults, and their checks: the form
 //! becomes a [`RunConfig`] or a list of problems to show before anything is sent.
 
-use qbound_shared::{BenchmarkConfig, Boundary, RunConfig, SensitivityConfig};
+use std::str::FromStr;
+
+use qbound_shared::{
+    BenchmarkConfig, Boundary, CalibrationMethod, Capability, ExportBatchSize, Metric, RunConfig,
+    SensitivityConfig, SensitivityMode, Target,
+};
 
 /// The built-in model profiles the server knows.
-pub const PROFILES: &[&str] = &["nanodet", "yolov6", "yolov5", "yolov8", "yolox"];
+pub const PROFILES: &[&str] = qbound_shared::PROFILES;
 /// Calibration methods.
-pub const METHODS: &[&str] = &["auto", "percentile", "max", "entropy", "mse"];
+pub const METHODS: &[&str] = CalibrationMethod::NAMES;
 /// Sensitivity metrics.
-pub const METRICS: &[&str] = &["proxy", "agreement", "map"];
+pub const METRICS: &[&str] = Metric::NAMES;
 /// Sensitivity modes.
-pub const MODES: &[&str] = &["one-on", "one-off"];
+pub const MODES: &[&str] = SensitivityMode::NAMES;
 /// Boundary kinds.
-pub const BOUNDARIES: &[&str] = &["sweep", "keep_float", "max_drop", "all"];
+pub const BOUNDARIES: &[&str] = Boundary::KINDS;
 /// Quantization targets.
-pub const TARGETS: &[&str] = &["tensorrt", "ort-cpu"];
+pub const TARGETS: &[&str] = Target::NAMES;
 /// Benchmark providers.
-pub const PROVIDERS: &[&str] = &["cpu", "cuda", "tensorrt"];
+pub const PROVIDERS: &[&str] = Capability::NAMES;
 
 /// Every setting of a run, as the form holds it.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,6 +111,16 @@ pub struct Context {
     pub layer_count: Option<usize>,
     /// Whether the chosen validation dataset has COCO labels.
     pub validation_has_labels: Option<bool>,
+}
+
+/// `text` as one of an option list's values; the lists come from the same types, so only
+/// a changed form can miss, and then `problems` says so.
+fn choice<T: FromStr>(text: &str, problems: &mut Vec<String>) -> Option<T> {
+    let parsed = text.parse().ok();
+    if parsed.is_none() {
+        problems.push(format!("`{text}` is not one of the choices."));
+    }
+    parsed
 }
 
 fn list(text: &str) -> Vec<&str> {
@@ -227,15 +242,13 @@ impl RunForm {
                 "The `map` metric needs validation images with COCO labels; use `agreement` or `proxy`.",
             );
         }
-        let exports: Vec<String> = list(&self.export_batch_sizes)
+        let exports: Result<Vec<ExportBatchSize>, _> = list(&self.export_batch_sizes)
             .iter()
-            .map(|s| (*s).to_owned())
+            .map(|s| s.parse::<ExportBatchSize>())
             .collect();
+        let exports = exports.unwrap_or_default();
         need(
-            !exports.is_empty()
-                && exports
-                    .iter()
-                    .all(|s| s == "dynamic" || s.parse::<u32>().is_ok_and(|n| n > 0)),
+            !exports.is_empty(),
             "Export batch sizes are whole numbers or `dynamic`, such as `1, 32`.",
         );
         let batches: Result<Vec<i64>, _> = list(&self.bench_batch_sizes)
@@ -270,6 +283,16 @@ impl RunForm {
         if !problems.is_empty() {
             return Err(problems);
         }
+        let method = choice::<CalibrationMethod>(&method, &mut problems);
+        let mode = choice::<SensitivityMode>(&self.sensitivity_mode, &mut problems);
+        let metric = choice::<Metric>(&self.sensitivity_metric, &mut problems);
+        let target = choice::<Target>(&self.target, &mut problems);
+        let provider = choice::<Capability>(&self.provider, &mut problems);
+        let (Some(method), Some(mode), Some(metric), Some(target), Some(provider)) =
+            (method, mode, metric, target, provider)
+        else {
+            return Err(problems);
+        };
         Ok(RunConfig {
             name: Some(self.name.trim().to_owned()).filter(|n| !n.is_empty()),
             model_id: self.model_id.unwrap_or_default(),
@@ -278,18 +301,19 @@ impl RunForm {
             profile: self.profile.clone(),
             calibration_method: method,
             calibration_images,
-            sensitivity: self.sensitivity.then(|| SensitivityConfig {
-                mode: self.sensitivity_mode.clone(),
-                metric: self.sensitivity_metric.clone(),
+            sensitivity: self.sensitivity.then_some(SensitivityConfig {
+                mode,
+                metric,
+                images: None,
             }),
             boundary,
-            target: self.target.clone(),
+            target,
             export_batch_sizes: exports,
             benchmark: BenchmarkConfig {
                 batch_sizes: batches,
                 warmup_runs: warmup_runs.unwrap_or_default(),
                 timed_runs: timed_runs.unwrap_or_default(),
-                provider: self.provider.clone(),
+                provider,
             },
             build_engine: self.build_engine,
             tags: list(&self.tags).iter().map(|s| (*s).to_owned()).collect(),
@@ -300,9 +324,9 @@ impl RunForm {
     pub fn from_config(config: &RunConfig) -> Self {
         let defaults = Self::default();
         let joined = |items: &[String]| items.join(", ");
-        let (method, percentile) = match config.calibration_method.split_once(':') {
-            Some((method, p)) => (method.to_owned(), p.to_owned()),
-            None => (config.calibration_method.clone(), String::new()),
+        let (method, percentile) = match config.calibration_method {
+            CalibrationMethod::Percentile(Some(p)) => ("percentile".to_owned(), p.to_string()),
+            method => (method.to_string(), String::new()),
         };
         let mut form = Self {
             name: config.name.clone().unwrap_or_default(),
@@ -317,8 +341,14 @@ impl RunForm {
                 .map(|n| n.to_string())
                 .unwrap_or_default(),
             sensitivity: config.sensitivity.is_some(),
-            target: config.target.clone(),
-            export_batch_sizes: joined(&config.export_batch_sizes),
+            target: config.target.to_string(),
+            export_batch_sizes: joined(
+                &config
+                    .export_batch_sizes
+                    .iter()
+                    .map(ExportBatchSize::to_string)
+                    .collect::<Vec<_>>(),
+            ),
             bench_batch_sizes: joined(
                 &config
                     .benchmark
@@ -329,14 +359,14 @@ impl RunForm {
             ),
             warmup_runs: config.benchmark.warmup_runs.to_string(),
             timed_runs: config.benchmark.timed_runs.to_string(),
-            provider: config.benchmark.provider.clone(),
+            provider: config.benchmark.provider.to_string(),
             build_engine: config.build_engine,
             tags: joined(&config.tags),
             ..defaults
         };
         if let Some(s) = &config.sensitivity {
-            form.sensitivity_mode = s.mode.clone();
-            form.sensitivity_metric = s.metric.clone();
+            form.sensitivity_mode = s.mode.to_string();
+            form.sensitivity_metric = s.metric.to_string();
         }
         match &config.boundary {
             Boundary::All => form.boundary = "all".into(),
@@ -384,7 +414,7 @@ mod tests {
             }
         );
         assert_eq!(config.benchmark.batch_sizes, vec![1, 32]);
-        assert_eq!(config.sensitivity.unwrap().metric, "proxy");
+        assert_eq!(config.sensitivity.unwrap().metric, Metric::Proxy);
     }
 
     #[test]
@@ -446,6 +476,31 @@ mod tests {
     }
 
     #[test]
+    fn a_cloned_run_fills_the_form_back_to_the_same_configuration() {
+        let config = RunForm {
+            calibration_method: "percentile".into(),
+            percentile: "99.9".into(),
+            sensitivity_metric: "agreement".into(),
+            sensitivity_mode: "one-off".into(),
+            target: "tensorrt".into(),
+            provider: "cuda".into(),
+            export_batch_sizes: "1, dynamic".into(),
+            ..filled()
+        }
+        .to_config(Context::default())
+        .unwrap();
+        let again = RunForm::from_config(&config)
+            .to_config(Context::default())
+            .unwrap();
+        assert_eq!(again, config);
+        assert_eq!(again.target, Target::TensorRt);
+        assert_eq!(
+            again.export_batch_sizes,
+            [ExportBatchSize::Fixed(1), ExportBatchSize::Dynamic]
+        );
+    }
+
+    #[test]
     fn a_percentile_becomes_part_of_the_method() {
         let form = RunForm {
             calibration_method: "percentile".into(),
@@ -456,7 +511,7 @@ mod tests {
             form.to_config(Context::default())
                 .unwrap()
                 .calibration_method,
-            "percentile:99.9"
+            CalibrationMethod::Percentile(Some(99.9))
         );
     }
 }

@@ -1,7 +1,7 @@
 //! What a run comes to in one line of the history or of a comparison: its recommended point,
 //! with that same point's accuracy and speed-ups.
 
-use qbound_shared::{FLOAT_LABEL, Recommendation, RunRecord, TradeoffPoint, recommend};
+use qbound_shared::{FLOAT_LABEL, Metric, Recommendation, RunRecord, TradeoffPoint, recommend};
 
 /// A run's headline numbers, all of one point: the recommended one.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -13,7 +13,7 @@ pub struct RunSummary {
     /// The recommended point's accuracy.
     pub accuracy: Option<f64>,
     /// How accuracy was measured (`map`, `agreement`).
-    pub metric: Option<String>,
+    pub metric: Option<Metric>,
     /// The recommended point's throughput over the float one, at batch 1.
     pub speedup_bs1: Option<f64>,
     /// The same at batch 32.
@@ -39,7 +39,7 @@ impl RunSummary {
         Self {
             float_accuracy: float.and_then(|p| p.accuracy),
             accuracy: chosen.and_then(|p| p.accuracy),
-            metric: points.iter().find_map(|p| p.metric.clone()),
+            metric: points.iter().find_map(|p| p.metric),
             speedup_bs1: speedup(1),
             speedup_bs32: speedup(32),
             recommendation,
@@ -60,7 +60,9 @@ impl RunSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use qbound_shared::{BenchmarkConfig, Boundary, RunConfig};
+    use qbound_shared::{
+        BenchmarkConfig, Boundary, CalibrationMethod, ExportBatchSize, RunConfig, Target,
+    };
 
     fn run(boundary: Boundary) -> RunRecord {
         RunRecord {
@@ -75,12 +77,12 @@ mod tests {
                 calibration_dataset_id: 1,
                 validation_dataset_id: Some(2),
                 profile: "nanodet".into(),
-                calibration_method: "max".into(),
+                calibration_method: CalibrationMethod::Max,
                 calibration_images: None,
                 sensitivity: None,
                 boundary,
-                target: "ort-cpu".into(),
-                export_batch_sizes: vec!["1".into()],
+                target: Target::OrtCpu,
+                export_batch_sizes: vec![ExportBatchSize::Fixed(1)],
                 benchmark: BenchmarkConfig::default(),
                 build_engine: false,
                 tags: vec![],
@@ -101,7 +103,7 @@ mod tests {
             label: label.into(),
             quantized_layer_count: Some(quantized),
             accuracy: Some(accuracy),
-            metric: Some("agreement".into()),
+            metric: Some(Metric::Agreement),
             throughput: [("1".to_owned(), bs1), ("32".to_owned(), bs32)].into(),
             ..TradeoffPoint::default()
         }
@@ -124,7 +126,7 @@ mod tests {
         assert_eq!(summary.accuracy, Some(0.99));
         assert!((summary.speedup_bs1.unwrap() - 1.35).abs() < 1e-9);
         assert!((summary.speedup_bs32.unwrap() - 1.56).abs() < 1e-9);
-        assert_eq!(summary.metric.as_deref(), Some("agreement"));
+        assert_eq!(summary.metric, Some(Metric::Agreement));
     }
 
     #[test]

@@ -1,38 +1,50 @@
 //! A run's configuration, as `POST /api/runs` accepts it and `RunRecord::config` echoes it.
+//! Settings left out take the defaults below.
 
 use serde::{Deserialize, Serialize};
+
+use crate::batch::ExportBatchSize;
+use crate::calibration::CalibrationMethod;
+use crate::choices::{Metric, SensitivityMode, Target};
+use crate::jobs::Capability;
 
 /// One experiment: which model, which data, and how to quantize and measure it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct RunConfig {
     /// A display name; defaults to the model's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub name: Option<String>,
     /// The model to quantize.
     pub model_id: i64,
     /// Images the activation ranges come from.
     pub calibration_dataset_id: i64,
     /// Images accuracy is measured on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub validation_dataset_id: Option<i64>,
-    /// A built-in model profile (`nanodet`, `yolov6`, ...).
+    /// A built-in model profile (one of [`crate::PROFILES`]).
     pub profile: String,
-    /// `max`, `percentile`, `percentile:P`, `entropy` or `mse`.
-    pub calibration_method: String,
+    /// How activation ranges are chosen.
+    #[serde(default)]
+    pub calibration_method: CalibrationMethod,
     /// Use at most this many calibration images.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub calibration_images: Option<usize>,
     /// How layer sensitivity is measured; needed for partial quantization.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub sensitivity: Option<SensitivityConfig>,
     /// Which layers stay in float.
+    #[serde(default)]
     pub boundary: Boundary,
-    /// `tensorrt` or `ort-cpu`.
-    pub target: String,
-    /// Batch sizes the quantized model is exported at (`1`, `32`, `dynamic`).
-    pub export_batch_sizes: Vec<String>,
+    /// The runtime the Q/DQ placement is written for.
+    #[serde(default = "default_target")]
+    pub target: Target,
+    /// Batch sizes the quantized model is exported at.
+    #[serde(default = "default_export")]
+    pub export_batch_sizes: Vec<ExportBatchSize>,
     /// How throughput is measured.
+    #[serde(default)]
     pub benchmark: BenchmarkConfig,
     /// Also build a TensorRT engine per point.
     #[serde(default)]
@@ -45,19 +57,24 @@ pub struct RunConfig {
 /// How sensitivity is measured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct SensitivityConfig {
-    /// `one-on` (quantize the layer alone) or `one-off` (everything but the layer).
-    pub mode: String,
-    /// `map`, `agreement` or `proxy`.
-    pub metric: String,
+    /// Quantize the layer alone, or everything but the layer.
+    pub mode: SensitivityMode,
+    /// How each partial model is scored.
+    pub metric: Metric,
+    /// Score each layer on at most this many images (default: 8 for `proxy`, else all).
+    #[serde(default)]
+    pub images: Option<usize>,
 }
 
 /// Which layers stay in float.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Boundary {
     /// Every layer in INT8.
+    #[default]
     All,
     /// The `count` most sensitive layers stay in float.
     KeepFloat {
@@ -78,6 +95,9 @@ pub enum Boundary {
 }
 
 impl Boundary {
+    /// The words of the boundary kinds, in the order a form offers them.
+    pub const KINDS: &'static [&'static str] = &["sweep", "keep_float", "max_drop", "all"];
+
     /// The counts of float layers, one per trade-off point, sorted (empty for max-drop); a
     /// sweep always holds 0, the full INT8 model, as the server measures it.
     pub fn keep_float_counts(&self) -> Vec<usize> {
@@ -91,31 +111,60 @@ impl Boundary {
         counts.dedup();
         counts
     }
+
+    /// Whether some layers may stay in float, which needs a sensitivity ranking.
+    pub fn is_partial(&self) -> bool {
+        matches!(self, Self::MaxDrop { .. }) || self.keep_float_counts().iter().any(|&k| k > 0)
+    }
 }
 
 /// How throughput is measured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct BenchmarkConfig {
     /// Batch sizes to time.
+    #[serde(default = "default_bench_batches")]
     pub batch_sizes: Vec<i64>,
     /// Untimed runs first.
+    #[serde(default = "default_warmup")]
     pub warmup_runs: usize,
     /// Timed runs.
+    #[serde(default = "default_timed")]
     pub timed_runs: usize,
-    /// Where to run: `cpu`, `cuda` or `tensorrt`.
-    pub provider: String,
+    /// Where to run (also the capability the job needs).
+    #[serde(default = "default_provider")]
+    pub provider: Capability,
 }
 
 impl Default for BenchmarkConfig {
     fn default() -> Self {
         Self {
-            batch_sizes: vec![1, 32],
-            warmup_runs: 2,
-            timed_runs: 10,
-            provider: "cpu".into(),
+            batch_sizes: default_bench_batches(),
+            warmup_runs: default_warmup(),
+            timed_runs: default_timed(),
+            provider: default_provider(),
         }
     }
+}
+
+fn default_target() -> Target {
+    Target::TensorRt
+}
+fn default_export() -> Vec<ExportBatchSize> {
+    vec![ExportBatchSize::Fixed(1), ExportBatchSize::Fixed(32)]
+}
+fn default_bench_batches() -> Vec<i64> {
+    vec![1, 32]
+}
+fn default_warmup() -> usize {
+    2
+}
+fn default_timed() -> usize {
+    10
+}
+fn default_provider() -> Capability {
+    Capability::Cpu
 }
 
 #[cfg(test)]
@@ -134,28 +183,30 @@ mod tests {
     }
 
     #[test]
-    fn optional_settings_are_left_out_when_unset() {
-        let config = RunConfig {
-            name: None,
-            model_id: 1,
-            calibration_dataset_id: 2,
-            validation_dataset_id: None,
-            profile: "nanodet".into(),
-            calibration_method: "max".into(),
-            calibration_images: None,
-            sensitivity: None,
-            boundary: Boundary::All,
-            target: "ort-cpu".into(),
-            export_batch_sizes: vec!["1".into()],
-            benchmark: BenchmarkConfig::default(),
-            build_engine: false,
-            tags: vec![],
-        };
-        let json = serde_json::to_value(&config).unwrap();
-        assert!(json.get("name").is_none());
-        assert!(json.get("sensitivity").is_none());
-        assert_eq!(json["boundary"]["kind"], "all");
-        let back: RunConfig = serde_json::from_value(json).unwrap();
+    fn settings_left_out_take_their_defaults_and_the_config_round_trips() {
+        let json = serde_json::json!({
+            "model_id": 1, "calibration_dataset_id": 2, "profile": "nanodet",
+        });
+        let config: RunConfig = serde_json::from_value(json).unwrap();
+        assert_eq!(config.calibration_method, CalibrationMethod::Auto);
+        assert_eq!(config.target, Target::TensorRt);
+        assert_eq!(config.boundary, Boundary::All);
+        assert_eq!(config.benchmark, BenchmarkConfig::default());
+        let written = serde_json::to_value(&config).unwrap();
+        assert_eq!(written["boundary"]["kind"], "all");
+        assert_eq!(
+            written["export_batch_sizes"],
+            serde_json::json!(["1", "32"])
+        );
+        let back: RunConfig = serde_json::from_value(written).unwrap();
         assert_eq!(back, config);
+    }
+
+    #[test]
+    fn unknown_settings_are_refused() {
+        let json = serde_json::json!({
+            "model_id": 1, "calibration_dataset_id": 2, "profile": "nanodet", "colour": "blue",
+        });
+        assert!(serde_json::from_value::<RunConfig>(json).is_err());
     }
 }

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::jobs::{JobKind, JobState};
+
 /// One change, the `data` of an SSE message (event name `job` or `run`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -13,12 +15,12 @@ pub enum Event {
         job_id: i64,
         /// Its run.
         run_id: i64,
-        /// `calibrate`, `sensitivity`, `quantize`, `evaluate`, `benchmark` or `engine`.
-        kind: String,
+        /// What it does.
+        kind: JobKind,
         /// The point or step it belongs to.
         label: String,
-        /// `queued`, `running`, `succeeded`, `failed` or `cancelled`.
-        state: String,
+        /// Where it is.
+        state: JobState,
         /// 0 to 1.
         progress: f64,
         /// Why it failed.
@@ -28,9 +30,34 @@ pub enum Event {
     Run {
         /// The run.
         run_id: i64,
-        /// Its status.
+        /// Its status: `queued`, `running`, `succeeded`, `failed` or `cancelled`.
         status: String,
     },
+}
+
+impl Event {
+    /// The run the change belongs to.
+    pub fn run_id(&self) -> i64 {
+        match self {
+            Self::Job { run_id, .. } | Self::Run { run_id, .. } => *run_id,
+        }
+    }
+
+    /// The job that changed, for a job event.
+    pub fn job_id(&self) -> Option<i64> {
+        match self {
+            Self::Job { job_id, .. } => Some(*job_id),
+            Self::Run { .. } => None,
+        }
+    }
+
+    /// The SSE event name: `job` or `run`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Job { .. } => "job",
+            Self::Run { .. } => "run",
+        }
+    }
 }
 
 #[cfg(test)]

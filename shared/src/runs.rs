@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::choices::Metric;
 use crate::config::RunConfig;
+use crate::jobs::{ArtifactKind, Capability, JobKind, JobState};
 use crate::recommend::Recommendation;
 
 /// The label of the float reference point of every run.
@@ -54,6 +56,7 @@ pub struct RunRecord {
 /// `PATCH /api/runs/{id}`: what to change.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct RunUpdate {
     /// The new tags.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -72,23 +75,38 @@ pub struct JobRecord {
     /// Its run.
     pub run_id: i64,
     /// What it does.
-    pub kind: String,
+    pub kind: JobKind,
     /// The point or step it belongs to.
     pub label: String,
     /// What a worker needs to run it.
-    pub capability: String,
-    /// `queued`, `running`, `succeeded`, `failed` or `cancelled`.
-    pub state: String,
+    pub capability: Capability,
+    /// Where it is.
+    pub state: JobState,
     /// 0 to 1.
     pub progress: f64,
     /// Attempts so far.
     pub attempts: i64,
+    /// Attempts allowed.
+    #[serde(default)]
+    pub max_attempts: i64,
     /// The worker holding or last holding it.
     pub worker_name: Option<String>,
+    /// What it found, once it succeeded (a tagged object by kind).
+    #[serde(default)]
+    pub result: Option<serde_json::Value>,
     /// Why the last attempt failed.
     pub error: Option<String>,
-    /// Its log.
+    /// Its log (empty in lists; `/api/jobs/{id}/log` has it whole).
     pub log: String,
+    /// Jobs that must succeed first.
+    #[serde(default)]
+    pub depends_on: Vec<i64>,
+    /// When it was created (Unix ms).
+    #[serde(default)]
+    pub created_at: i64,
+    /// When it last entered the queue (Unix ms).
+    #[serde(default)]
+    pub queued_at: i64,
     /// When its current or last attempt started (Unix ms).
     pub started_at: Option<i64>,
     /// When it finished (Unix ms).
@@ -111,6 +129,18 @@ pub struct LayerResult {
     pub sensitivity: Option<f64>,
     /// 1 = most sensitive.
     pub sensitivity_rank: Option<i64>,
+    /// The score of the model measured for the layer (primary figure of the metric).
+    #[serde(default)]
+    pub score: Option<f64>,
+    /// Its secondary figure (mAP@0.5, or SNR in dB for the proxy).
+    #[serde(default)]
+    pub score_secondary: Option<f64>,
+    /// Seconds the layer's measurement took.
+    #[serde(default)]
+    pub seconds: Option<f64>,
+    /// Whether the run's chosen boundary keeps the layer in float.
+    #[serde(default)]
+    pub kept_float: bool,
 }
 
 /// One point of the accuracy-throughput trade-off (`/api/runs/{id}/tradeoff`).
@@ -132,14 +162,15 @@ pub struct TradeoffPoint {
     /// How accuracy was measured: `map` (COCO labels) or `agreement` (the float model's
     /// detections as labels).
     #[serde(default)]
-    pub metric: Option<String>,
+    pub metric: Option<Metric>,
     /// Images per second at the median run, by batch size (`"1"`, `"32"`).
     #[serde(default)]
     pub throughput: BTreeMap<String, f64>,
     /// Images per second of the slowest and the fastest timed run, by batch size.
     #[serde(default)]
     pub throughput_spread: BTreeMap<String, ThroughputSpread>,
-    /// Whether the server marks this point as on the Pareto frontier.
+    /// Whether no other point is at least as accurate and as fast (at the largest batch
+    /// size) and better in one; unset until the point has both figures.
     #[serde(default)]
     pub pareto: Option<bool>,
 }
@@ -182,8 +213,8 @@ pub struct ArtifactRecord {
     pub run_id: i64,
     /// The job that made it.
     pub job_id: i64,
-    /// `onnx`, `calibration`, `calibration-cache`, `sensitivity`, `engine`, `report`.
-    pub kind: String,
+    /// What the file is.
+    pub kind: ArtifactKind,
     /// Its file name.
     pub name: String,
     /// Content hash.

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::jobs::Capability;
+
 /// A worker that has claimed jobs, and what it can run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -10,8 +12,8 @@ pub struct WorkerRecord {
     pub worker_id: i64,
     /// Its name.
     pub name: String,
-    /// What it can run: `cpu`, `cuda`, `tensorrt`.
-    pub capabilities: Vec<String>,
+    /// What it can run.
+    pub capabilities: Vec<Capability>,
     /// When it last claimed or sent a heartbeat (Unix ms).
     pub last_seen_at: i64,
 }

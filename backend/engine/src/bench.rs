@@ -1,5 +1,6 @@
 //! Throughput: several models timed side by side, interleaved, at several batch sizes.
 
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use ndarray::{ArrayD, IxDyn};
@@ -9,7 +10,7 @@ use serde::Serialize;
 use crate::batch::{BatchSize, retarget_batch};
 use crate::onnx::encode_model;
 use crate::onnx::proto::{ModelProto, tensor_shape_proto::dimension::Value as Dim, type_proto};
-use crate::runtime::{SessionConfig, device_name, session_from_bytes};
+use crate::runtime::{SessionConfig, device_name, node_kernel_times, session_from_bytes};
 use crate::{Error, Result};
 
 /// One model to time.
@@ -126,6 +127,25 @@ pub fn benchmark(
         }
     }
     Ok(results)
+}
+
+/// Each node's median kernel time at batch 1 in milliseconds over `runs` runs of `model` on the
+/// CPU provider, by the node names of ONNX Runtime's optimized graph (see
+/// [`node_kernel_times`]).
+pub fn node_times(
+    model: &ModelProto,
+    session: &SessionConfig,
+    runs: usize,
+) -> Result<BTreeMap<String, f64>> {
+    let model = retarget_batch(model, BatchSize::Fixed(1))?;
+    let (input_name, input) = synthetic_input(&model, "model")?;
+    node_kernel_times(
+        &encode_model(&model),
+        &input_name,
+        input.view(),
+        runs,
+        session.threads,
+    )
 }
 
 fn median(sorted: &[f64]) -> f64 {

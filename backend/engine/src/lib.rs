@@ -14,6 +14,7 @@ pub mod graph;
 pub mod images;
 pub mod layers;
 pub mod onnx;
+pub mod pipeline;
 pub mod profile;
 pub mod quantize;
 pub mod runtime;

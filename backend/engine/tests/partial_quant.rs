@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use qbound_engine::batch::{BatchSize, retarget_batch};
+use qbound_engine::bench::BenchConfig;
 use qbound_engine::calibrate::ActivationRanges;
 use qbound_engine::calibrate::{CalibrationMethod, calibrate_model};
 use qbound_engine::evaluate::{DetectionScorer, EvalImages};
@@ -17,8 +18,8 @@ use qbound_engine::profile::Profile;
 use qbound_engine::quantize::{GroupSelection, Target, model_layers, quantize_model};
 use qbound_engine::runtime::{SessionConfig, run_f32, session_from_bytes};
 use qbound_engine::sensitivity::{
-    FloatSelection, MaxDropOutcome, OutputFidelity, Scorer, SearchSpace, SensitivityMode,
-    float_groups, layer_sensitivity, search_max_drop,
+    FloatSelection, MaxDropOutcome, OutputFidelity, PointKind, Scorer, SearchSpace,
+    SensitivityMode, float_groups, layer_sensitivity, search_max_drop, sweep,
 };
 
 fn data() -> PathBuf {
@@ -191,6 +192,77 @@ fn max_drop_returns_a_model_whose_measured_drop_is_within_the_bound() {
             "`{group}` was not needed: {without} without it"
         );
     }
+}
+
+#[test]
+fn the_sweep_is_monotone_and_nested_along_its_greedy_path() {
+    let demo = demo();
+    let ranking = layer_sensitivity(
+        &demo.model,
+        &demo.amax,
+        Target::OrtCpu,
+        SensitivityMode::OneOn,
+        &mut proxy(demo),
+        &mut |_, _, _| {},
+    )
+    .unwrap()
+    .ranking();
+    let space = SearchSpace {
+        model: &demo.model,
+        ranges: &demo.amax,
+        target: Target::OrtCpu,
+        ranking: &ranking,
+    };
+    let bench = BenchConfig {
+        batch_sizes: vec![1],
+        warmup_runs: 0,
+        timed_runs: 1,
+        ..BenchConfig::default()
+    };
+    let points = sweep(
+        &space,
+        &[1, 2, 4],
+        &mut agreement(demo, 8),
+        &bench,
+        &mut |_| {},
+    )
+    .unwrap();
+    let path: Vec<_> = points
+        .iter()
+        .filter(|p| matches!(p.kind, PointKind::FullInt8 | PointKind::Partial))
+        .collect();
+    assert!(path.len() >= 2, "no revert helped: {points:?}");
+    for pair in path.windows(2) {
+        let (fewer, more) = (pair[0], pair[1]);
+        assert!(more.keep_float > fewer.keep_float);
+        assert!(
+            more.score.primary > fewer.score.primary,
+            "{} scores {} after {} scored {}",
+            more.label,
+            more.score.primary,
+            fewer.label,
+            fewer.score.primary
+        );
+        assert!(
+            fewer
+                .float_layers
+                .iter()
+                .all(|g| more.float_layers.contains(g)),
+            "{} is not nested in {}",
+            fewer.label,
+            more.label
+        );
+        assert!(
+            more.skipped_groups
+                .iter()
+                .all(|g| !more.float_layers.contains(g))
+        );
+    }
+    assert!(points.iter().all(|p| {
+        p.throughput
+            .iter()
+            .all(|t| t.min_ms <= t.median_ms && t.median_ms <= t.max_ms)
+    }));
 }
 
 #[test]

@@ -3,55 +3,16 @@
 //! or need a token of any role when the server is private. Tokens may expire.
 
 use std::path::Path;
-use std::str::FromStr;
 
 use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
-use serde::{Deserialize, Serialize};
+use qbound_shared::Role;
 use sha2::{Digest, Sha256};
 
 use crate::db;
 use crate::error::{Error, Result};
 use crate::state::AppState;
-
-/// What a token may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Read-only access (needed for reads when the server is private).
-    Read,
-    /// Create, change and delete models, datasets, runs and tokens.
-    Write,
-    /// Claim jobs, report progress and results, upload artifacts.
-    Worker,
-}
-
-impl Role {
-    /// The role's name as stored and shown.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Read => "read",
-            Self::Write => "write",
-            Self::Worker => "worker",
-        }
-    }
-}
-
-impl FromStr for Role {
-    type Err = Error;
-
-    fn from_str(text: &str) -> Result<Self> {
-        match text {
-            "read" => Ok(Self::Read),
-            "write" => Ok(Self::Write),
-            "worker" => Ok(Self::Worker),
-            other => Err(Error::BadRequest(format!(
-                "unknown role `{other}`: use `read`, `write` or `worker`"
-            ))),
-        }
-    }
-}
 
 /// A new random token: `qb_` and 64 hex digits.
 pub(crate) fn generate_token() -> Result<String> {
@@ -85,13 +46,22 @@ pub async fn create_expiring_api_token(
     Ok(token)
 }
 
-/// Creates a token in `pool`, valid for `days` when given; returns the token and its record.
+/// The longest validity a token may be given, in days.
+const MAX_TOKEN_DAYS: u32 = 3650;
+
+/// Creates a token in `pool`, valid for `days` (1 to 3650) when given; returns the token and
+/// its record.
 pub(crate) async fn issue_token(
     pool: &sqlx::SqlitePool,
     name: &str,
     role: Role,
     days: Option<u32>,
 ) -> Result<(String, db::tokens::TokenRecord)> {
+    if days.is_some_and(|d| !(1..=MAX_TOKEN_DAYS).contains(&d)) {
+        return Err(Error::BadRequest(format!(
+            "`expires_in_days` must be between 1 and {MAX_TOKEN_DAYS}"
+        )));
+    }
     let expires_at = days.map(|d| db::now_ms() + i64::from(d) * 24 * 3600 * 1000);
     store_token(pool, name, role, expires_at, false).await
 }

@@ -8,8 +8,10 @@ use qbound_engine::quantize::model_layers;
 
 use crate::archive::{extract_dataset, pack_dataset};
 use crate::db;
-use crate::db::datasets::DatasetRecord;
-use crate::db::models::{LayerInfo, ModelRecord, NewModel};
+use qbound_shared::DatasetRecord;
+use qbound_shared::{LayerInfo, ModelRecord};
+
+use crate::db::models::NewModel;
 use crate::error::{Error, Result};
 use crate::state::AppState;
 use crate::store::PendingBlob;

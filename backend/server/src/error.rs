@@ -78,11 +78,6 @@ impl Error {
     }
 }
 
-#[derive(Serialize)]
-struct ErrorBody {
-    error: String,
-}
-
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
@@ -92,7 +87,7 @@ impl IntoResponse for Error {
         } else {
             self.to_string()
         };
-        (status, axum::Json(ErrorBody { error })).into_response()
+        (status, axum::Json(qbound_shared::ApiError { error })).into_response()
     }
 }
 

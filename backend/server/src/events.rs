@@ -1,52 +1,15 @@
 //! Live progress: every job change is broadcast; `/api/jobs/{id}/events` and
-//! `/api/runs/{id}/events` stream the ones that concern them as Server-Sent Events.
+//! `/api/runs/{id}/events` stream the ones that concern them as Server-Sent Events
+//! ([`event_stream`]).
 
-use serde::Serialize;
+use std::convert::Infallible;
+
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use futures_util::{Stream, StreamExt};
+use qbound_shared::{Event, JobRecord};
 use tokio::sync::broadcast;
-
-use crate::db::jobs::JobRecord;
-use crate::jobs::{JobKind, JobState};
-
-/// One change, as sent to SSE clients.
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub(crate) enum Event {
-    /// A job changed.
-    Job {
-        job_id: i64,
-        run_id: i64,
-        kind: JobKind,
-        label: String,
-        state: JobState,
-        progress: f64,
-        error: Option<String>,
-    },
-    /// A run's status changed (or was recomputed).
-    Run { run_id: i64, status: String },
-}
-
-impl Event {
-    pub(crate) fn run_id(&self) -> i64 {
-        match self {
-            Self::Job { run_id, .. } | Self::Run { run_id, .. } => *run_id,
-        }
-    }
-
-    pub(crate) fn job_id(&self) -> Option<i64> {
-        match self {
-            Self::Job { job_id, .. } => Some(*job_id),
-            Self::Run { .. } => None,
-        }
-    }
-
-    /// The SSE event name.
-    pub(crate) fn name(&self) -> &'static str {
-        match self {
-            Self::Job { .. } => "job",
-            Self::Run { .. } => "run",
-        }
-    }
-}
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_util::sync::CancellationToken;
 
 /// The broadcast channel behind the SSE streams.
 #[derive(Debug, Clone)]
@@ -87,4 +50,43 @@ pub(crate) fn job_event(job: &JobRecord) -> Event {
         progress: job.progress,
         error: job.error.clone(),
     }
+}
+
+/// The SSE stream of a run (`job_id` None) or of one of its jobs: `initial` first (the
+/// current state), then the live changes that concern it, ending once the run or job
+/// reaches a final state, or when the server shuts down.
+pub(crate) fn event_stream(
+    receiver: broadcast::Receiver<Event>,
+    run_id: i64,
+    job_id: Option<i64>,
+    initial: Vec<Event>,
+    shutdown: CancellationToken,
+) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
+    let live = BroadcastStream::new(receiver).filter_map(move |event| {
+        let wanted = event
+            .ok()
+            .filter(|e| e.run_id() == run_id && (job_id.is_none() || e.job_id() == job_id));
+        std::future::ready(wanted)
+    });
+    // The stream ends right after the final event (the job's, or the run's), without
+    // waiting for another event to arrive: each event is followed by `None` when final.
+    let stream = futures_util::stream::iter(initial)
+        .chain(live)
+        .flat_map(move |event| {
+            let last = match (&event, job_id) {
+                (Event::Job { state, .. }, Some(_)) => state.is_terminal(),
+                (Event::Run { status, .. }, None) => {
+                    ["succeeded", "failed", "cancelled"].contains(&status.as_str())
+                }
+                _ => false,
+            };
+            let sse = SseEvent::default()
+                .event(event.name())
+                .json_data(&event)
+                .unwrap_or_else(|_| SseEvent::default().comment("unencodable event"));
+            futures_util::stream::iter(std::iter::once(Some(sse)).chain(last.then_some(None)))
+        })
+        .take_while(|item| std::future::ready(item.is_some()))
+        .filter_map(|item| std::future::ready(item.map(Ok)));
+    Sse::new(stream.take_until(shutdown.cancelled_owned())).keep_alive(KeepAlive::default())
 }

@@ -4,9 +4,9 @@ use std::fmt::Write as _;
 use std::sync::Mutex;
 
 use crate::db;
-use crate::db::jobs::JobRecord;
 use crate::error::Result;
-use crate::jobs::JobState;
+use qbound_shared::JobRecord;
+use qbound_shared::JobState;
 
 #[derive(Debug, Default, Clone, Copy)]
 struct Summary {

@@ -500,6 +500,16 @@ const ROUTES: &[Route] = &[
     qbound_shared::ArtifactRecord,
     qbound_shared::Recommendation,
     qbound_shared::WorkerRecord,
+    qbound_shared::JobKind,
+    qbound_shared::JobState,
+    qbound_shared::Capability,
+    qbound_shared::ArtifactKind,
+    qbound_shared::Target,
+    qbound_shared::SensitivityMode,
+    qbound_shared::Metric,
+    qbound_shared::CalibrationMethod,
+    qbound_shared::ExportBatchSize,
+    qbound_shared::Role,
 )))]
 struct SharedSchemas;
 
@@ -512,7 +522,7 @@ fn server_schemas() -> Map<String, Value> {
         "properties": {
             "api_token_id": { "type": "integer" },
             "name": { "type": "string" },
-            "role": { "type": "string", "enum": ["read", "write", "worker"] },
+            "role": reference("Role"),
             "created_at": { "type": "integer", "description": "Unix ms" },
             "expires_at": { "type": ["integer", "null"], "description": "Unix ms; never when null" }
         }
@@ -532,7 +542,7 @@ fn server_schemas() -> Map<String, Value> {
             "additionalProperties": false,
             "properties": {
                 "name": { "type": "string", "minLength": 1, "maxLength": 100 },
-                "role": { "type": "string", "enum": ["read", "write", "worker"] },
+                "role": reference("Role"),
                 "expires_in_days": { "type": "integer", "minimum": 1, "maximum": 3650 }
             }
         })),

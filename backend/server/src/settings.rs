@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::archive::ExtractLimits;
-use crate::jobs::Capability;
+use qbound_shared::Capability;
 
 /// Settings of the server (`qbound serve`).
 #[derive(Debug, Clone)]

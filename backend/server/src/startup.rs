@@ -62,7 +62,7 @@ impl Application {
                 state.settings.data_dir.join("worker"),
             );
             worker.name = name;
-            worker.capabilities = vec![crate::jobs::Capability::Cpu];
+            worker.capabilities = vec![qbound_shared::Capability::Cpu];
             Some(worker)
         } else {
             None
@@ -141,7 +141,7 @@ async fn requeue_lapsed_leases(state: AppState) {
     let period = (state.settings.lease / 2).max(std::time::Duration::from_millis(100));
     loop {
         tokio::time::sleep(period).await;
-        if let Err(err) = crate::jobs::apply::requeue_lapsed(&state).await {
+        if let Err(err) = crate::queue::requeue_lapsed(&state).await {
             tracing::warn!(error = %err, "requeueing lapsed leases failed");
         }
     }

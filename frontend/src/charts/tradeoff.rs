@@ -4,6 +4,7 @@
 //! Clicking a point selects that model.
 
 use leptos::prelude::*;
+use qbound_shared::FLOAT_LABEL;
 
 use super::axes::{Axis, FONT, Frame, px, x_axis, y_axis};
 use super::frontier::pareto_frontier;
@@ -36,7 +37,6 @@ pub(crate) struct TradeoffSeries {
     pub(crate) points: Vec<ChartPoint>,
 }
 
-const FLOAT_REF: &str = "fp32";
 const INT8_REF: &str = "int8";
 /// Markers of points another point beats on both axes.
 const DOMINATED_COLOR: &str = "#bdc1c6";
@@ -45,7 +45,7 @@ const RECOMMENDED_COLOR: &str = "#188038";
 
 fn short_label(label: &str) -> String {
     match label {
-        FLOAT_REF => "FP32".into(),
+        FLOAT_LABEL => "FP32".into(),
         INT8_REF => "INT8".into(),
         other => other.trim_start_matches("int8-").to_owned(),
     }
@@ -182,7 +182,7 @@ pub(crate) fn TradeoffChart(
                 let label = label.clone();
                 Signal::derive(move || selected.get().as_deref() == Some(label.as_str()))
             };
-            let reference = p.label == FLOAT_REF || p.label == INT8_REF;
+            let reference = p.label == FLOAT_LABEL || p.label == INT8_REF;
             let on_front = fronts[si].contains(&pi);
             let is_recommended = recommended.as_deref() == Some(p.label.as_str());
             let select = {
@@ -343,7 +343,7 @@ pub(crate) fn series_of(
             let base = if normalise {
                 points
                     .iter()
-                    .find(|p| p.label == FLOAT_REF)
+                    .find(|p| p.label == FLOAT_LABEL)
                     .and_then(|p| p.images_per_second(batch))
                     .filter(|v| *v > 0.0)
             } else {
@@ -356,7 +356,7 @@ pub(crate) fn series_of(
                 batch,
                 points: points
                     .iter()
-                    .filter(|p| p.label == FLOAT_REF || !p.is_float_model())
+                    .filter(|p| p.label == FLOAT_LABEL || !p.is_float_model())
                     .filter_map(|p| {
                         Some(ChartPoint {
                             label: p.label.clone(),

@@ -72,7 +72,9 @@ fn fields() -> Vec<(&'static str, Cell)> {
         ("Status", |c| c.run.status.clone()),
         ("Model", |c| c.model.clone()),
         ("Profile", |c| c.run.config.profile.clone()),
-        ("Calibration", |c| c.run.config.calibration_method.clone()),
+        ("Calibration", |c| {
+            c.run.config.calibration_method.to_string()
+        }),
         ("Sensitivity", |c| {
             c.run
                 .config
@@ -82,9 +84,9 @@ fn fields() -> Vec<(&'static str, Cell)> {
                 .unwrap_or_else(|| "none".into())
         }),
         ("Boundary", |c| format::boundary(&c.run.config.boundary)),
-        ("Target", |c| c.run.config.target.clone()),
+        ("Target", |c| c.run.config.target.to_string()),
         ("Accuracy measured as", |c| {
-            format::metric_name(c.summary.metric.as_deref()).to_owned()
+            format::metric_name(c.summary.metric).to_owned()
         }),
         ("Float accuracy", |c| {
             or_dash(c.summary.float_accuracy.map(format::accuracy))
@@ -158,7 +160,7 @@ fn comparison(runs: Vec<Compared>) -> impl IntoView {
             }
         })
         .collect_view();
-    let metric = runs.iter().find_map(|c| c.summary.metric.clone());
+    let metric = runs.iter().find_map(|c| c.summary.metric);
     let chart = move || {
         let normalised = normalise.get();
         let x_title = if normalised {
@@ -169,7 +171,7 @@ fn comparison(runs: Vec<Compared>) -> impl IntoView {
         view! {
             <TradeoffChart id="compare-chart" series=chart_series(&runs, normalised) float_accuracy=None
                 max_drop=Signal::derive(|| None) selected=selected
-                x_title=x_title.to_owned() y_title=format::metric_name(metric.as_deref()).to_owned() />
+                x_title=x_title.to_owned() y_title=format::metric_name(metric).to_owned() />
         }
     };
     view! {

@@ -257,7 +257,7 @@ fn row_view(
             <td><StatusBadge status=status /></td>
             <td>{format::date_time(row.run.created_at)}</td>
             <td class="recommended">{s.headline()}</td>
-            <td class="num">{number(s.accuracy, |v| format!("{v:.3}"))}{s.metric.as_deref().map(|m| format!(" {}", format::metric_short(m)))}</td>
+            <td class="num">{number(s.accuracy, |v| format!("{v:.3}"))}{s.metric.map(|m| format!(" {}", format::metric_short(m)))}</td>
             <td class="num">{number(s.speedup_bs1, format::speedup)}</td>
             <td class="num">{number(s.speedup_bs32, format::speedup)}</td>
             <td>

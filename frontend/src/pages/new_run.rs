@@ -133,7 +133,7 @@ pub(crate) fn NewRunPage(#[prop(optional)] from: Option<i64>) -> impl IntoView {
             return;
         }
         form.update(|f| {
-            f.target = fitting_target(&workers).to_owned();
+            f.target = fitting_target(&workers).to_string();
             if !runnable(PROVIDERS, &workers).contains(&f.provider.as_str()) {
                 f.provider = runnable(PROVIDERS, &workers)
                     .first()
@@ -150,7 +150,10 @@ pub(crate) fn NewRunPage(#[prop(optional)] from: Option<i64>) -> impl IntoView {
         }
         let names: Vec<String> = workers
             .iter()
-            .map(|w| format!("{} ({})", w.name, w.capabilities.join(", ")))
+            .map(|w| {
+                let capabilities: Vec<&str> = w.capabilities.iter().map(|c| c.as_str()).collect();
+                format!("{} ({})", w.name, capabilities.join(", "))
+            })
             .collect();
         format!(
             "Workers: {}. Only what they can run is offered.",

@@ -10,7 +10,7 @@ mod test_rng;
 
 pub use amax::{CalibrationMethod, DEFAULT_PERCENTILE, compute_amax};
 pub use histogram::{DEFAULT_BINS, Histogram};
-pub use run::{AUTO_JUDGE_IMAGES, calibrate_model, calibrate_model_judged};
+pub use run::{AutoJudge, auto_judge_images, calibrate_model, calibrate_model_judged};
 pub use table::{
     ActivationRanges, AutoChoice, CALIBRATION_TABLE_VERSION, CalibrationTable,
     DEFAULT_TENSORRT_VERSION_CODE, TensorRange,

@@ -94,6 +94,12 @@ pub struct AutoChoice {
     pub chosen: CalibrationMethod,
     /// Each candidate method and the output fidelity of the full-INT8 model it gave.
     pub fidelity: Vec<(CalibrationMethod, f64)>,
+    /// How many images the candidates were judged on (0 in tables older than this field).
+    #[serde(default)]
+    pub judged_images: u64,
+    /// Whether the candidates' ranges were fitted without the judged images.
+    #[serde(default)]
+    pub held_out: bool,
 }
 
 /// Per-tensor activation ranges of one model from one calibration run.

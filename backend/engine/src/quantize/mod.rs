@@ -9,7 +9,7 @@ mod ort_cpu;
 mod placement;
 mod weights;
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::str::FromStr;
 
 use serde::Serialize;
@@ -201,6 +201,30 @@ pub fn model_groups(model: &ModelProto, config: impl Into<QuantConfig>) -> Resul
             config.target,
             config.decode_tail,
         ))
+    })
+}
+
+/// The group of each node of the model after cleanup, for `config`: keyed both by the
+/// node's name and by each of its outputs' names (profilers and optimizers name derived
+/// nodes after either).
+pub fn model_group_members(
+    model: &ModelProto,
+    config: impl Into<QuantConfig>,
+) -> Result<BTreeMap<String, String>> {
+    let config = config.into();
+    with_cleaned_graph(model, |index, layers| {
+        let groups = groups::discover_groups(index, &layers, config.target, config.decode_tail);
+        let mut members = BTreeMap::new();
+        for group in &groups {
+            for &id in &group.nodes {
+                let node = index.node(id);
+                let names = node.name.iter().chain(node.output.iter());
+                for name in names.filter(|n| !n.is_empty()) {
+                    members.insert(name.clone(), group.name.clone());
+                }
+            }
+        }
+        Ok(members)
     })
 }
 

@@ -3,14 +3,19 @@
 
 mod boundary;
 mod correlation;
+mod cost;
 mod measure;
+mod path;
+mod reverts;
 mod score;
 mod search;
 mod sweep;
 
 pub use boundary::{FloatSelection, float_groups, read_ranking, sensitivity_text};
 pub use correlation::spearman_rank_correlation;
+pub use cost::GroupCosts;
 pub use measure::{LayerSensitivity, SensitivityMode, SensitivityReport, layer_sensitivity};
+pub use path::{GreedyPath, greedy_path};
 pub use score::{OutputFidelity, Score, Scorer};
 pub use search::{MaxDropChoice, MaxDropOutcome, SearchSpace, SearchStep, search_max_drop};
 pub use sweep::{PointKind, Throughput, TradeoffPoint, mark_pareto_frontier, sweep};

@@ -4,18 +4,15 @@
 
 use std::collections::HashSet;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::{Score, Scorer};
+use super::reverts::{Log, Reverts, measured_costs, partial_model, score_with};
+use super::{GroupCosts, Score, Scorer};
 use crate::bench::{BenchConfig, BenchModel, benchmark};
 use crate::calibrate::ActivationRanges;
 use crate::onnx::proto::ModelProto;
-use crate::quantize::{GroupSelection, Target, quantize_model};
+use crate::quantize::{GroupSelection, Target};
 use crate::{Error, Result};
-
-/// At most this many reverts are tried, with each scorer: past it the budget is out of reach
-/// of a partial model worth shipping.
-const MAX_TRIALS: usize = 24;
 
 /// How a max-drop search ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -31,7 +28,7 @@ pub enum MaxDropOutcome {
 }
 
 /// One model the search scored.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SearchStep {
     /// The group reverted to float in this step (none: full INT8).
     pub group: Option<String>,
@@ -44,6 +41,9 @@ pub struct SearchStep {
     pub kept: bool,
     /// Whether the verifying scorer (the full evaluation) scored it.
     pub verified: bool,
+    /// The scored model's bs1 speed-up over the float model estimated from the measured
+    /// per-group costs (`ort-cpu` only).
+    pub estimated_speedup: Option<f64>,
 }
 
 /// The outcome of a max-drop search.
@@ -66,6 +66,8 @@ pub struct MaxDropChoice {
     pub speedup: Option<f64>,
     /// Every model the search scored, in order.
     pub search_steps: Vec<SearchStep>,
+    /// The measured cost of keeping each group float (`ort-cpu` only).
+    pub group_costs: Option<GroupCosts>,
     #[serde(skip)]
     float_set: HashSet<String>,
 }
@@ -94,8 +96,9 @@ pub struct SearchSpace<'a> {
 
 /// Searches for the fewest float groups whose score stays at least `(1 - max_drop)` of the
 /// float model's. From full INT8, the groups are reverted to float one at a time in order of
-/// sensitivity (most sensitive first) and a revert is kept only when it raises `search`'s
-/// score (a cheaper scorer, e.g. on fewer images); the result is then verified with `verify`
+/// sensitivity (most sensitive first; for `ort-cpu`, the cheapest of the next
+/// few equally ranked by [`GroupCosts`] measured once) and a revert is kept only when it
+/// raises `search`'s score (a cheaper scorer, e.g. on fewer images); the result is then verified with `verify`
 /// (the full evaluation), reverting further with it when the verified drop is too large, and
 /// every float group the verified budget does not need goes back to INT8. A
 /// model that ends up outside the budget, or (for `ort-cpu`) no faster than the float model
@@ -113,18 +116,13 @@ pub fn search_max_drop(
         )));
     }
     let within = |score: Score, float: Score| score.primary >= (1.0 - max_drop) * float.primary;
-    let most_sensitive_first: Vec<&String> = space.ranking.iter().rev().collect();
-    let mut steps = Vec::new();
+    let costs = measured_costs(space)?;
     let mut log = Log {
-        steps: &mut steps,
+        steps: Vec::new(),
+        costs: costs.as_ref(),
         on_step,
     };
-    let mut reverts = Reverts {
-        space,
-        order: &most_sensitive_first,
-        next: 0,
-        float: Vec::new(),
-    };
+    let mut reverts = Reverts::new(space);
     let search_float = search.score(space.model)?;
     reverts.revert_while_short(
         (1.0 - max_drop) * search_float.primary,
@@ -139,7 +137,7 @@ pub fn search_max_drop(
         true,
         &mut log,
     )?;
-    let Reverts { mut float, .. } = reverts;
+    let mut float = reverts.float;
 
     // Every float group must be needed: one whose return to INT8 keeps the budget goes back.
     if within(verified, float_score) {
@@ -171,10 +169,7 @@ pub fn search_max_drop(
         outcome = MaxDropOutcome::Float;
     }
     let (float, score) = match outcome {
-        MaxDropOutcome::Float => (
-            most_sensitive_first.into_iter().cloned().collect(),
-            float_score,
-        ),
+        MaxDropOutcome::Float => (space.ranking.iter().rev().cloned().collect(), float_score),
         _ => (float, verified),
     };
     let drop = if float_score.primary > 0.0 {
@@ -191,90 +186,9 @@ pub fn search_max_drop(
         float_score,
         drop,
         speedup,
-        search_steps: steps,
+        search_steps: log.steps,
+        group_costs: costs,
     })
-}
-
-/// The model with the `float` groups float and every other group quantized.
-fn partial_model(space: &SearchSpace<'_>, float: &[String]) -> Result<ModelProto> {
-    let set: HashSet<String> = float.iter().cloned().collect();
-    let (model, _) = quantize_model(
-        space.model,
-        GroupSelection::AllExcept(&set),
-        space.ranges,
-        space.target,
-    )?;
-    Ok(model)
-}
-
-fn score_with(space: &SearchSpace<'_>, float: &[String], scorer: &mut dyn Scorer) -> Result<Score> {
-    scorer.score(&partial_model(space, float)?)
-}
-
-/// The scored steps, and who hears of each.
-struct Log<'a> {
-    steps: &'a mut Vec<SearchStep>,
-    on_step: &'a mut dyn FnMut(usize, Score),
-}
-
-impl Log<'_> {
-    fn record(
-        &mut self,
-        group: Option<&String>,
-        float: &[String],
-        score: Score,
-        kept: bool,
-        verified: bool,
-    ) {
-        (self.on_step)(float.len(), score);
-        self.steps.push(SearchStep {
-            group: group.cloned(),
-            float_groups: float.len(),
-            score,
-            kept,
-            verified,
-        });
-    }
-}
-
-/// Groups reverted to float so far, and the next one to try.
-struct Reverts<'a> {
-    space: &'a SearchSpace<'a>,
-    order: &'a [&'a String],
-    next: usize,
-    float: Vec<String>,
-}
-
-impl Reverts<'_> {
-    /// Scores the current float set with `scorer`, then reverts the next groups one at a time,
-    /// keeping each that raises the score, until the score reaches `goal`, the order runs out
-    /// or [`MAX_TRIALS`] reverts were tried; returns the last kept score.
-    fn revert_while_short(
-        &mut self,
-        goal: f64,
-        scorer: &mut dyn Scorer,
-        verified: bool,
-        log: &mut Log<'_>,
-    ) -> Result<Score> {
-        let mut current = score_with(self.space, &self.float, scorer)?;
-        log.record(None, &self.float, current, true, verified);
-        let mut trials = 0;
-        while current.primary < goal && self.next < self.order.len() && trials < MAX_TRIALS {
-            let group = self.order[self.next];
-            self.next += 1;
-            trials += 1;
-            self.float.push(group.clone());
-            let score = score_with(self.space, &self.float, scorer)?;
-            let kept = score.primary > current.primary;
-            log.record(Some(group), &self.float, score, kept, verified);
-            if kept {
-                current = score;
-            } else {
-                self.float.pop();
-            }
-        }
-        Ok(current)
-    }
 }
 
 /// The bs1 throughput of the model with `float` groups float over the float model's,

@@ -1,15 +1,17 @@
-//! The accuracy-throughput trade-off: partial models at several float-layer counts, scored and
-//! benchmarked side by side with the float model and the full INT8 model.
+//! The accuracy-throughput trade-off: partial models at several float-group counts, scored and
+//! benchmarked side by side with the float model and the full INT8 model. The partial models
+//! lie on one greedy path from full INT8 (a group joins the float set only when it raises the
+//! score), so more float groups never score lower on the sweep's own images.
 
 use serde::{Deserialize, Serialize};
 
-use super::boundary::{FloatSelection, float_groups};
+use super::path::greedy_path;
+use super::reverts::partial_model;
 use super::search::SearchSpace;
 use super::{Score, Scorer};
 use crate::Result;
 use crate::bench::{BenchConfig, BenchModel, benchmark};
 use crate::fp16::{Fp16Options, convert_to_fp16};
-use crate::quantize::{GroupSelection, quantize_model};
 
 /// What a trade-off point is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,6 +36,12 @@ pub struct Throughput {
     pub images_per_second: f64,
     /// Median latency of one batch, milliseconds.
     pub median_ms: f64,
+    /// Fastest batch of the timed runs, milliseconds (0 in results older than this field).
+    #[serde(default)]
+    pub min_ms: f64,
+    /// Slowest batch of the timed runs, milliseconds (0 in results older than this field).
+    #[serde(default)]
+    pub max_ms: f64,
     /// The device it ran on (GPU or CPU name).
     pub device: String,
 }
@@ -45,10 +53,16 @@ pub struct TradeoffPoint {
     pub label: String,
     /// What the point is.
     pub kind: PointKind,
-    /// Layers kept in float.
+    /// Groups kept in float.
     pub keep_float: usize,
-    /// Those layers, most sensitive first.
+    /// Those groups, in the order they were reverted.
     pub float_layers: Vec<String>,
+    /// Groups tried on the way to this point whose revert did not raise the score, so they
+    /// stay INT8: keeping them float would have lowered accuracy or left it where it was
+    /// (within measurement noise, or their error is made again by the quantizers around
+    /// them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped_groups: Vec<String>,
     /// Its accuracy.
     pub score: Score,
     /// Its throughput at each measured batch size.
@@ -59,9 +73,12 @@ pub struct TradeoffPoint {
 }
 
 /// Builds, scores and benchmarks the float model, the full INT8 model and a partial model
-/// for each count in `keep_float` (counts of 0 or of every layer are those references), and
-/// on a GPU provider the FP16 conversion of the float model. All models are timed in one
-/// interleaved benchmark. `on_step` hears a line per step.
+/// for each count in `keep_float` (counts of 0 or of every group are those references), and
+/// on a GPU provider the FP16 conversion of the float model. The partial models follow the
+/// greedy path (see [`super::search_max_drop`]): groups reverted most sensitive first, each
+/// kept only when it raises `scorer`'s score; the sweep stops early when no further revert
+/// helps within the path's tries. All models are timed in one interleaved benchmark.
+/// `on_step` hears a line per step.
 pub fn sweep(
     space: &SearchSpace<'_>,
     keep_float: &[usize],
@@ -79,13 +96,14 @@ pub fn sweep(
     counts.dedup();
     let mut points = Vec::new();
     let mut models = Vec::new();
+    let every_group: Vec<String> = space.ranking.iter().rev().cloned().collect();
     on_step("scoring fp32");
     points.push(point(
         "fp32",
         PointKind::Float,
-        n,
-        space,
+        &every_group,
         scorer.score(space.model)?,
+        Vec::new(),
     ));
     models.push(BenchModel {
         label: "fp32".into(),
@@ -97,33 +115,46 @@ pub fn sweep(
         points.push(point(
             "fp16",
             PointKind::Fp16,
-            n,
-            space,
+            &every_group,
             scorer.score(&fp16)?,
+            Vec::new(),
         ));
         models.push(BenchModel {
             label: "fp16".into(),
             model: fp16,
         });
     }
-    for keep in std::iter::once(0).chain(counts) {
-        let (label, kind) = if keep == 0 {
-            ("int8".to_owned(), PointKind::FullInt8)
-        } else {
-            (format!("partial_k{keep}"), PointKind::Partial)
-        };
-        on_step(&format!("scoring {label}"));
-        let float = float_groups(space.ranking, FloatSelection::KeepFloat(keep))?;
-        let (candidate, _) = quantize_model(
-            space.model,
-            GroupSelection::AllExcept(&float),
-            space.ranges,
-            space.target,
-        )?;
-        points.push(point(&label, kind, keep, space, scorer.score(&candidate)?));
+    on_step("walking the greedy path");
+    let path = greedy_path(
+        space,
+        counts.last().copied().unwrap_or(0),
+        scorer,
+        &mut |_, _| {},
+    )?;
+    points.push(point(
+        "int8",
+        PointKind::FullInt8,
+        &[],
+        path.start,
+        Vec::new(),
+    ));
+    models.push(BenchModel {
+        label: "int8".into(),
+        model: partial_model(space, &[])?,
+    });
+    for keep in counts.into_iter().filter(|&k| k <= path.kept_count()) {
+        let label = format!("partial_k{keep}");
+        let float = path.float_groups(keep);
+        points.push(point(
+            &label,
+            PointKind::Partial,
+            &float,
+            path.score_at(keep),
+            path.skipped_before(keep),
+        ));
         models.push(BenchModel {
             label,
-            model: candidate,
+            model: partial_model(space, &float)?,
         });
     }
     on_step("benchmarking");
@@ -136,6 +167,8 @@ pub fn sweep(
                 batch_size: r.batch_size,
                 images_per_second: r.images_per_second,
                 median_ms: r.median_ms,
+                min_ms: r.min_ms,
+                max_ms: r.max_ms,
                 device: r.device.clone(),
             })
             .collect();
@@ -147,20 +180,16 @@ pub fn sweep(
 fn point(
     label: &str,
     kind: PointKind,
-    keep_float: usize,
-    space: &SearchSpace<'_>,
+    float: &[String],
     score: Score,
+    skipped_groups: Vec<String>,
 ) -> TradeoffPoint {
-    let n = space.ranking.len();
     TradeoffPoint {
         label: label.to_owned(),
         kind,
-        keep_float,
-        float_layers: space.ranking[n - keep_float..]
-            .iter()
-            .rev()
-            .cloned()
-            .collect(),
+        keep_float: float.len(),
+        float_layers: float.to_vec(),
+        skipped_groups,
         score,
         throughput: Vec::new(),
         pareto: false,
@@ -195,6 +224,7 @@ mod tests {
             kind: PointKind::Partial,
             keep_float: 0,
             float_layers: vec![],
+            skipped_groups: vec![],
             score: Score {
                 primary: acc,
                 secondary: 0.0,
@@ -205,12 +235,16 @@ mod tests {
                     batch_size: 1,
                     images_per_second: 1.0,
                     median_ms: 1.0,
+                    min_ms: 1.0,
+                    max_ms: 1.0,
                     device: "cpu".into(),
                 },
                 Throughput {
                     batch_size: 32,
                     images_per_second: ips,
                     median_ms: 1.0,
+                    min_ms: 1.0,
+                    max_ms: 1.0,
                     device: "cpu".into(),
                 },
             ],

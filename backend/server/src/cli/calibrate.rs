@@ -2,15 +2,12 @@
 
 use std::path::PathBuf;
 
-use qbound_engine::calibrate::{
-    AUTO_JUDGE_IMAGES, CalibrationMethod, DEFAULT_TENSORRT_VERSION_CODE, calibrate_model,
-    calibrate_model_judged,
-};
-
-use super::scoring::{Metric, build_scorer};
+use qbound_engine::calibrate::{CalibrationMethod, DEFAULT_TENSORRT_VERSION_CODE};
 use qbound_engine::onnx::load_model;
+use qbound_engine::pipeline::{CalibrationInput, calibrate_images};
 use serde::Serialize;
 
+use super::args::ImageArgs;
 use super::images::{image_files, resolve_profile};
 use super::output::{print_json, sha256_file};
 use super::progress::bar;
@@ -20,12 +17,9 @@ pub(crate) struct Args {
     /// The float ONNX model.
     #[arg(long = "model", alias = "weights")]
     model: PathBuf,
-    /// Folder of calibration images (JPEG or PNG).
-    #[arg(long = "images", alias = "data-root")]
-    images: PathBuf,
-    /// How to feed the model: a built-in profile or a .toml file (default: inferred).
-    #[arg(long)]
-    profile: Option<String>,
+    /// The calibration images.
+    #[command(flatten)]
+    images: ImageArgs,
     /// How each range is chosen: auto (the method whose INT8 model stays closest to the
     /// float outputs), max, percentile, entropy or mse.
     #[arg(long, default_value = "auto")]
@@ -33,9 +27,6 @@ pub(crate) struct Args {
     /// The percentile for `--method percentile`.
     #[arg(long)]
     percentile: Option<f64>,
-    /// Images per batch.
-    #[arg(long, default_value_t = 8)]
-    batch_size: usize,
     /// Use only this many batches (default: every image).
     #[arg(long)]
     batch_number: Option<usize>,
@@ -64,43 +55,32 @@ struct Summary {
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     let model = load_model(&args.model)?;
-    let profile = resolve_profile(&model, args.profile.as_deref())?;
+    let images = &args.images;
+    let profile = resolve_profile(&model, images.profile.as_deref())?;
     let method = match (args.method, args.percentile) {
         (CalibrationMethod::Percentile(_), Some(p)) => format!("percentile:{p}").parse()?,
         (_, Some(_)) => anyhow::bail!("`--percentile` only applies to `--method percentile`"),
         (method, None) => method,
     };
     let files = image_files(
-        &args.images,
-        args.batch_number.map(|n| n * args.batch_size.max(1)),
+        &images.images,
+        args.batch_number.map(|n| n * images.batch_size.max(1)),
     )?;
-    let input = profile.input_name(&model)?;
     let progress = bar("calibrate", files.len() as u64);
-    let batches = profile.input_batches(&files, args.batch_size);
     let model_id = sha256_file(&args.model)?;
-    let on_batch = &mut |done: usize| progress.set_position(done as u64);
-    let table = if method == CalibrationMethod::Auto {
-        let judged = &files[..files.len().min(AUTO_JUDGE_IMAGES)];
-        let mut judge = build_scorer(
-            Metric::Agreement,
-            &model,
-            &profile,
-            judged,
-            None,
-            args.batch_size,
-        )?;
-        calibrate_model_judged(
-            &model,
-            &input,
-            batches,
-            method,
-            &model_id,
-            judge.as_mut(),
-            on_batch,
-        )?
-    } else {
-        calibrate_model(&model, &input, batches, method, &model_id, on_batch)?
+    let input = CalibrationInput {
+        model: &model,
+        profile: &profile,
+        files: &files,
+        batch_size: images.batch_size,
+        model_id: &model_id,
     };
+    let table = calibrate_images(
+        &input,
+        profile.input_batches(&files, images.batch_size),
+        method,
+        &mut |done| progress.set_position(done as u64),
+    )?;
     progress.finish_and_clear();
     table.save(&args.out)?;
     if let Some(cache) = &args.trt_cache {
@@ -132,10 +112,15 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
             .iter()
             .map(|(method, fidelity)| format!("{method} {fidelity:.4}"))
             .collect();
+        let fitted = if auto.held_out {
+            " (ranges fitted on the other images)"
+        } else {
+            ""
+        };
         println!(
-            "auto chose {} by the full-INT8 model's agreement mAP on {} images: {}",
+            "auto chose {} by the full-INT8 model's agreement mAP on {} images{fitted}: {}",
             auto.chosen,
-            summary.images.min(AUTO_JUDGE_IMAGES as u64),
+            auto.judged_images,
             candidates.join(", ")
         );
     }

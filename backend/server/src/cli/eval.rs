@@ -2,11 +2,10 @@
 
 use std::path::PathBuf;
 
-use qbound_engine::coco::CocoGroundTruth;
-use qbound_engine::evaluate::{DetectionScorer, EvalImages};
 use qbound_engine::onnx::load_model;
-use qbound_engine::runtime::SessionConfig;
+use qbound_engine::pipeline::accuracy_scorer;
 
+use super::args::ImageArgs;
 use super::images::{image_files, resolve_profile};
 use super::output::print_json;
 
@@ -15,12 +14,8 @@ pub(crate) struct Args {
     /// The model to evaluate.
     #[arg(long = "model", alias = "weights")]
     model: PathBuf,
-    /// Folder of images.
-    #[arg(long = "images", alias = "data-root")]
-    images: PathBuf,
-    /// Profile (default: inferred from the model).
-    #[arg(long)]
-    profile: Option<String>,
+    #[command(flatten)]
+    images: ImageArgs,
     /// COCO annotations of the images (matched by file name).
     #[arg(
         long,
@@ -31,9 +26,6 @@ pub(crate) struct Args {
     /// A float model whose own detections serve as labels (agreement mAP).
     #[arg(long)]
     reference: Option<PathBuf>,
-    /// Images per batch.
-    #[arg(long, default_value_t = 8)]
-    batch_size: usize,
     /// Print JSON instead of pycocotools' summary lines.
     #[arg(long)]
     json: bool,
@@ -41,27 +33,17 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     let model = load_model(&args.model)?;
-    let files = image_files(&args.images, None)?;
-    let session = SessionConfig::default();
-    let scorer = match (&args.annotations, &args.reference) {
-        (Some(annotations), _) => {
-            let profile = resolve_profile(&model, args.profile.as_deref())?;
-            let images = EvalImages::load(&profile, &files, args.batch_size)?;
-            DetectionScorer::labelled(
-                profile,
-                images,
-                CocoGroundTruth::load(annotations)?,
-                session,
-            )?
-        }
-        (None, Some(reference)) => {
-            let reference = load_model(reference)?;
-            let profile = resolve_profile(&reference, args.profile.as_deref())?;
-            let images = EvalImages::load(&profile, &files, args.batch_size)?;
-            DetectionScorer::agreement(&reference, profile, images, session)?
-        }
-        (None, None) => anyhow::bail!("give `--annotations` or `--reference`"),
-    };
+    let files = image_files(&args.images.images, None)?;
+    let reference = args.reference.as_deref().map(load_model).transpose()?;
+    let labels_from = reference.as_ref().unwrap_or(&model);
+    let profile = resolve_profile(labels_from, args.images.profile.as_deref())?;
+    let scorer = accuracy_scorer(
+        labels_from,
+        &profile,
+        &files,
+        args.annotations.as_deref(),
+        args.images.batch_size,
+    )?;
     let summary = scorer.summary(&model)?;
     if args.json {
         return print_json(&summary);

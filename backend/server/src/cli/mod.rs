@@ -1,5 +1,6 @@
 //! Command-line arguments and dispatch, one file per command.
 
+mod args;
 mod bench;
 mod calibrate;
 mod capabilities;
@@ -13,7 +14,6 @@ mod output;
 mod preprocess;
 mod progress;
 mod quantize;
-mod scoring;
 mod sensitivity;
 mod serve;
 mod sweep;

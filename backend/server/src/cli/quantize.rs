@@ -1,37 +1,29 @@
 //! `qbound quantize`: the INT8 model, fully or partially quantized, exported at one or more
 //! batch sizes.
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use clap::builder::ArgPredicate;
-use qbound_engine::batch::{BatchSize, retarget_batch};
-use qbound_engine::calibrate::{CalibrationTable, DEFAULT_TENSORRT_VERSION_CODE};
-use qbound_engine::onnx::{SaveOptions, load_model, save_model};
-use qbound_engine::quantize::{
-    DecodeTail, GroupSelection, QuantConfig, QuantizeReport, Target, quantize_model,
-};
+use qbound_engine::batch::BatchSize;
+use qbound_engine::calibrate::{ActivationRanges, CalibrationTable, DEFAULT_TENSORRT_VERSION_CODE};
+use qbound_engine::onnx::load_model;
+use qbound_engine::onnx::proto::ModelProto;
+use qbound_engine::pipeline::{ExportTarget, FloatSet, export_batches, quantize_point};
+use qbound_engine::quantize::{DecodeTail, QuantConfig, QuantizeReport, Target};
 use qbound_engine::sensitivity::{
-    FloatSelection, MaxDropChoice, MaxDropOutcome, SearchSpace, float_groups, read_ranking,
-    search_max_drop,
+    FloatSelection, MaxDropChoice, MaxDropOutcome, SearchSpace, read_ranking, search_max_drop,
 };
 use serde::Serialize;
 
+use super::args::{CalibratedModelArgs, ScoringArgs};
 use super::images::{image_files, resolve_profile};
 use super::output::{print_json, write_json};
 use super::progress::bar;
-use super::scoring::{Metric, build_scorer};
-use super::sensitivity::check_metric_with_annotations;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The float ONNX model.
-    #[arg(long = "model", alias = "weights")]
-    model: PathBuf,
-    /// The calibration table written by `qbound calibrate`.
-    #[arg(long = "calib", alias = "calib-weights")]
-    calib: PathBuf,
+    #[command(flatten)]
+    model: CalibratedModelArgs,
     /// Q/DQ placement: `tensorrt` or `ort-cpu`.
     #[arg(long, default_value = "tensorrt")]
     target: Target,
@@ -68,17 +60,9 @@ pub(crate) struct Args {
     /// Profile for `--max-drop` (default: inferred).
     #[arg(long)]
     profile: Option<String>,
-    /// Accuracy metric for `--max-drop` (default: `map` with `--annotations`, else `agreement`).
-    #[arg(
-        long,
-        value_enum,
-        default_value = "agreement",
-        default_value_if("annotations", ArgPredicate::IsPresent, "map")
-    )]
-    metric: Metric,
-    /// COCO annotations of the images; they imply `--metric map`.
-    #[arg(long)]
-    annotations: Option<PathBuf>,
+    /// How `--max-drop` scores accuracy.
+    #[command(flatten)]
+    scoring: ScoringArgs,
     /// Score the `--max-drop` bisection on only the first N images (faster; the choice is
     /// then verified on all of them, keeping more layers float if needed).
     #[arg(long)]
@@ -102,62 +86,33 @@ struct Export {
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
-    check_metric_with_annotations(args.metric, args.annotations.as_deref())?;
-    let model = load_model(&args.model)?;
-    let table = CalibrationTable::load(&args.calib)?;
+    args.scoring.checked_annotations()?;
+    let model = load_model(&args.model.model)?;
+    let table = CalibrationTable::load(&args.model.calib)?;
     let amax = table.ranges();
-    let (float, max_drop) = choose_float_groups(&args, &model, &amax)?;
-    let selection = match (&float, &max_drop) {
-        (_, Some(choice)) => choice.selection(),
-        (Some(set), None) => GroupSelection::AllExcept(set),
-        (None, None) => GroupSelection::All,
+    let float = choose_float_set(&args, &model, &amax)?;
+    let decode_tail = if args.quantize_decode_tail {
+        DecodeTail::Quantize
+    } else {
+        DecodeTail::Float
     };
-    let (quantized, report) = quantize_model(
-        &model,
-        selection,
-        &amax,
-        QuantConfig {
-            target: args.target,
-            decode_tail: if args.quantize_decode_tail {
-                DecodeTail::Quantize
-            } else {
-                DecodeTail::Float
-            },
-        },
-    )?;
+    let config = QuantConfig {
+        target: args.target,
+        decode_tail,
+    };
+    let (quantized, report) = quantize_point(&model, &float, &amax, config)?;
     let stem = args
+        .model
         .model
         .file_stem()
         .map_or("model".into(), |s| s.to_string_lossy().into_owned());
-    let kind = if report.float_layers.is_empty() {
-        "int8"
-    } else {
-        "partial"
-    };
-    let mut files = Vec::new();
-    for &batch in &args.export_batch_size {
-        let path = match (&args.out, &args.out_dir) {
-            (Some(out), None) if args.export_batch_size.len() == 1 => out.clone(),
-            (Some(_), None) => anyhow::bail!("several batch sizes need `--out-dir`, not `--out`"),
-            (None, Some(dir)) => dir.join(format!("{stem}_{kind}_bs{batch}.onnx")),
-            _ => anyhow::bail!("give `--out FILE` or `--out-dir DIR`"),
-        };
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create `{}`", parent.display()))?;
-        }
-        save_model(
-            &retarget_batch(&quantized, batch)?,
-            &path,
-            &SaveOptions::default(),
-        )?;
-        files.push(path);
-    }
+    let targets = export_targets(&args, &stem, report.float_layers.is_empty())?;
+    export_batches(&quantized, &targets, &mut |_, _| Ok(()))?;
     let export = Export {
         target: args.target,
-        files,
+        files: targets.into_iter().map(|t| t.path).collect(),
         report,
-        max_drop,
+        max_drop: float.max_drop().cloned(),
     };
     if let Some(dir) = &args.out_dir {
         write_extras(
@@ -204,31 +159,46 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The groups that stay float (`None`: none, or as the max-drop choice says) and, for
-/// `--max-drop`, the search's choice.
-fn choose_float_groups(
+/// Where each batch size goes: `--out` for one, `<stem>_<int8|partial>_bs<N>.onnx` in
+/// `--out-dir` for any number; the folders are created.
+fn export_targets(args: &Args, stem: &str, full_int8: bool) -> anyhow::Result<Vec<ExportTarget>> {
+    let kind = if full_int8 { "int8" } else { "partial" };
+    let mut targets = Vec::new();
+    for &batch in &args.export_batch_size {
+        let path = match (&args.out, &args.out_dir) {
+            (Some(out), None) if args.export_batch_size.len() == 1 => out.clone(),
+            (Some(_), None) => anyhow::bail!("several batch sizes need `--out-dir`, not `--out`"),
+            (None, Some(dir)) => dir.join(format!("{stem}_{kind}_bs{batch}.onnx")),
+            _ => anyhow::bail!("give `--out FILE` or `--out-dir DIR`"),
+        };
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create `{}`", parent.display()))?;
+        }
+        targets.push(ExportTarget { batch, path });
+    }
+    Ok(targets)
+}
+
+/// The groups that stay float: none without a sensitivity file, else as `--quant-boundary`,
+/// `--keep-float` or the `--max-drop` search says.
+fn choose_float_set(
     args: &Args,
-    model: &qbound_engine::onnx::proto::ModelProto,
-    amax: &qbound_engine::calibrate::ActivationRanges,
-) -> anyhow::Result<(Option<HashSet<String>>, Option<MaxDropChoice>)> {
+    model: &ModelProto,
+    amax: &ActivationRanges,
+) -> anyhow::Result<FloatSet> {
     let Some(path) = &args.sensitivity_file else {
-        return Ok((None, None));
+        return Ok(FloatSet::None);
     };
     let ranking = read_ranking(path)?;
     if let Some(boundary) = args.quant_boundary {
-        return Ok((
-            Some(float_groups(
-                &ranking,
-                FloatSelection::QuantBoundary(boundary),
-            )?),
-            None,
-        ));
+        return Ok(FloatSet::ranked(
+            &ranking,
+            FloatSelection::QuantBoundary(boundary),
+        )?);
     }
     if let Some(keep) = args.keep_float {
-        return Ok((
-            Some(float_groups(&ranking, FloatSelection::KeepFloat(keep))?),
-            None,
-        ));
+        return Ok(FloatSet::ranked(&ranking, FloatSelection::KeepFloat(keep))?);
     }
     let Some(max_drop) = args.max_drop else {
         anyhow::bail!(
@@ -244,23 +214,8 @@ fn choose_float_groups(
     let subset = &files[..files
         .len()
         .min(args.search_images.unwrap_or(files.len()).max(1))];
-    let annotations = args.annotations.as_deref();
-    let mut search = build_scorer(
-        args.metric,
-        model,
-        &profile,
-        subset,
-        annotations,
-        args.batch_size,
-    )?;
-    let mut verify = build_scorer(
-        args.metric,
-        model,
-        &profile,
-        &files,
-        annotations,
-        args.batch_size,
-    )?;
+    let scorer = |files| args.scoring.scorer(model, &profile, files, args.batch_size);
+    let (mut search, mut verify) = (scorer(subset)?, scorer(&files)?);
     let space = SearchSpace {
         model,
         ranges: amax,
@@ -276,7 +231,7 @@ fn choose_float_groups(
         &mut |keep, score| progress.set_message(format!("keep {keep}: {:.4}", score.primary)),
     )?;
     progress.finish_and_clear();
-    Ok((None, Some(choice)))
+    Ok(FloatSet::from(choice))
 }
 
 /// The seed's companions of an export: calibration cache, sensitivity file, report.

@@ -1,53 +1,31 @@
 //! `qbound sensitivity --model M --calib C --images DIR --metric M --mode M --out SENS.txt`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use clap::ValueEnum;
-use clap::builder::ArgPredicate;
 use qbound_engine::calibrate::CalibrationTable;
 use qbound_engine::onnx::load_model;
+use qbound_engine::pipeline::Metric;
 use qbound_engine::quantize::Target;
 use qbound_engine::sensitivity::{SensitivityMode, layer_sensitivity, sensitivity_text};
 
-use super::images::{image_files, resolve_profile};
+use super::args::{CalibratedModelArgs, ImageArgs, ScoringArgs};
 use super::output::{print_json, write_json};
 use super::progress::bar;
-use super::scoring::{Metric, build_scorer};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The float ONNX model.
-    #[arg(long = "model", alias = "weights")]
-    model: PathBuf,
-    /// The calibration table written by `qbound calibrate`.
-    #[arg(long = "calib", alias = "calib-weights")]
-    calib: PathBuf,
-    /// Folder of validation images.
-    #[arg(long = "images", alias = "data-root")]
-    images: PathBuf,
-    /// How to feed and read the model: a built-in profile or a .toml file (default: inferred).
-    #[arg(long)]
-    profile: Option<String>,
-    /// How each layer is scored (default: `map` with `--annotations`, else `agreement`).
-    #[arg(
-        long,
-        value_enum,
-        default_value = "agreement",
-        default_value_if("annotations", ArgPredicate::IsPresent, "map")
-    )]
-    metric: Metric,
+    #[command(flatten)]
+    model: CalibratedModelArgs,
+    #[command(flatten)]
+    images: ImageArgs,
+    #[command(flatten)]
+    scoring: ScoringArgs,
     /// `one-on` (only that layer quantized) or `one-off` (all but that layer).
     #[arg(long, default_value = "one-on")]
     mode: SensitivityMode,
-    /// COCO annotations of the images; they imply `--metric map`.
-    #[arg(long)]
-    annotations: Option<PathBuf>,
     /// Q/DQ placement measured: `tensorrt` or `ort-cpu`.
     #[arg(long, default_value = "tensorrt")]
     target: Target,
-    /// Images per batch.
-    #[arg(long, default_value_t = 8)]
-    batch_size: usize,
     /// Use only this many batches of images (default: all; `proxy` defaults to one batch).
     #[arg(long)]
     batch_number: Option<usize>,
@@ -63,24 +41,19 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
-    check_metric_with_annotations(args.metric, args.annotations.as_deref())?;
-    let model = load_model(&args.model)?;
-    let profile = resolve_profile(&model, args.profile.as_deref())?;
-    let table = CalibrationTable::load(&args.calib)?;
-    let batches = match (args.batch_number, args.metric) {
+    args.scoring.checked_annotations()?;
+    let model = load_model(&args.model.model)?;
+    let table = CalibrationTable::load(&args.model.calib)?;
+    let batch_size = args.images.batch_size;
+    let batches = match (args.batch_number, args.scoring.metric) {
         (Some(n), _) => Some(n),
         (None, Metric::Proxy) => Some(1),
         (None, _) => None,
     };
-    let files = image_files(&args.images, batches.map(|n| n * args.batch_size.max(1)))?;
-    let mut scorer = build_scorer(
-        args.metric,
-        &model,
-        &profile,
-        &files,
-        args.annotations.as_deref(),
-        args.batch_size,
-    )?;
+    let (profile, files) = args
+        .images
+        .load(&model, batches.map(|n| n * batch_size.max(1)))?;
+    let mut scorer = args.scoring.scorer(&model, &profile, &files, batch_size)?;
     let progress = bar("sensitivity", 0);
     let report = layer_sensitivity(
         &model,
@@ -137,73 +110,4 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-/// `--annotations` means scoring by labelled mAP: `--metric` then defaults to `map` (the
-/// commands' `default_value_if`), and any other metric given with it is an error rather than
-/// annotations silently ignored.
-pub(super) fn check_metric_with_annotations(
-    metric: Metric,
-    annotations: Option<&Path>,
-) -> anyhow::Result<()> {
-    if annotations.is_some() && metric != Metric::Map {
-        let name = metric
-            .to_possible_value()
-            .map(|v| v.get_name().to_owned())
-            .unwrap_or_default();
-        anyhow::bail!(
-            "`--annotations` scores by labelled mAP (`--metric map`), but `--metric {name}` was given: drop one of them"
-        );
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use clap::Parser;
-
-    use super::*;
-
-    #[derive(Parser)]
-    struct Command {
-        #[command(flatten)]
-        args: Args,
-    }
-
-    fn parse(extra: &[&str]) -> Args {
-        let base = [
-            "sensitivity",
-            "--model",
-            "m.onnx",
-            "--calib",
-            "c.json",
-            "--images",
-            "val",
-            "--out",
-            "s.txt",
-        ];
-        Command::try_parse_from(base.iter().chain(extra))
-            .unwrap()
-            .args
-    }
-
-    #[test]
-    fn annotations_imply_the_map_metric() {
-        let args = parse(&["--annotations", "gt.json"]);
-        assert_eq!(args.metric, Metric::Map);
-        check_metric_with_annotations(args.metric, args.annotations.as_deref()).unwrap();
-        assert_eq!(parse(&[]).metric, Metric::Agreement);
-    }
-
-    #[test]
-    fn another_metric_with_annotations_is_an_error() {
-        let args = parse(&["--metric", "agreement", "--annotations", "gt.json"]);
-        let err = check_metric_with_annotations(args.metric, args.annotations.as_deref())
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("`--metric agreement`") && err.contains("--annotations"),
-            "{err}"
-        );
-    }
 }

@@ -3,7 +3,6 @@
 
 use std::path::PathBuf;
 
-use clap::builder::ArgPredicate;
 use qbound_engine::bench::BenchConfig;
 use qbound_engine::calibrate::CalibrationTable;
 use qbound_engine::onnx::load_model;
@@ -11,41 +10,23 @@ use qbound_engine::quantize::Target;
 use qbound_engine::runtime::SessionConfig;
 use qbound_engine::sensitivity::{SearchSpace, TradeoffPoint, read_ranking, sweep};
 
-use super::images::{image_files, resolve_profile};
+use super::args::{CalibratedModelArgs, ImageArgs, ScoringArgs};
 use super::output::{print_json, write_json};
 use super::progress::bar;
-use super::scoring::{Metric, build_scorer};
-use super::sensitivity::check_metric_with_annotations;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The float ONNX model.
-    #[arg(long = "model", alias = "weights")]
-    model: PathBuf,
-    /// The calibration table written by `qbound calibrate`.
-    #[arg(long = "calib", alias = "calib-weights")]
-    calib: PathBuf,
+    #[command(flatten)]
+    model: CalibratedModelArgs,
     /// The layer ranking from `qbound sensitivity`.
     #[arg(long)]
     sensitivity_file: PathBuf,
-    /// Validation images.
-    #[arg(long = "images", alias = "data-root")]
-    images: PathBuf,
-    /// Profile (default: inferred).
-    #[arg(long)]
-    profile: Option<String>,
-    /// Accuracy metric (default: `map` with `--annotations`, else `agreement`).
-    #[arg(
-        long,
-        value_enum,
-        default_value = "agreement",
-        default_value_if("annotations", ArgPredicate::IsPresent, "map")
-    )]
-    metric: Metric,
-    /// COCO annotations of the images; they imply `--metric map`.
-    #[arg(long)]
-    annotations: Option<PathBuf>,
-    /// Counts of most-sensitive layers kept in float, comma-separated.
+    #[command(flatten)]
+    images: ImageArgs,
+    #[command(flatten)]
+    scoring: ScoringArgs,
+    /// Counts of float groups, comma-separated: the partial models follow one greedy path from
+    /// full INT8, most sensitive group first, each kept float only when it raises the score.
     #[arg(long, value_delimiter = ',', default_value = "1,2,4,8")]
     keep_float: Vec<usize>,
     /// Q/DQ placement: `tensorrt` or `ort-cpu`.
@@ -57,9 +38,6 @@ pub(crate) struct Args {
     /// Timed runs per model and batch size.
     #[arg(long, default_value_t = 5)]
     runs: usize,
-    /// Images per batch when scoring.
-    #[arg(long, default_value_t = 8)]
-    batch_size: usize,
     /// Write the points as JSON here.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -69,20 +47,14 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
-    check_metric_with_annotations(args.metric, args.annotations.as_deref())?;
-    let model = load_model(&args.model)?;
-    let profile = resolve_profile(&model, args.profile.as_deref())?;
-    let amax = CalibrationTable::load(&args.calib)?.ranges();
+    args.scoring.checked_annotations()?;
+    let model = load_model(&args.model.model)?;
+    let amax = CalibrationTable::load(&args.model.calib)?.ranges();
     let ranking = read_ranking(&args.sensitivity_file)?;
-    let files = image_files(&args.images, None)?;
-    let mut scorer = build_scorer(
-        args.metric,
-        &model,
-        &profile,
-        &files,
-        args.annotations.as_deref(),
-        args.batch_size,
-    )?;
+    let (profile, files) = args.images.load(&model, None)?;
+    let mut scorer = args
+        .scoring
+        .scorer(&model, &profile, &files, args.images.batch_size)?;
     let bench = BenchConfig {
         batch_sizes: args.batch_sizes,
         warmup_runs: 1,
@@ -125,7 +97,7 @@ fn print_points(points: &[TradeoffPoint], metric: &str) {
         .unwrap_or_default();
     print!("{:<14} {:>6} {:>10}", "model", "float", metric);
     for b in &batch_sizes {
-        print!(" {:>10} {:>6}", format!("bs{b} img/s"), "x fp32");
+        print!(" {:>22} {:>6}", format!("bs{b} img/s [min-max]"), "x fp32");
     }
     println!("  pareto");
     for p in points {
@@ -134,12 +106,21 @@ fn print_points(points: &[TradeoffPoint], metric: &str) {
             p.label, p.keep_float, p.score.primary
         );
         for (t, r) in p.throughput.iter().zip(&reference) {
+            let per_second = |ms: f64| t.batch_size as f64 * 1000.0 / ms;
+            let spread = format!("[{:.1}-{:.1}]", per_second(t.max_ms), per_second(t.min_ms));
             print!(
-                " {:>10.1} {:>5.2}x",
+                " {:>8.1} {:>13} {:>5.2}x",
                 t.images_per_second,
+                spread,
                 t.images_per_second / r
             );
         }
         println!("  {}", if p.pareto { "*" } else { "" });
+    }
+    if let Some(last) = points.iter().rev().find(|p| !p.skipped_groups.is_empty()) {
+        println!(
+            "left INT8 on the way (reverting them did not raise {metric}): {}",
+            last.skipped_groups.join(", ")
+        );
     }
 }

@@ -1,35 +1,10 @@
 //! Artifacts: files a job produced, by content hash; one row per job and name.
 
-use serde::Serialize;
+use qbound_shared::{ArtifactKind, ArtifactRecord};
 use sqlx::{Row, SqlitePool};
 
-use super::now_ms;
-use crate::error::{Error, Result};
-
-/// An artifact as the API shows it.
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct ArtifactRecord {
-    /// The artifact.
-    pub(crate) artifact_id: i64,
-    /// Its run.
-    pub(crate) run_id: i64,
-    /// The job that made it.
-    pub(crate) job_id: i64,
-    /// `onnx`, `calibration`, `calibration-cache`, `sensitivity`, `engine`, `report`.
-    pub(crate) kind: String,
-    /// Its file name.
-    pub(crate) name: String,
-    /// Content hash.
-    pub(crate) sha256: String,
-    /// Size in bytes.
-    pub(crate) size: i64,
-    /// MIME type.
-    pub(crate) content_type: String,
-    /// When it was stored (Unix ms).
-    pub(crate) created_at: i64,
-    /// Where to download it.
-    pub(crate) download_url: String,
-}
+use super::{enum_column, found, now_ms};
+use crate::error::Result;
 
 fn record(row: &sqlx::sqlite::SqliteRow) -> Result<ArtifactRecord> {
     let artifact_id: i64 = row.try_get("artifact_id")?;
@@ -37,7 +12,7 @@ fn record(row: &sqlx::sqlite::SqliteRow) -> Result<ArtifactRecord> {
         artifact_id,
         run_id: row.try_get("run_id")?,
         job_id: row.try_get("job_id")?,
-        kind: row.try_get("kind")?,
+        kind: enum_column(&row.try_get::<String, _>("kind")?, "kind")?,
         name: row.try_get("name")?,
         sha256: row.try_get("sha256")?,
         size: row.try_get("size")?,
@@ -52,7 +27,7 @@ fn record(row: &sqlx::sqlite::SqliteRow) -> Result<ArtifactRecord> {
 pub(crate) struct NewArtifact<'a> {
     pub(crate) run_id: i64,
     pub(crate) job_id: i64,
-    pub(crate) kind: &'a str,
+    pub(crate) kind: ArtifactKind,
     pub(crate) name: &'a str,
     pub(crate) sha256: &'a str,
     pub(crate) size: i64,
@@ -73,7 +48,7 @@ pub(crate) async fn upsert_artifact(
     )
     .bind(a.run_id)
     .bind(a.job_id)
-    .bind(a.kind)
+    .bind(a.kind.as_str())
     .bind(a.name)
     .bind(a.sha256)
     .bind(a.size)
@@ -89,10 +64,7 @@ pub(crate) async fn artifact_by_id(pool: &SqlitePool, artifact_id: i64) -> Resul
         .bind(artifact_id)
         .fetch_optional(pool)
         .await?;
-    row.as_ref()
-        .map(record)
-        .transpose()?
-        .ok_or_else(|| Error::NotFound(format!("artifact {artifact_id}")))
+    found(row.as_ref(), record, || format!("artifact {artifact_id}"))
 }
 
 pub(crate) async fn artifacts_of_run(

@@ -1,29 +1,10 @@
 //! Uploaded datasets (a normalised tar of images and optional COCO annotations).
 
-use serde::Serialize;
+use qbound_shared::DatasetRecord;
 use sqlx::{Row, SqlitePool};
 
-use super::now_ms;
-use crate::error::{Error, Result};
-
-/// A dataset's record.
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct DatasetRecord {
-    /// The dataset's id.
-    pub(crate) dataset_id: i64,
-    /// Its display name.
-    pub(crate) name: String,
-    /// sha256 of the normalised tar.
-    pub(crate) sha256: String,
-    /// Size of the normalised tar in bytes.
-    pub(crate) size: i64,
-    /// Number of images.
-    pub(crate) image_count: i64,
-    /// Whether it carries COCO annotations.
-    pub(crate) has_annotations: bool,
-    /// When it was uploaded (Unix ms).
-    pub(crate) created_at: i64,
-}
+use super::{found, now_ms};
+use crate::error::Result;
 
 fn record(row: &sqlx::sqlite::SqliteRow) -> Result<DatasetRecord> {
     Ok(DatasetRecord {
@@ -72,8 +53,5 @@ pub(crate) async fn dataset_by_id(pool: &SqlitePool, dataset_id: i64) -> Result<
         .bind(dataset_id)
         .fetch_optional(pool)
         .await?;
-    row.as_ref()
-        .map(record)
-        .transpose()?
-        .ok_or_else(|| Error::NotFound(format!("dataset {dataset_id}")))
+    found(row.as_ref(), record, || format!("dataset {dataset_id}"))
 }

@@ -1,52 +1,11 @@
 //! Job records: reading them, and the user's changes (cancel, retry).
 
-use serde::Serialize;
+use qbound_shared::{JobRecord, JobState};
 use sqlx::{Row, SqlitePool};
 
-use super::{Page, enum_column, now_ms};
+use super::{Page, enum_column, found, json_column, now_ms};
 use crate::error::{Error, Result};
-use crate::jobs::{Capability, JobKind, JobState};
-
-/// A job as the API shows it (never its lease token).
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct JobRecord {
-    /// The job.
-    pub(crate) job_id: i64,
-    /// Its run.
-    pub(crate) run_id: i64,
-    /// What it does.
-    pub(crate) kind: JobKind,
-    /// The point or step it belongs to.
-    pub(crate) label: String,
-    /// What a worker needs to run it.
-    pub(crate) capability: Capability,
-    /// Where it is.
-    pub(crate) state: JobState,
-    /// 0 to 1.
-    pub(crate) progress: f64,
-    /// Attempts so far.
-    pub(crate) attempts: i64,
-    /// Attempts allowed.
-    pub(crate) max_attempts: i64,
-    /// The worker holding or last holding it.
-    pub(crate) worker_name: Option<String>,
-    /// What it found.
-    pub(crate) result: Option<serde_json::Value>,
-    /// Why the last attempt failed.
-    pub(crate) error: Option<String>,
-    /// Its log.
-    pub(crate) log: String,
-    /// Jobs that must succeed first.
-    pub(crate) depends_on: Vec<i64>,
-    /// Times (Unix ms).
-    pub(crate) created_at: i64,
-    /// When it last entered the queue.
-    pub(crate) queued_at: i64,
-    /// When its current or last attempt started.
-    pub(crate) started_at: Option<i64>,
-    /// When it finished.
-    pub(crate) finished_at: Option<i64>,
-}
+use crate::run::protocol::JobParams;
 
 pub(crate) const JOB_COLUMNS: &str = "job.*, (SELECT group_concat(depends_on_job_id) FROM job_dependency d \
      WHERE d.job_id = job.job_id) AS depends_on";
@@ -65,9 +24,7 @@ pub(crate) fn record(row: &sqlx::sqlite::SqliteRow) -> Result<JobRecord> {
         attempts: row.try_get("attempts")?,
         max_attempts: row.try_get("max_attempts")?,
         worker_name: row.try_get("worker_name")?,
-        result: result
-            .map(|r| super::json_column(&r, "result"))
-            .transpose()?,
+        result: result.map(|r| json_column(&r, "result")).transpose()?,
         error: row.try_get("error")?,
         log: row.try_get("log")?,
         depends_on: depends_on
@@ -89,10 +46,7 @@ pub(crate) async fn job_by_id(pool: &SqlitePool, job_id: i64) -> Result<JobRecor
     .bind(job_id)
     .fetch_optional(pool)
     .await?;
-    row.as_ref()
-        .map(record)
-        .transpose()?
-        .ok_or_else(|| Error::NotFound(format!("job {job_id}")))
+    found(row.as_ref(), record, || format!("job {job_id}"))
 }
 
 /// Jobs, optionally of one run and in one state, oldest first.
@@ -141,6 +95,16 @@ pub(crate) async fn list_job_summaries(
     Ok(Page::new(jobs, limit, |j| j.job_id))
 }
 
+/// The parameters a job was created with.
+pub(crate) async fn job_params(pool: &SqlitePool, job_id: i64) -> Result<JobParams> {
+    let text: String = sqlx::query_scalar("SELECT params FROM job WHERE job_id = ?")
+        .bind(job_id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("job {job_id}")))?;
+    json_column(&text, "params")
+}
+
 /// A job's log.
 pub(crate) async fn job_log(pool: &SqlitePool, job_id: i64) -> Result<String> {
     sqlx::query_scalar("SELECT log FROM job WHERE job_id = ?")
@@ -150,44 +114,50 @@ pub(crate) async fn job_log(pool: &SqlitePool, job_id: i64) -> Result<String> {
         .ok_or_else(|| Error::NotFound(format!("job {job_id}")))
 }
 
-/// Cancels a queued or running job (a running one's worker learns at its next heartbeat).
-pub(crate) async fn cancel_job(pool: &SqlitePool, job_id: i64) -> Result<JobRecord> {
-    let done = sqlx::query(
-        "UPDATE job SET state = 'cancelled', lease_token = NULL, lease_expires_at = NULL, finished_at = ? \
-         WHERE job_id = ? AND state IN ('queued', 'running')",
-    )
-    .bind(now_ms())
-    .bind(job_id)
-    .execute(pool)
-    .await?;
+/// Runs `update` (an UPDATE of job `?2` at time `?1`, guarded by the states the job may
+/// leave) and returns the job; when it was in none of them, a conflict that `refused` words
+/// from its state.
+async fn change_state(
+    pool: &SqlitePool,
+    job_id: i64,
+    update: &'static str,
+    refused: impl FnOnce(JobState) -> String,
+) -> Result<JobRecord> {
+    let done = sqlx::query(update)
+        .bind(now_ms())
+        .bind(job_id)
+        .execute(pool)
+        .await?;
     let job = job_by_id(pool, job_id).await?;
     if done.rows_affected() == 0 {
-        return Err(Error::Conflict(format!(
-            "job {job_id} is {} and cannot be cancelled",
-            job.state
-        )));
+        return Err(Error::Conflict(refused(job.state)));
     }
     Ok(job)
+}
+
+/// Cancels a queued or running job (a running one's worker learns at its next heartbeat).
+pub(crate) async fn cancel_job(pool: &SqlitePool, job_id: i64) -> Result<JobRecord> {
+    change_state(
+        pool,
+        job_id,
+        "UPDATE job SET state = 'cancelled', lease_token = NULL, lease_expires_at = NULL, finished_at = ?1 \
+         WHERE job_id = ?2 AND state IN ('queued', 'running')",
+        |state| format!("job {job_id} is {state} and cannot be cancelled"),
+    )
+    .await
 }
 
 /// Puts a failed or cancelled job back in the queue with a fresh set of attempts, and the
 /// jobs that were abandoned because of it.
 pub(crate) async fn retry_job(pool: &SqlitePool, job_id: i64) -> Result<JobRecord> {
-    let done = sqlx::query(
-        "UPDATE job SET state = 'queued', attempts = 0, error = NULL, progress = 0, queued_at = ?, finished_at = NULL \
-         WHERE job_id = ? AND state IN ('failed', 'cancelled')",
+    let job = change_state(
+        pool,
+        job_id,
+        "UPDATE job SET state = 'queued', attempts = 0, error = NULL, progress = 0, queued_at = ?1, finished_at = NULL \
+         WHERE job_id = ?2 AND state IN ('failed', 'cancelled')",
+        |state| format!("job {job_id} is {state}; only failed or cancelled jobs can be retried"),
     )
-    .bind(now_ms())
-    .bind(job_id)
-    .execute(pool)
     .await?;
-    let job = job_by_id(pool, job_id).await?;
-    if done.rows_affected() == 0 {
-        return Err(Error::Conflict(format!(
-            "job {job_id} is {}; only failed or cancelled jobs can be retried",
-            job.state
-        )));
-    }
     sqlx::query(
         "WITH RECURSIVE downstream(id) AS (SELECT job_id FROM job_dependency WHERE depends_on_job_id = ?1 \
            UNION SELECT d.job_id FROM job_dependency d JOIN downstream ON d.depends_on_job_id = downstream.id) \

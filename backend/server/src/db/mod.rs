@@ -15,7 +15,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::SqlitePool;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow};
 
 use crate::error::{Error, Result};
 
@@ -39,6 +39,12 @@ pub(crate) async fn connect(data_dir: &Path) -> Result<SqlitePool> {
     Ok(pool)
 }
 
+/// Checks that the database answers.
+pub(crate) async fn ping(pool: &SqlitePool) -> Result<()> {
+    sqlx::query("SELECT 1").execute(pool).await?;
+    Ok(())
+}
+
 /// Milliseconds since the Unix epoch.
 pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -56,6 +62,18 @@ pub(crate) fn json_column<T: serde::de::DeserializeOwned>(text: &str, column: &s
 /// Writes a value for a JSON column.
 pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|e| Error::Internal(format!("cannot encode JSON: {e}")))
+}
+
+/// The record `record` reads from `row`, or not found (404) naming `what` when there is no
+/// row.
+pub(crate) fn found<T>(
+    row: Option<&SqliteRow>,
+    record: impl FnOnce(&SqliteRow) -> Result<T>,
+    what: impl FnOnce() -> String,
+) -> Result<T> {
+    row.map(record)
+        .transpose()?
+        .ok_or_else(|| Error::NotFound(what()))
 }
 
 /// Parses a text column through `FromStr`.

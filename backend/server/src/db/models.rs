@@ -1,46 +1,10 @@
 //! Uploaded models.
 
-use serde::Serialize;
+use qbound_shared::{LayerInfo, ModelRecord};
 use sqlx::{Row, SqlitePool};
 
-use super::{json_column, now_ms, to_json};
+use super::{found, json_column, now_ms, to_json};
 use crate::error::{Error, Result};
-
-/// One quantizable layer of a model.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
-pub(crate) struct LayerInfo {
-    /// Position in model order.
-    pub(crate) position: usize,
-    /// The layer's stable name.
-    pub(crate) name: String,
-    /// Conv, ConvTranspose, Gemm or MatMul.
-    pub(crate) op: String,
-    /// Weight parameters.
-    pub(crate) parameters: u64,
-}
-
-/// A model's record.
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct ModelRecord {
-    /// The model's id.
-    pub(crate) model_id: i64,
-    /// Its display name.
-    pub(crate) name: String,
-    /// sha256 of the ONNX file.
-    pub(crate) sha256: String,
-    /// Size in bytes.
-    pub(crate) size: i64,
-    /// The default-domain opset.
-    pub(crate) opset: Option<i64>,
-    /// Graph input names.
-    pub(crate) inputs: Vec<String>,
-    /// Graph output names.
-    pub(crate) outputs: Vec<String>,
-    /// Quantizable layers in model order.
-    pub(crate) layers: Vec<LayerInfo>,
-    /// When it was uploaded (Unix ms).
-    pub(crate) created_at: i64,
-}
 
 /// A model about to be inserted.
 #[derive(Debug, Clone)]
@@ -98,10 +62,7 @@ pub(crate) async fn model_by_id(pool: &SqlitePool, model_id: i64) -> Result<Mode
         .bind(model_id)
         .fetch_optional(pool)
         .await?;
-    row.as_ref()
-        .map(record)
-        .transpose()?
-        .ok_or_else(|| Error::NotFound(format!("model {model_id}")))
+    found(row.as_ref(), record, || format!("model {model_id}"))
 }
 
 pub(crate) async fn count_models(pool: &SqlitePool) -> Result<i64> {

@@ -1,13 +1,16 @@
 //! The queue protocol in SQL: claim with a lease, heartbeat, complete, fail with retries,
 //! requeue lapsed leases, and the run status that follows from its jobs.
 
+use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection, SqlitePool};
 
-use super::jobs::{JobRecord, job_by_id};
+use qbound_shared::JobRecord;
+
+use super::jobs::job_by_id;
 use super::{now_ms, to_json};
 use crate::error::{Error, Result};
-use crate::jobs::Capability;
-use crate::jobs::protocol::FailOutcome;
+use crate::run::protocol::FailOutcome;
+use qbound_shared::Capability;
 
 /// Claims the oldest queued job whose capability the worker has and whose dependencies
 /// all succeeded; returns it with its new lease token.
@@ -181,6 +184,11 @@ pub(crate) async fn requeue_lapsed(pool: &SqlitePool) -> Result<Vec<JobRecord>> 
     .bind(now)
     .fetch_all(pool)
     .await?;
+    jobs_of_rows(pool, &rows).await
+}
+
+/// The jobs whose ids `rows` return in their `job_id` column.
+async fn jobs_of_rows(pool: &SqlitePool, rows: &[SqliteRow]) -> Result<Vec<JobRecord>> {
     let mut jobs = Vec::with_capacity(rows.len());
     for row in rows {
         jobs.push(job_by_id(pool, row.try_get("job_id")?).await?);
@@ -203,11 +211,7 @@ pub(crate) async fn abandon_dependents(pool: &SqlitePool, run_id: i64) -> Result
     .bind(now_ms())
     .fetch_all(pool)
     .await?;
-    let mut jobs = Vec::with_capacity(rows.len());
-    for row in rows {
-        jobs.push(job_by_id(pool, row.try_get("job_id")?).await?);
-    }
-    Ok(jobs)
+    jobs_of_rows(pool, &rows).await
 }
 
 /// Sets a run's status from its jobs and returns it.

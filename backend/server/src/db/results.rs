@@ -1,64 +1,15 @@
 //! Per-layer results and trade-off points of a run.
 
-use serde::Serialize;
+use qbound_shared::{LayerResult, Metric, TradeoffPoint};
 use sqlx::{Row, SqliteConnection, SqlitePool};
 
 use qbound_engine::sensitivity::{
     PointKind, Score, Throughput, TradeoffPoint as EnginePoint, mark_pareto_frontier,
 };
 
-use super::{json_column, to_json};
+use super::{enum_column, json_column, to_json};
 use crate::error::Result;
-use crate::jobs::protocol::LayerScore;
-
-/// One layer of a run's model, with its sensitivity once measured.
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct LayerResult {
-    /// Position in model order.
-    pub(crate) position: i64,
-    /// Layer name.
-    pub(crate) name: String,
-    /// Operator.
-    pub(crate) op: String,
-    /// Weight parameters.
-    pub(crate) parameters: i64,
-    /// Measured sensitivity (higher = suffers more from INT8).
-    pub(crate) sensitivity: Option<f64>,
-    /// 1 = most sensitive.
-    pub(crate) sensitivity_rank: Option<i64>,
-    /// The score of the model measured for the layer (primary figure of the metric).
-    pub(crate) score: Option<f64>,
-    /// Its secondary figure (mAP@0.5, or SNR in dB for the proxy).
-    pub(crate) score_secondary: Option<f64>,
-    /// Seconds the layer's measurement took.
-    pub(crate) seconds: Option<f64>,
-    /// Whether the run's chosen boundary keeps the layer in float.
-    pub(crate) kept_float: bool,
-}
-
-/// One measured point of the accuracy-throughput trade-off.
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct TradeoffPoint {
-    /// `fp32`, `int8`, `int8-keepK`.
-    pub(crate) label: String,
-    /// Layers left in float.
-    pub(crate) float_layer_count: Option<i64>,
-    /// Layers in INT8.
-    pub(crate) quantized_layer_count: Option<i64>,
-    /// Accuracy (mAP), when evaluated.
-    pub(crate) accuracy: Option<f64>,
-    /// mAP@0.5, when evaluated.
-    pub(crate) accuracy50: Option<f64>,
-    /// How accuracy was measured: `map` (labels) or `agreement` (the float model).
-    pub(crate) metric: Option<String>,
-    /// Images per second by batch size (`"1"`, `"32"`).
-    pub(crate) throughput: serde_json::Value,
-    /// Images per second of the slowest and the fastest timed run, by batch size.
-    pub(crate) throughput_spread: serde_json::Value,
-    /// Whether no other point is at least as accurate and as fast (at the largest batch
-    /// size) and better in one; unset until the point has both figures.
-    pub(crate) pareto: Option<bool>,
-}
+use crate::run::protocol::LayerScore;
 
 pub(crate) async fn layers_of_run(pool: &SqlitePool, run_id: i64) -> Result<Vec<LayerResult>> {
     let rows = sqlx::query("SELECT * FROM layer_result WHERE run_id = ? ORDER BY position")
@@ -102,7 +53,10 @@ async fn points_of_run(conn: &mut SqliteConnection, run_id: i64) -> Result<Vec<T
                 quantized_layer_count: r.try_get("quantized_layer_count")?,
                 accuracy: r.try_get("accuracy")?,
                 accuracy50: r.try_get("accuracy50")?,
-                metric: r.try_get("metric")?,
+                metric: r
+                    .try_get::<Option<String>, _>("metric")?
+                    .map(|m| enum_column(&m, "metric"))
+                    .transpose()?,
                 throughput: json_column(&r.try_get::<String, _>("throughput")?, "throughput")?,
                 throughput_spread: json_column(
                     &r.try_get::<String, _>("throughput_spread")?,
@@ -201,7 +155,7 @@ pub(crate) async fn set_point_accuracy(
     conn: &mut SqliteConnection,
     run_id: i64,
     label: &str,
-    metric: &str,
+    metric: Metric,
     accuracy: f64,
     accuracy50: f64,
 ) -> Result<()> {
@@ -210,7 +164,7 @@ pub(crate) async fn set_point_accuracy(
     )
     .bind(accuracy)
     .bind(accuracy50)
-    .bind(metric)
+    .bind(metric.as_str())
     .bind(run_id)
     .bind(label)
     .execute(conn)
@@ -228,13 +182,14 @@ pub(crate) async fn refresh_pareto(conn: &mut SqliteConnection, run_id: i64) -> 
             let accuracy = p.accuracy?;
             let throughput: Vec<Throughput> = p
                 .throughput
-                .as_object()?
                 .iter()
-                .filter_map(|(batch, ips)| {
+                .filter_map(|(batch, &images_per_second)| {
                     Some(Throughput {
                         batch_size: batch.parse().ok()?,
-                        images_per_second: ips.as_f64()?,
+                        images_per_second,
                         median_ms: 0.0,
+                        min_ms: 0.0,
+                        max_ms: 0.0,
                         device: String::new(),
                     })
                 })
@@ -244,6 +199,7 @@ pub(crate) async fn refresh_pareto(conn: &mut SqliteConnection, run_id: i64) -> 
                 kind: PointKind::Partial,
                 keep_float: 0,
                 float_layers: Vec::new(),
+                skipped_groups: Vec::new(),
                 score: Score {
                     primary: accuracy,
                     secondary: 0.0,

@@ -1,48 +1,14 @@
 //! Runs: one experiment's configuration, status, tags and notes; created with its jobs,
 //! layer rows and trade-off points in one transaction.
 
-use serde::{Deserialize, Serialize};
+use qbound_shared::{FLOAT_LABEL, LayerInfo, RunConfig, RunRecord};
+use serde::Deserialize;
 use sqlx::{Row, SqliteConnection, SqlitePool};
 
-use super::models::LayerInfo;
-use super::{Page, json_column, now_ms, to_json};
+use super::{Page, found, json_column, now_ms, to_json};
 use crate::error::{Error, Result};
-use crate::jobs::config::RunConfig;
-use crate::jobs::plan::PlannedJob;
-
-/// A run as the API shows it.
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct RunRecord {
-    /// The run.
-    pub(crate) run_id: i64,
-    /// Its display name.
-    pub(crate) name: String,
-    /// The model.
-    pub(crate) model_id: i64,
-    /// The calibration images.
-    pub(crate) calibration_dataset_id: i64,
-    /// The validation images.
-    pub(crate) validation_dataset_id: Option<i64>,
-    /// The configuration it was created with.
-    pub(crate) config: serde_json::Value,
-    /// `queued`, `running`, `succeeded`, `failed` or `cancelled`.
-    pub(crate) status: String,
-    /// Tags.
-    pub(crate) tags: Vec<String>,
-    /// Free-form notes.
-    pub(crate) notes: String,
-    /// Times (Unix ms).
-    pub(crate) created_at: i64,
-    /// Last change.
-    pub(crate) updated_at: i64,
-    /// Spearman correlation of the sensitivity rankings on the even- and the odd-numbered
-    /// images, once the sensitivity job is done.
-    pub(crate) sensitivity_split_half: Option<f64>,
-    /// How far the sensitivity ranking can be trusted (Spearman-Brown from the split half).
-    pub(crate) sensitivity_reliability: Option<f64>,
-    /// The point to ship, filled in by `GET /api/runs/{id}` once the run has finished.
-    pub(crate) recommended: Option<qbound_shared::Recommendation>,
-}
+use crate::run::config::point_labels;
+use crate::run::plan::PlannedJob;
 
 fn record(row: &sqlx::sqlite::SqliteRow) -> Result<RunRecord> {
     Ok(RunRecord {
@@ -126,7 +92,7 @@ pub(crate) async fn create_run(
             .execute(&mut *tx)
             .await?;
     }
-    let labels = std::iter::once("fp32".to_owned()).chain(config.point_labels());
+    let labels = std::iter::once(FLOAT_LABEL.to_owned()).chain(point_labels(config));
     for label in labels {
         sqlx::query("INSERT INTO tradeoff_point (run_id, label) VALUES (?, ?)")
             .bind(run_id)
@@ -143,10 +109,7 @@ pub(crate) async fn run_by_id(pool: &SqlitePool, run_id: i64) -> Result<RunRecor
         .bind(run_id)
         .fetch_optional(pool)
         .await?;
-    row.as_ref()
-        .map(record)
-        .transpose()?
-        .ok_or_else(|| Error::NotFound(format!("run {run_id}")))
+    found(row.as_ref(), record, || format!("run {run_id}"))
 }
 
 /// Filters and order for listing runs.

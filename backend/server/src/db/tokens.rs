@@ -1,10 +1,10 @@
 //! API tokens, stored as sha256 hashes.
 
+use qbound_shared::Role;
 use serde::Serialize;
 use sqlx::{Row, SqlitePool};
 
 use super::{ResultExt, enum_column, now_ms};
-use crate::auth::Role;
 use crate::error::Result;
 
 /// A token's record (never the token itself).

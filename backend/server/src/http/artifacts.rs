@@ -7,9 +7,9 @@ use axum::routing::get;
 
 use super::download::serve_blob;
 use crate::db;
-use crate::db::artifacts::ArtifactRecord;
 use crate::error::{AppJson, AppPath, Result};
 use crate::state::AppState;
+use qbound_shared::ArtifactRecord;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()

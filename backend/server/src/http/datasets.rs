@@ -12,9 +12,9 @@ use super::upload::receive_upload;
 use crate::auth::WriteAccess;
 use crate::catalog::register_dataset;
 use crate::db;
-use crate::db::datasets::DatasetRecord;
 use crate::error::{AppJson, AppPath, Result};
 use crate::state::AppState;
+use qbound_shared::DatasetRecord;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()

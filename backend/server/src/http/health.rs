@@ -5,8 +5,9 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use serde_json::json;
+use qbound_shared::Health;
 
+use crate::db;
 use crate::error::{AppJson, Result};
 use crate::state::AppState;
 
@@ -20,11 +21,12 @@ pub(crate) fn metrics_router() -> Router<AppState> {
     Router::new().route("/metrics", get(metrics))
 }
 
-async fn health(State(state): State<AppState>) -> Result<AppJson<serde_json::Value>> {
-    sqlx::query("SELECT 1").execute(&state.pool).await?;
-    Ok(AppJson(
-        json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }),
-    ))
+async fn health(State(state): State<AppState>) -> Result<AppJson<Health>> {
+    db::ping(&state.pool).await?;
+    Ok(AppJson(Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    }))
 }
 
 async fn openapi() -> AppJson<serde_json::Value> {

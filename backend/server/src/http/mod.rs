@@ -7,6 +7,7 @@ mod guard;
 mod health;
 mod jobs;
 mod models;
+mod paged;
 mod runs;
 mod tokens;
 mod upload;

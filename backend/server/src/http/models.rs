@@ -11,9 +11,9 @@ use super::upload::receive_upload;
 use crate::auth::WriteAccess;
 use crate::catalog::register_model;
 use crate::db;
-use crate::db::models::{LayerInfo, ModelRecord};
 use crate::error::{AppJson, AppPath, Result};
 use crate::state::AppState;
+use qbound_shared::{LayerInfo, ModelRecord};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()

@@ -9,7 +9,7 @@ use tokio::io::AsyncWriteExt;
 use tokio_util::io::ReaderStream;
 
 use crate::error::{Error, Result};
-use crate::jobs::protocol::{
+use crate::run::protocol::{
     ClaimRequest, ClaimedJob, CompleteRequest, FailRequest, HeartbeatRequest,
 };
 use crate::settings::WorkerSettings;
@@ -123,7 +123,7 @@ impl ServerClient {
         &self,
         job_id: i64,
         lease_token: &str,
-        kind: &str,
+        kind: qbound_shared::ArtifactKind,
         name: &str,
         path: &Path,
     ) -> Result<()> {
@@ -132,9 +132,9 @@ impl ServerClient {
         let request = self
             .http
             .put(self.url(&format!("/api/jobs/{job_id}/artifacts/{name}")))
-            .query(&[("kind", kind)])
+            .query(&[("kind", kind.as_str())])
             .bearer_auth(&self.token)
-            .header(crate::jobs::protocol::LEASE_HEADER, lease_token)
+            .header(crate::run::protocol::LEASE_HEADER, lease_token)
             .body(body);
         checked(request.send().await?).await?;
         Ok(())

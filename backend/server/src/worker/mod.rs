@@ -3,6 +3,9 @@
 //! embedded worker is this same loop over loopback.
 
 mod client;
+mod control;
+mod job_dir;
+mod tasks;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -14,12 +17,13 @@ use tokio_util::sync::CancellationToken;
 
 use crate::archive::sanitize_file_name;
 use crate::error::{Error, Result};
-use crate::jobs::control::JobControl;
-use crate::jobs::execute::{JobOutput, execute};
-use crate::jobs::protocol::{
+use crate::run::protocol::{
     ClaimRequest, ClaimedJob, CompleteRequest, FailOutcome, FailRequest, HeartbeatRequest,
 };
 use crate::settings::WorkerSettings;
+use control::JobControl;
+use job_dir::JobDir;
+use tasks::{JobOutput, execute};
 
 /// What one turn of the worker loop did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,15 +116,15 @@ pub(crate) async fn try_execute_task(
         return Ok(ExecutionOutcome::EmptyQueue);
     };
     tracing::info!(job = job.job_id, kind = %job.kind, label = %job.label, "claimed");
-    let dir = settings.work_dir.join("jobs").join(format!(
+    let dir = JobDir::new(settings.work_dir.join("jobs").join(format!(
         "{}-{}",
         job.job_id,
         &job.lease_token[..8.min(job.lease_token.len())]
-    ));
+    )));
     let ended = run_claimed(client, settings, &job, &dir, stop).await;
     let fail = |error: &Error, outcome: FailOutcome| FailRequest {
         lease_token: job.lease_token.clone(),
-        error: without_paths(&error.to_string(), &dir, &settings.work_dir),
+        error: without_paths(&error.to_string(), dir.root(), &settings.work_dir),
         outcome,
     };
     let finished = match ended {
@@ -155,7 +159,7 @@ pub(crate) async fn try_execute_task(
                 .await
         }
     };
-    let _ = tokio::fs::remove_dir_all(&dir).await;
+    let _ = tokio::fs::remove_dir_all(dir.root()).await;
     finished?;
     Ok(ExecutionOutcome::TaskCompleted)
 }
@@ -212,10 +216,10 @@ async fn run_claimed(
     client: &ServerClient,
     settings: &WorkerSettings,
     job: &ClaimedJob,
-    dir: &Path,
+    dir: &JobDir,
     stop: &CancellationToken,
 ) -> Result<Ended> {
-    tokio::fs::create_dir_all(dir).await?;
+    tokio::fs::create_dir_all(dir.root()).await?;
     tokio::select! {
         fetched = fetch_inputs(client, settings, job, dir) => fetched?,
         () = stop.cancelled() => return Ok(Ended::Stopped),
@@ -224,12 +228,7 @@ async fn run_claimed(
     let cancel = Arc::new(AtomicBool::new(false));
     let (sender, mut done) = tokio::sync::oneshot::channel();
     {
-        let (job, dir, report, cancel) = (
-            job.clone(),
-            dir.to_path_buf(),
-            report.clone(),
-            cancel.clone(),
-        );
+        let (job, dir, report, cancel) = (job.clone(), dir.clone(), report.clone(), cancel.clone());
         std::thread::Builder::new()
             .name(format!("qbound-job-{}", job.job_id))
             .spawn(move || {
@@ -278,7 +277,7 @@ async fn fetch_inputs(
     client: &ServerClient,
     settings: &WorkerSettings,
     job: &ClaimedJob,
-    dir: &Path,
+    dir: &JobDir,
 ) -> Result<()> {
     let cache = settings.work_dir.join("cache");
     tokio::fs::create_dir_all(&cache).await?;
@@ -295,7 +294,7 @@ async fn fetch_inputs(
         if !cached.is_file() {
             client.download(&input.url, &input.sha256, &cached).await?;
         }
-        let target = dir.join(&input.name);
+        let target = dir.named(&input.name);
         if tokio::fs::hard_link(&cached, &target).await.is_err() {
             tokio::fs::copy(&cached, &target).await?;
         }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Options, TestApp, assert_json_error, spawn_app_with, start_server};
+use crate::helpers::{Options, TestApp, assert_json_error, spawn_app_with};
 use crate::workers::worker_process;
 
 fn without_worker() -> Options {
@@ -138,30 +138,10 @@ async fn a_stopping_server_gives_its_embedded_workers_job_back_within_5_s() {
         stopping.elapsed()
     );
 
-    let app = start_server(
-        &app.data_dir,
-        &without_worker(),
-        app.write_token.clone(),
-        app.worker_token.clone(),
-    )
-    .await;
+    let app = app.restarted(&without_worker()).await;
     let job = app.get_json(&format!("/api/jobs/{}", job["job_id"])).await;
     assert_eq!(job["state"], "queued", "{job:#}");
     assert_eq!(job["attempts"], 0);
-}
-
-/// Claims the next job by hand with the worker token.
-async fn claim(app: &TestApp) -> Value {
-    let response = app
-        .client
-        .post(app.url("/api/jobs/claim"))
-        .bearer_auth(&app.worker_token)
-        .json(&json!({ "worker_name": "hand", "capabilities": ["cpu"] }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
 }
 
 #[tokio::test]
@@ -169,7 +149,7 @@ async fn a_run_with_a_running_job_is_deleted_only_after_it_is_cancelled() {
     let (app, _dir) = spawn_app_with(without_worker()).await;
     let (model_id, dataset_id) = app.upload_demo(1).await;
     let run_id = app.create_small_run(model_id, dataset_id).await;
-    claim(&app).await;
+    app.claim_by_hand().await;
     let delete = || {
         app.client
             .delete(app.url(&format!("/api/runs/{run_id}")))
@@ -203,11 +183,11 @@ async fn a_job_failing_on_bad_input_fails_at_once_and_other_failures_are_retried
             .json(&body)
             .send()
     };
-    let job = claim(&app).await;
+    let job = app.claim_by_hand().await;
     let retried: Value = fail(&job, None).await.unwrap().json().await.unwrap();
     assert_eq!(retried["state"], "queued");
     assert_eq!(retried["attempts"], 1);
-    let job = claim(&app).await;
+    let job = app.claim_by_hand().await;
     let failed: Value = fail(&job, Some("permanent"))
         .await
         .unwrap()

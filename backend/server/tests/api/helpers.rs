@@ -131,6 +131,31 @@ pub(crate) async fn start_server(
 }
 
 impl TestApp {
+    /// A new server on this one's data folder, with the same tokens (stop this one first).
+    pub(crate) async fn restarted(&self, options: &Options) -> TestApp {
+        start_server(
+            &self.data_dir,
+            options,
+            self.write_token.clone(),
+            self.worker_token.clone(),
+        )
+        .await
+    }
+
+    /// Claims the next job by hand with the worker token.
+    pub(crate) async fn claim_by_hand(&self) -> Value {
+        let response = self
+            .client
+            .post(self.url("/api/jobs/claim"))
+            .bearer_auth(&self.worker_token)
+            .json(&json!({ "worker_name": "hand", "capabilities": ["cpu"] }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
     pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
@@ -333,6 +358,35 @@ pub(crate) async fn watch_run(app: &TestApp, run_id: i64) -> Vec<(String, Value)
             let data = block.lines().find_map(|l| l.strip_prefix("data: "))?;
             Some((event.to_owned(), serde_json::from_str(data).unwrap()))
         })
+        .collect()
+}
+
+/// Reads a run's SSE stream to its end and checks that the run succeeded and that a job of
+/// `kind` was announced running on the way; the events read.
+pub(crate) async fn watch_run_succeed(
+    app: &TestApp,
+    run_id: i64,
+    kind: &str,
+) -> Vec<(String, Value)> {
+    let events = watch_run(app, run_id).await;
+    let (last_kind, last) = events.last().expect("the stream has events");
+    assert_eq!(last_kind, "run");
+    assert_eq!(last["status"], "succeeded", "{events:?}");
+    assert!(
+        events
+            .iter()
+            .any(|(k, e)| k == "job" && e["kind"] == kind && e["state"] == "running"),
+        "no running `{kind}` job announced: {events:?}"
+    );
+    events
+}
+
+/// The kinds of a list of jobs, in order.
+pub(crate) fn job_kinds(jobs: &Value) -> Vec<&str> {
+    jobs.as_array()
+        .expect("a list of jobs")
+        .iter()
+        .map(|j| j["kind"].as_str().expect("a job kind"))
         .collect()
 }
 

@@ -143,17 +143,7 @@ async fn runs_and_jobs_come_a_page_at_a_time_and_jobs_without_their_logs() {
     assert!(jobs.iter().all(|j| j["log"] == ""));
 
     let job_id = jobs[0]["job_id"].as_i64().unwrap();
-    let claim = app
-        .client
-        .post(app.url("/api/jobs/claim"))
-        .bearer_auth(&app.worker_token)
-        .json(&json!({ "worker_name": "hand", "capabilities": ["cpu"] }))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let claim = app.claim_by_hand().await;
     let beat = json!({ "lease_token": claim["lease_token"], "progress": 0.5, "log": ["a line"] });
     let response = app
         .client

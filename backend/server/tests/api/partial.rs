@@ -2,7 +2,7 @@ use std::collections::BTreeSet;
 
 use serde_json::json;
 
-use crate::helpers::{download_and_run, find, spawn_app, watch_run};
+use crate::helpers::{download_and_run, find, job_kinds, spawn_app, watch_run_succeed};
 
 #[tokio::test]
 async fn a_sweep_ranks_layers_marks_a_frontier_and_exports_partial_models_that_run() {
@@ -24,24 +24,10 @@ async fn a_sweep_ranks_layers_marks_a_frontier_and_exports_partial_models_that_r
         }))
         .await;
 
-    let events = watch_run(&app, run_id).await;
-    let (last_kind, last) = events.last().unwrap();
-    assert_eq!(last_kind, "run");
-    assert_eq!(last["status"], "succeeded", "{events:?}");
-    assert!(
-        events
-            .iter()
-            .any(|(k, e)| k == "job" && e["kind"] == "sensitivity" && e["state"] == "running")
-    );
+    watch_run_succeed(&app, run_id, "sensitivity").await;
     let jobs = app.get_json(&format!("/api/runs/{run_id}/jobs")).await;
-    let kinds: Vec<&str> = jobs
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|j| j["kind"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        kinds,
+        job_kinds(&jobs),
         [
             "calibrate",
             "sensitivity",

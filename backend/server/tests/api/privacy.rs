@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Options, assert_json_error, spawn_app, spawn_app_with, start_server};
+use crate::helpers::{Options, assert_json_error, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn a_private_server_answers_reads_only_with_a_token_and_keeps_health_open() {
@@ -154,13 +154,7 @@ async fn a_user_token_named_like_an_embedded_workers_survives_a_restart() {
         .await
         .unwrap();
     app.stop().await;
-    let app = start_server(
-        &app.data_dir,
-        &Options::default(),
-        app.write_token.clone(),
-        app.worker_token.clone(),
-    )
-    .await;
+    let app = app.restarted(&Options::default()).await;
     let tokens = app
         .client
         .get(app.url("/api/tokens"))

@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Options, spawn_app_with, start_server};
+use crate::helpers::{Options, spawn_app_with};
 
 #[tokio::test]
 async fn a_completion_sent_twice_is_stored_once_and_a_stale_lease_is_refused() {
@@ -127,13 +127,7 @@ async fn a_server_restarted_mid_run_loses_nothing_and_the_run_finishes() {
         lease: Duration::from_secs(2),
         ..Options::default()
     };
-    let app = start_server(
-        &app.data_dir.clone(),
-        &options,
-        app.write_token.clone(),
-        app.worker_token.clone(),
-    )
-    .await;
+    let app = app.restarted(&options).await;
     let run = app.wait_for_run(run_id, Duration::from_secs(240)).await;
     assert_eq!(run["status"], "succeeded");
     let models = app.get_json("/api/models").await;

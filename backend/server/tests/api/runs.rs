@@ -1,6 +1,8 @@
 use serde_json::json;
 
-use crate::helpers::{assert_json_error, download_and_run, find, spawn_app, watch_run};
+use crate::helpers::{
+    assert_json_error, download_and_run, find, job_kinds, spawn_app, watch_run_succeed,
+};
 
 #[tokio::test]
 async fn a_run_goes_from_calibration_to_downloadable_bs1_and_bs32_models() {
@@ -8,24 +10,10 @@ async fn a_run_goes_from_calibration_to_downloadable_bs1_and_bs32_models() {
     let (model_id, dataset_id) = app.upload_demo(4).await;
     let run_id = app.create_small_run(model_id, dataset_id).await;
 
-    let events = watch_run(&app, run_id).await;
-    let (last_kind, last) = events.last().unwrap();
-    assert_eq!(last_kind, "run");
-    assert_eq!(last["status"], "succeeded", "{events:?}");
-    assert!(
-        events
-            .iter()
-            .any(|(k, e)| k == "job" && e["kind"] == "calibrate" && e["state"] == "running")
-    );
+    let events = watch_run_succeed(&app, run_id, "calibrate").await;
 
     let jobs = app.get_json(&format!("/api/runs/{run_id}/jobs")).await;
-    let kinds: Vec<&str> = jobs
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|j| j["kind"].as_str().unwrap())
-        .collect();
-    assert_eq!(kinds, ["calibrate", "quantize", "benchmark"]);
+    assert_eq!(job_kinds(&jobs), ["calibrate", "quantize", "benchmark"]);
     for job in jobs.as_array().unwrap() {
         assert!(
             events.iter().any(|(k, e)| k == "job"

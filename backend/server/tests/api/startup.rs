@@ -1,4 +1,4 @@
-use crate::helpers::{Options, assert_json_error, repo_root, spawn_app_with, start_server};
+use crate::helpers::{Options, assert_json_error, repo_root, spawn_app_with};
 
 #[tokio::test]
 async fn the_demo_model_and_photos_are_registered_on_first_start_only() {
@@ -44,13 +44,7 @@ async fn the_demo_model_and_photos_are_registered_on_first_start_only() {
         demo_data: Some(repo_root().join("data")),
         ..Options::default()
     };
-    let app = start_server(
-        &app.data_dir.clone(),
-        &options,
-        app.write_token.clone(),
-        app.worker_token.clone(),
-    )
-    .await;
+    let app = app.restarted(&options).await;
     assert_eq!(
         app.get_json("/api/models").await.as_array().unwrap().len(),
         1

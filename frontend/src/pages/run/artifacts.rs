@@ -20,7 +20,7 @@ pub(super) fn Artifacts(data: RunData) -> impl IntoView {
                 view! {
                     <tr data-artifact-id=a.artifact_id.to_string()>
                         <td>{data.job_label(a.job_id).unwrap_or_default()}</td>
-                        <td>{a.kind.clone()}</td>
+                        <td>{a.kind.to_string()}</td>
                         <td class="file"><a class="download" href=a.download_url.clone() download=a.name.clone()
                             data-sha256=a.sha256.clone() data-name=a.name.clone()>{a.name.clone()}</a></td>
                         <td class="num">{format::bytes(a.size)}</td>

@@ -10,8 +10,8 @@ mod results;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use qbound_shared::{
-    ArtifactRecord, Event, JobRecord, LayerResult, ModelRecord, Recommendation, RunRecord,
-    TradeoffPoint,
+    ArtifactRecord, Event, JobRecord, JobState, LayerResult, ModelRecord, Recommendation,
+    RunRecord, TradeoffPoint,
 };
 
 use super::loading;
@@ -122,12 +122,12 @@ fn apply(event: Event, id: i64, live: Live) {
             live.jobs.update(|jobs| {
                 if let Some(job) = jobs.iter_mut().find(|j| j.job_id == job_id) {
                     changed = job.state != state;
-                    job.state = state.clone();
+                    job.state = state;
                     job.progress = progress;
                     job.error = error;
                 }
             });
-            if changed && is_final(&state) {
+            if changed && state.is_terminal() {
                 live.results.update(|v| *v += 1);
             }
             refresh_jobs(id, live);
@@ -185,7 +185,7 @@ fn run_view(run: RunRecord, live: Live) -> impl IntoView {
             let done: f64 = jobs
                 .iter()
                 .map(|j| {
-                    if j.state == "succeeded" {
+                    if j.state == JobState::Succeeded {
                         1.0
                     } else {
                         j.progress.clamp(0.0, 1.0)
@@ -229,8 +229,8 @@ fn run_view(run: RunRecord, live: Live) -> impl IntoView {
         <h1>{format!("Run #{id}: {}", run.name)} " " <StatusBadge status=live.status /></h1>
         <section class="card facts">
             <p>"Model " <a href=crate::route::Route::Model(model_id).href() id="run-model">{model_name}</a>
-               " · profile " <b>{c.profile.clone()}</b> " · calibration " <b>{c.calibration_method.clone()}</b>
-               " · sensitivity " <b>{sensitivity}</b> " · " <b>{format::boundary(&c.boundary)}</b> " · target " <b>{c.target.clone()}</b>
+               " · profile " <b>{c.profile.clone()}</b> " · calibration " <b>{c.calibration_method.to_string()}</b>
+               " · sensitivity " <b>{sensitivity}</b> " · " <b>{format::boundary(&c.boundary)}</b> " · target " <b>{c.target.to_string()}</b>
                " · created " {format::date_time(run.created_at)} " UTC"</p>
             <p>"Tags: " {if run.tags.is_empty() { "none".to_owned() } else { run.tags.join(", ") }}
                {(!run.notes.is_empty()).then(|| view! { " · Notes: " {run.notes.clone()} })}

@@ -55,7 +55,7 @@ fn banner(r: &Recommendation) -> Option<impl IntoView + use<>> {
 fn figures(r: &Recommendation, points: &[TradeoffPoint]) -> impl IntoView + use<> {
     let point = points.iter().find(|p| p.label == r.label).cloned();
     let float = points.iter().find(|p| p.label == FLOAT_LABEL).cloned();
-    let metric = format::metric_name(metric_of(points).as_deref());
+    let metric = format::metric_name(metric_of(points));
     let accuracy = point.as_ref().and_then(|p| p.accuracy);
     let batches: Vec<i64> = float
         .as_ref()

@@ -2,7 +2,7 @@
 //! chart and the layer table, tied together by the selected point.
 
 use leptos::prelude::*;
-use qbound_shared::{FLOAT_LABEL, LayerResult, RunRecord, TradeoffPoint};
+use qbound_shared::{FLOAT_LABEL, LayerResult, Metric, RunRecord, TradeoffPoint};
 
 use super::RunData;
 use crate::charts::{ExportButtons, SensitivityChart, TradeoffChart, series_of};
@@ -31,8 +31,8 @@ fn float_count(label: &str, points: &[TradeoffPoint], layer_count: usize) -> usi
 }
 
 /// The metric of the run's accuracies, from its points.
-pub(super) fn metric_of(points: &[TradeoffPoint]) -> Option<String> {
-    points.iter().find_map(|p| p.metric.clone())
+pub(super) fn metric_of(points: &[TradeoffPoint]) -> Option<Metric> {
+    points.iter().find_map(|p| p.metric)
 }
 
 /// Charts, the points table and the layer table.
@@ -68,7 +68,7 @@ pub(super) fn Results(run: RunRecord, data: RunData) -> impl IntoView {
         .config
         .sensitivity
         .as_ref()
-        .map(|s| format::sensitivity_title(&s.metric, &s.mode))
+        .map(|s| format::sensitivity_title(s.metric, s.mode))
         .unwrap_or_else(|| "sensitivity".into());
     let sensitivity_chart = move || {
         view! { <SensitivityChart id="sensitivity-chart" layers=data.layers() float_count=floats
@@ -86,7 +86,7 @@ pub(super) fn Results(run: RunRecord, data: RunData) -> impl IntoView {
         view! { <TradeoffChart id="tradeoff-chart" series=series float_accuracy=float_accuracy
         max_drop=max_drop selected=selected recommended=recommended.unwrap_or_default()
         x_title="throughput (images/s, median of the timed runs)".to_owned()
-        y_title=format::metric_name(metric_of(&points).as_deref()).to_owned() /> }
+        y_title=format::metric_name(metric_of(&points)).to_owned() /> }
     };
     let file = format!("run-{id}");
     let table_batches = batches.clone();
@@ -194,7 +194,7 @@ fn point_table(
     let mut columns = vec![
         "Point".to_owned(),
         "Float layers".into(),
-        format::metric_name(metric_of(&points).as_deref()).to_owned(),
+        format::metric_name(metric_of(&points)).to_owned(),
         "Drop".into(),
     ];
     columns.extend(

@@ -1,9 +1,9 @@
 //! A run's configuration becomes jobs with dependencies and capabilities.
 
-use super::config::{Boundary, MAX_DROP_LABEL, RunConfig, artifact_stem, point_label};
+use qbound_shared::{Boundary, Capability, FLOAT_LABEL, JobKind, RunConfig};
+
+use super::config::{MAX_DROP_LABEL, artifact_stem, point_label};
 use super::protocol::JobParams;
-use super::{Capability, JobKind};
-use crate::error::Result;
 
 /// One job to create, its dependencies given by index into the plan.
 #[derive(Debug, Clone)]
@@ -19,7 +19,7 @@ pub(crate) struct PlannedJob {
 /// calibrate; sensitivity when asked for; the float model's evaluation when there are
 /// validation images; then per point quantize, evaluate, benchmark, and a TensorRT engine
 /// when asked for (only a worker with `tensorrt` claims that one).
-pub(crate) fn plan_jobs(config: &RunConfig, model_name: &str) -> Result<Vec<PlannedJob>> {
+pub(crate) fn plan_jobs(config: &RunConfig, model_name: &str) -> Vec<PlannedJob> {
     let stem = artifact_stem(model_name);
     let job = |kind, label: &str, capability, keep_float, depends_on| PlannedJob {
         kind,
@@ -54,7 +54,7 @@ pub(crate) fn plan_jobs(config: &RunConfig, model_name: &str) -> Result<Vec<Plan
     if evaluate {
         jobs.push(job(
             JobKind::Evaluate,
-            "fp32",
+            FLOAT_LABEL,
             Capability::Cpu,
             None,
             vec![],
@@ -63,6 +63,7 @@ pub(crate) fn plan_jobs(config: &RunConfig, model_name: &str) -> Result<Vec<Plan
     let points: Vec<(String, Option<usize>)> = match config.boundary {
         Boundary::MaxDrop { .. } => vec![(MAX_DROP_LABEL.to_owned(), None)],
         _ => config
+            .boundary
             .keep_float_counts()
             .into_iter()
             .map(|k| (point_label(k), Some(k)))
@@ -103,7 +104,7 @@ pub(crate) fn plan_jobs(config: &RunConfig, model_name: &str) -> Result<Vec<Plan
             ));
         }
     }
-    Ok(jobs)
+    jobs
 }
 
 #[cfg(test)]
@@ -129,12 +130,12 @@ mod tests {
     }
 
     #[test]
-    fn a_sweep_with_engines_plans_every_step_per_point() -> Result<()> {
+    fn a_sweep_with_engines_plans_every_step_per_point() {
         let sweep = serde_json::json!({ "kind": "sweep", "keep_float": [2, 0] });
         let jobs = plan_jobs(
             &config(sweep, serde_json::json!({ "build_engine": true })),
             "m",
-        )?;
+        );
         assert_eq!(
             shape(&jobs),
             [
@@ -153,13 +154,12 @@ mod tests {
         );
         assert_eq!(jobs[7].depends_on, [0, 1]);
         assert_eq!(jobs[10].depends_on, [7]);
-        Ok(())
     }
 
     #[test]
-    fn a_max_drop_search_is_one_point() -> Result<()> {
+    fn a_max_drop_search_is_one_point() {
         let search = serde_json::json!({ "kind": "max_drop", "max_drop": 0.05 });
-        let jobs = plan_jobs(&config(search, serde_json::json!({})), "m")?;
+        let jobs = plan_jobs(&config(search, serde_json::json!({})), "m");
         let quantize: Vec<_> = jobs
             .iter()
             .filter(|j| j.kind == JobKind::Quantize)
@@ -167,6 +167,5 @@ mod tests {
         assert_eq!(quantize.len(), 1);
         assert_eq!(quantize[0].label, MAX_DROP_LABEL);
         assert_eq!(quantize[0].params.keep_float, None);
-        Ok(())
     }
 }

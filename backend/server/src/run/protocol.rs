@@ -3,8 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::config::RunConfig;
-use super::{Capability, JobKind};
+use qbound_shared::{Capability, JobKind, Metric, RunConfig, SensitivityMode};
 
 /// The header carrying the lease token on artifact uploads.
 pub(crate) const LEASE_HEADER: &str = "x-lease-token";
@@ -137,10 +136,10 @@ pub(crate) enum JobResult {
     },
     /// Per-layer sensitivity, least sensitive first.
     Sensitivity {
-        /// `map`, `agreement` or `proxy`.
-        metric: String,
-        /// `one-on` or `one-off`.
-        mode: String,
+        /// How the partial models were scored.
+        metric: Metric,
+        /// Which layers were quantized while one was measured.
+        mode: SensitivityMode,
         /// The score the layers are compared with: the float model's (one-on) or the full
         /// INT8 model's (one-off).
         reference_score: f64,
@@ -168,7 +167,7 @@ pub(crate) enum JobResult {
     /// Accuracy of one point on the validation images.
     Evaluate {
         /// `map` (COCO labels) or `agreement` (the float model's detections).
-        metric: String,
+        metric: Metric,
         /// mAP@0.5:0.95.
         accuracy: f64,
         /// mAP@0.5.
@@ -186,6 +185,20 @@ pub(crate) enum JobResult {
         /// One per model and batch size.
         measurements: Vec<Measurement>,
     },
+}
+
+impl JobResult {
+    /// The kind of job that finds this result.
+    pub(crate) fn kind(&self) -> JobKind {
+        match self {
+            Self::Calibrate { .. } => JobKind::Calibrate,
+            Self::Sensitivity { .. } => JobKind::Sensitivity,
+            Self::Quantize { .. } => JobKind::Quantize,
+            Self::Evaluate { .. } => JobKind::Evaluate,
+            Self::Benchmark { .. } => JobKind::Benchmark,
+            Self::Engine { .. } => JobKind::Engine,
+        }
+    }
 }
 
 /// One throughput measurement.

@@ -1,0 +1,64 @@
+//! Calibrating a model on a list of images, `auto` judged by agreement mAP.
+
+use std::path::PathBuf;
+
+use ndarray::ArrayD;
+
+use super::accuracy_scorer;
+use crate::Result;
+use crate::calibrate::{
+    AutoJudge, CalibrationMethod, CalibrationTable, auto_judge_images, calibrate_model,
+    calibrate_model_judged,
+};
+use crate::onnx::proto::ModelProto;
+use crate::profile::Profile;
+
+/// What a calibration reads: the model, how it is fed, and the images.
+pub struct CalibrationInput<'a> {
+    /// The float model.
+    pub model: &'a ModelProto,
+    /// How images become its input.
+    pub profile: &'a Profile,
+    /// The calibration images, in order.
+    pub files: &'a [PathBuf],
+    /// Images per batch.
+    pub batch_size: usize,
+    /// What the table records as the model's identity (its sha256).
+    pub model_id: &'a str,
+}
+
+/// Calibrates by `method` on `batches` (the input's images, batched, perhaps with a stop
+/// check around them); `auto` chooses its method by the full-INT8 model's agreement mAP
+/// on the first [`auto_judge_images`] images. `on_batch` hears the images done.
+pub fn calibrate_images(
+    input: &CalibrationInput<'_>,
+    batches: impl Iterator<Item = Result<ArrayD<f32>>>,
+    method: CalibrationMethod,
+    on_batch: &mut dyn FnMut(usize),
+) -> Result<CalibrationTable> {
+    let name = input.profile.input_name(input.model)?;
+    if method != CalibrationMethod::Auto {
+        return calibrate_model(
+            input.model,
+            &name,
+            batches,
+            method,
+            input.model_id,
+            on_batch,
+        );
+    }
+    let judged = &input.files[..auto_judge_images(input.files.len()).min(input.files.len())];
+    let mut judge = accuracy_scorer(input.model, input.profile, judged, None, input.batch_size)?;
+    calibrate_model_judged(
+        input.model,
+        &name,
+        batches,
+        method,
+        input.model_id,
+        AutoJudge {
+            scorer: &mut judge,
+            images: judged.len(),
+        },
+        on_batch,
+    )
+}

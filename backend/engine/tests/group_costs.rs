@@ -1,0 +1,92 @@
+//! The per-group speed cost table of every fixture family: ONNX Runtime's profile of the float
+//! and the full-INT8 `ort-cpu` model, each node traced back to its quantizer group.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::fixture;
+use qbound_engine::calibrate::{CalibrationMethod, calibrate_model};
+use qbound_engine::images::list_images;
+use qbound_engine::onnx::load_model;
+use qbound_engine::profile::infer_profile;
+use qbound_engine::quantize::{Target, model_groups};
+use qbound_engine::sensitivity::GroupCosts;
+
+fn costs(model: &str, images: &str) -> (GroupCosts, Vec<String>) {
+    let model = load_model(&fixture(model)).unwrap();
+    let profile = infer_profile(&model).unwrap();
+    let files: Vec<PathBuf> = list_images(&fixture(images))
+        .unwrap()
+        .into_iter()
+        .take(2)
+        .collect();
+    let input = profile.input_name(&model).unwrap();
+    let table = calibrate_model(
+        &model,
+        &input,
+        profile.input_batches(&files, 2),
+        CalibrationMethod::Max,
+        "test",
+        &mut |_| {},
+    )
+    .unwrap();
+    let costs = GroupCosts::measure(&model, &table.ranges(), Target::OrtCpu).unwrap();
+    let groups = model_groups(&model, Target::OrtCpu)
+        .unwrap()
+        .into_iter()
+        .map(|g| g.name)
+        .collect();
+    (costs, groups)
+}
+
+fn assert_every_group_costed_and_most_time_attributed(model: &str, images: &str) {
+    let (costs, groups) = costs(model, images);
+    eprintln!(
+        "{model}: float {:.2} ms, int8 {:.2} ms, attributed {:.2}",
+        costs.float_ms, costs.int8_ms, costs.attributed
+    );
+    for group in &groups {
+        assert!(
+            costs.by_group.contains_key(group),
+            "{model}: `{group}` has no cost"
+        );
+    }
+    assert!(
+        costs.attributed >= 0.6,
+        "{model}: only {:.2} of the INT8 kernel time was traced to a group",
+        costs.attributed
+    );
+    assert!(costs.float_ms > 0.0 && costs.int8_ms > 0.0);
+    let all_float = costs.estimated_speedup(&groups);
+    assert!(
+        (all_float - 1.0).abs() < 0.35,
+        "{model}: every group float should cost about the float model, estimated {all_float:.2}x"
+    );
+}
+
+#[test]
+fn nanodet_groups_are_costed_from_onnx_runtimes_profile() {
+    assert_every_group_costed_and_most_time_attributed(
+        "data/nanodet-coco-416.onnx",
+        "data/images/calib",
+    );
+}
+
+#[test]
+fn yolov8n_groups_are_costed_from_onnx_runtimes_profile() {
+    assert_every_group_costed_and_most_time_attributed(
+        "data/models/yolov8n-320.onnx",
+        "data/images/calib",
+    );
+}
+
+#[test]
+fn picodet_groups_are_costed_from_onnx_runtimes_profile() {
+    assert_every_group_costed_and_most_time_attributed(
+        "data/models/picodet-layout-cdla.onnx",
+        "data/pages/calib",
+    );
+}
