@@ -64,12 +64,32 @@ async fn a_sweep_ranks_layers_marks_a_frontier_and_exports_partial_models_that_r
             .iter()
             .all(|l| l["sensitivity"].is_number() && l["seconds"].is_number())
     );
-    let mut float: Vec<&serde_json::Value> =
-        layers.iter().filter(|l| l["kept_float"] == true).collect();
-    float.sort_by_key(|l| l["sensitivity_rank"].as_i64());
-    assert_eq!(float.len(), 2, "the sweep's largest count is the boundary");
-    assert_eq!(float[0]["sensitivity_rank"], 1);
-    assert_eq!(float[1]["sensitivity_rank"], 2);
+    let artifacts = app.get_json(&format!("/api/runs/{run_id}/artifacts")).await;
+    let path = app
+        .get_json(
+            find(&artifacts, "name", "greedy_path.json")["download_url"]
+                .as_str()
+                .unwrap(),
+        )
+        .await;
+    let kept: Vec<&str> = path["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["kept"] == true)
+        .filter_map(|s| s["group"].as_str())
+        .collect();
+    let largest = kept.len().min(2);
+    let float: BTreeSet<&str> = layers
+        .iter()
+        .filter(|l| l["kept_float"] == true)
+        .map(|l| l["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        float,
+        kept[..largest].iter().copied().collect(),
+        "the sweep's largest point keeps the greedy path's first groups float"
+    );
 
     let points = app.get_json(&format!("/api/runs/{run_id}/tradeoff")).await;
     let labels: Vec<&str> = points
@@ -85,15 +105,23 @@ async fn a_sweep_ranks_layers_marks_a_frontier_and_exports_partial_models_that_r
         assert!(point["throughput"]["1"].as_f64().unwrap() > 0.0, "{point}");
         assert!(point["pareto"].is_boolean(), "{point}");
     }
-    assert_eq!(find(&points, "label", "int8-keep2")["float_layer_count"], 2);
+    assert_eq!(
+        find(&points, "label", "int8-keep2")["float_layer_count"],
+        largest
+    );
     assert_eq!(find(&points, "label", "int8")["float_layer_count"], 0);
+    let accuracy = |label| find(&points, "label", label)["accuracy"].as_f64().unwrap();
+    assert!(
+        accuracy("int8") <= accuracy("int8-keep1")
+            && accuracy("int8-keep1") <= accuracy("int8-keep2"),
+        "more float groups never score lower along the path: {points:#}"
+    );
     assert_eq!(
         find(&points, "label", "fp32")["pareto"],
         true,
         "the most accurate point"
     );
 
-    let artifacts = app.get_json(&format!("/api/runs/{run_id}/artifacts")).await;
     for name in [
         "calibration.cache",
         "sensitivity.txt",
