@@ -191,6 +191,14 @@ async fn every_response_of_a_journey_matches_the_openapi_document() {
         .get(&app, "/api/jobs", &format!("/api/jobs?run_id={run_id}"))
         .await;
     let job_id = jobs[0]["job_id"].as_i64().unwrap();
+    assert_eq!(
+        api.document["components"]["schemas"]["JobState"]["enum"],
+        json!(["queued", "running", "succeeded", "failed", "cancelled"]),
+        "the API's words are schemas of their own"
+    );
+    let mut unknown_state = jobs.clone();
+    unknown_state[0]["state"] = json!("done");
+    assert!(api.rejects("get", "/api/jobs", 200, &unknown_state));
     api.get(&app, "/api/jobs/{id}", &format!("/api/jobs/{job_id}"))
         .await;
     let artifacts = api.get(&app, "/api/artifacts", "/api/artifacts").await;
