@@ -35,6 +35,7 @@ fn page(route: Route) -> AnyView {
         Route::Datasets => view! { <pages::DatasetsPage /> }.into_any(),
         Route::Dataset(id) => view! { <pages::DatasetPage id=id /> }.into_any(),
         Route::NewRun => view! { <pages::NewRunPage /> }.into_any(),
+        Route::CloneRun(id) => view! { <pages::NewRunPage from=id /> }.into_any(),
         Route::Run(id) => view! { <pages::RunPage id=id /> }.into_any(),
         Route::Compare(ids) => view! { <pages::ComparePage ids=ids /> }.into_any(),
         Route::NotFound(path) => view! {

@@ -1,14 +1,18 @@
 //! qbound's web UI: a Leptos client-side app, built to WASM by `scripts/build-frontend.sh`
 //! and served at `/` by `qbound serve`.
 //!
-//! The routing, number formatting and chart geometry are plain Rust (tested on the host);
+//! The routing, number formatting, recommendation summaries, noise checks and chart geometry are plain Rust (tested on the host);
 //! everything that touches the browser builds only for `wasm32`.
 
+pub mod capabilities;
 pub mod charts;
 pub mod format;
+pub mod noise;
+pub mod results_csv;
 pub mod route;
 pub mod run_form;
 pub mod summary;
+pub mod table_sort;
 
 #[cfg(target_arch = "wasm32")]
 #[allow(unreachable_pub)] // `#[component]` emits `pub` items whatever the function says

@@ -16,6 +16,8 @@ pub enum Route {
     Dataset(i64),
     /// The new-run form.
     NewRun,
+    /// The new-run form filled in with a run's settings.
+    CloneRun(i64),
     /// One run: progress, charts, layers, artifacts.
     Run(i64),
     /// Runs side by side.
@@ -38,6 +40,7 @@ impl Route {
             ["datasets", n] if id(n).is_some() => Self::Dataset(id(n).unwrap_or_default()),
             ["runs", "new"] => Self::NewRun,
             ["runs", n] if id(n).is_some() => Self::Run(id(n).unwrap_or_default()),
+            ["runs", n, "clone"] if id(n).is_some() => Self::CloneRun(id(n).unwrap_or_default()),
             ["compare", ids] => Self::Compare(ids.split(',').filter_map(id).collect()),
             _ => Self::NotFound(path.to_owned()),
         }
@@ -52,6 +55,7 @@ impl Route {
             Self::Datasets => "#/datasets".into(),
             Self::Dataset(id) => format!("#/datasets/{id}"),
             Self::NewRun => "#/runs/new".into(),
+            Self::CloneRun(id) => format!("#/runs/{id}/clone"),
             Self::Run(id) => format!("#/runs/{id}"),
             Self::Compare(ids) => {
                 let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
@@ -75,6 +79,7 @@ mod tests {
             Route::Datasets,
             Route::Dataset(2),
             Route::NewRun,
+            Route::CloneRun(5),
             Route::Run(17),
             Route::Compare(vec![1, 3]),
         ] {

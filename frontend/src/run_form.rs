@@ -92,7 +92,7 @@ impl Default for RunForm {
             keep_float: "2".into(),
             max_drop: "2".into(),
             sweep: "0, 1, 2, 4".into(),
-            target: "tensorrt".into(),
+            target: "ort-cpu".into(),
             export_batch_sizes: "1, 32".into(),
             bench_batch_sizes: "1, 32".into(),
             warmup_runs: "2".into(),
@@ -319,6 +319,76 @@ impl RunForm {
             tags: list(&self.tags).iter().map(|s| (*s).to_owned()).collect(),
         })
     }
+
+    /// The form filled in with `config`, to start a run like it ("clone this run").
+    pub fn from_config(config: &RunConfig) -> Self {
+        let defaults = Self::default();
+        let joined = |items: &[String]| items.join(", ");
+        let (method, percentile) = match config.calibration_method {
+            CalibrationMethod::Percentile(Some(p)) => ("percentile".to_owned(), p.to_string()),
+            method => (method.to_string(), String::new()),
+        };
+        let mut form = Self {
+            name: config.name.clone().unwrap_or_default(),
+            model_id: Some(config.model_id),
+            calibration_dataset_id: Some(config.calibration_dataset_id),
+            validation_dataset_id: config.validation_dataset_id,
+            profile: config.profile.clone(),
+            calibration_method: method,
+            percentile,
+            calibration_images: config
+                .calibration_images
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+            sensitivity: config.sensitivity.is_some(),
+            target: config.target.to_string(),
+            export_batch_sizes: joined(
+                &config
+                    .export_batch_sizes
+                    .iter()
+                    .map(ExportBatchSize::to_string)
+                    .collect::<Vec<_>>(),
+            ),
+            bench_batch_sizes: joined(
+                &config
+                    .benchmark
+                    .batch_sizes
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>(),
+            ),
+            warmup_runs: config.benchmark.warmup_runs.to_string(),
+            timed_runs: config.benchmark.timed_runs.to_string(),
+            provider: config.benchmark.provider.to_string(),
+            build_engine: config.build_engine,
+            tags: joined(&config.tags),
+            ..defaults
+        };
+        if let Some(s) = &config.sensitivity {
+            form.sensitivity_mode = s.mode.to_string();
+            form.sensitivity_metric = s.metric.to_string();
+        }
+        match &config.boundary {
+            Boundary::All => form.boundary = "all".into(),
+            Boundary::KeepFloat { count } => {
+                form.boundary = "keep_float".into();
+                form.keep_float = count.to_string();
+            }
+            Boundary::MaxDrop { max_drop } => {
+                form.boundary = "max_drop".into();
+                form.max_drop = (max_drop * 100.0).to_string();
+            }
+            Boundary::Sweep { keep_float } => {
+                form.boundary = "sweep".into();
+                form.sweep = keep_float
+                    .iter()
+                    .map(usize::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+            }
+        }
+        form
+    }
 }
 
 #[cfg(test)]
@@ -403,6 +473,31 @@ mod tests {
             let problems = form(bad).to_config(Context::default()).unwrap_err();
             assert!(problems[0].contains("percentage"), "{bad}: {problems:?}");
         }
+    }
+
+    #[test]
+    fn a_cloned_run_fills_the_form_back_to_the_same_configuration() {
+        let config = RunForm {
+            calibration_method: "percentile".into(),
+            percentile: "99.9".into(),
+            sensitivity_metric: "agreement".into(),
+            sensitivity_mode: "one-off".into(),
+            target: "tensorrt".into(),
+            provider: "cuda".into(),
+            export_batch_sizes: "1, dynamic".into(),
+            ..filled()
+        }
+        .to_config(Context::default())
+        .unwrap();
+        let again = RunForm::from_config(&config)
+            .to_config(Context::default())
+            .unwrap();
+        assert_eq!(again, config);
+        assert_eq!(again.target, Target::TensorRt);
+        assert_eq!(
+            again.export_batch_sizes,
+            [ExportBatchSize::Fixed(1), ExportBatchSize::Dynamic]
+        );
     }
 
     #[test]

@@ -42,7 +42,7 @@ impl FromStr for ExportBatchSize {
     }
 }
 
-string_serde!(ExportBatchSize);
+string_serde!(ExportBatchSize, "^([1-9][0-9]*|dynamic)$");
 
 #[cfg(test)]
 mod tests {

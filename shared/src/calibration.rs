@@ -70,7 +70,10 @@ impl FromStr for CalibrationMethod {
     }
 }
 
-string_serde!(CalibrationMethod);
+string_serde!(
+    CalibrationMethod,
+    "^(auto|max|entropy|mse|percentile(:[0-9.]+)?)$"
+);
 
 #[cfg(test)]
 mod tests {

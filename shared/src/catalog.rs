@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// The body of every error response: `{"error": "..."}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiError {
     /// What went wrong, in words a user can act on.
     pub error: String,
@@ -11,6 +12,7 @@ pub struct ApiError {
 
 /// `GET /api/health`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
     /// `ok` when the database answers.
     pub status: String,
@@ -20,6 +22,7 @@ pub struct Health {
 
 /// One quantizable layer of a model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LayerInfo {
     /// Position in model order.
     pub position: usize,
@@ -33,6 +36,7 @@ pub struct LayerInfo {
 
 /// An uploaded model (`/api/models`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ModelRecord {
     /// The model's id.
     pub model_id: i64,
@@ -56,6 +60,7 @@ pub struct ModelRecord {
 
 /// An uploaded dataset (`/api/datasets`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DatasetRecord {
     /// The dataset's id.
     pub dataset_id: i64,

@@ -10,6 +10,7 @@ use crate::jobs::Capability;
 
 /// One experiment: which model, which data, and how to quantize and measure it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RunConfig {
     /// A display name; defaults to the model's name.
@@ -55,6 +56,7 @@ pub struct RunConfig {
 
 /// How sensitivity is measured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SensitivityConfig {
     /// Quantize the layer alone, or everything but the layer.
@@ -68,6 +70,7 @@ pub struct SensitivityConfig {
 
 /// Which layers stay in float.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Boundary {
     /// Every layer in INT8.
@@ -117,6 +120,7 @@ impl Boundary {
 
 /// How throughput is measured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BenchmarkConfig {
     /// Batch sizes to time.

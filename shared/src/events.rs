@@ -6,6 +6,7 @@ use crate::jobs::{JobKind, JobState};
 
 /// One change, the `data` of an SSE message (event name `job` or `run`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     /// A job changed.

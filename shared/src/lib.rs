@@ -12,9 +12,11 @@ mod choices;
 mod config;
 mod events;
 mod jobs;
+mod recommend;
 mod runs;
 mod text_enum;
 mod tokens;
+mod workers;
 
 pub use batch::ExportBatchSize;
 pub use calibration::CalibrationMethod;
@@ -24,6 +26,11 @@ pub use choices::{Metric, PROFILES, SensitivityMode, Target};
 pub use config::{BenchmarkConfig, Boundary, RunConfig, SensitivityConfig};
 pub use events::Event;
 pub use jobs::{ArtifactKind, Capability, JobKind, JobState};
-pub use runs::{ArtifactRecord, JobRecord, LayerResult, RunRecord, RunUpdate, TradeoffPoint};
+pub use recommend::{DEFAULT_MAX_DROP, Recommendation, recommend};
+pub use runs::{
+    ArtifactRecord, FLOAT_LABEL, JobRecord, LayerResult, RunRecord, RunUpdate, ThroughputSpread,
+    TradeoffPoint,
+};
 pub use text_enum::UnknownChoice;
 pub use tokens::Role;
+pub use workers::WorkerRecord;

@@ -7,9 +7,14 @@ use serde::{Deserialize, Serialize};
 use crate::choices::Metric;
 use crate::config::RunConfig;
 use crate::jobs::{ArtifactKind, Capability, JobKind, JobState};
+use crate::recommend::Recommendation;
+
+/// The label of the float reference point of every run.
+pub const FLOAT_LABEL: &str = "fp32";
 
 /// A run (`/api/runs`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunRecord {
     /// The run.
     pub run_id: i64,
@@ -41,10 +46,16 @@ pub struct RunRecord {
     /// same analysis on as many other images (Spearman-Brown from the split half).
     #[serde(default)]
     pub sensitivity_reliability: Option<f64>,
+    /// The point to ship once the run has finished: the fastest measured model within the
+    /// run's accuracy budget, or the float model with the reason (only in `GET
+    /// /api/runs/{id}`; `null` in lists and while the run is under way).
+    #[serde(default)]
+    pub recommended: Option<Recommendation>,
 }
 
 /// `PATCH /api/runs/{id}`: what to change.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RunUpdate {
     /// The new tags.
@@ -57,6 +68,7 @@ pub struct RunUpdate {
 
 /// A job of a run (`/api/runs/{id}/jobs`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JobRecord {
     /// The job.
     pub job_id: i64,
@@ -103,6 +115,7 @@ pub struct JobRecord {
 
 /// One layer of a run's model with its sensitivity (`/api/runs/{id}/layers`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LayerResult {
     /// Position in model order.
     pub position: i64,
@@ -131,29 +144,45 @@ pub struct LayerResult {
 }
 
 /// One point of the accuracy-throughput trade-off (`/api/runs/{id}/tradeoff`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TradeoffPoint {
-    /// `fp32`, `int8`, `int8-keepK`.
+    /// `fp32`, `int8`, `int8-keepK` or `int8-maxdrop`.
     pub label: String,
     /// Layers left in float.
     pub float_layer_count: Option<i64>,
-    /// Layers in INT8.
+    /// Layers in INT8 (0 for a max-drop result that kept every layer float).
     pub quantized_layer_count: Option<i64>,
-    /// Accuracy (mAP), when evaluated.
+    /// Accuracy by `metric` (mAP@0.5:0.95, or its agreement with the float model), when
+    /// evaluated.
     pub accuracy: Option<f64>,
-    /// mAP@0.5, when evaluated.
+    /// The same at IoU 0.5, when evaluated.
     #[serde(default)]
     pub accuracy50: Option<f64>,
-    /// How accuracy was measured: `map` (labels) or `agreement` (the float model).
+    /// How accuracy was measured: `map` (COCO labels) or `agreement` (the float model's
+    /// detections as labels).
     #[serde(default)]
     pub metric: Option<Metric>,
-    /// Images per second by batch size (`"1"`, `"32"`).
+    /// Images per second at the median run, by batch size (`"1"`, `"32"`).
     #[serde(default)]
     pub throughput: BTreeMap<String, f64>,
+    /// Images per second of the slowest and the fastest timed run, by batch size.
+    #[serde(default)]
+    pub throughput_spread: BTreeMap<String, ThroughputSpread>,
     /// Whether no other point is at least as accurate and as fast (at the largest batch
     /// size) and better in one; unset until the point has both figures.
     #[serde(default)]
     pub pareto: Option<bool>,
+}
+
+/// How far apart the timed runs of one benchmark were, in images per second.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ThroughputSpread {
+    /// The slowest run.
+    pub min: f64,
+    /// The fastest run.
+    pub max: f64,
 }
 
 impl TradeoffPoint {
@@ -161,10 +190,22 @@ impl TradeoffPoint {
     pub fn images_per_second(&self, batch_size: i64) -> Option<f64> {
         self.throughput.get(&batch_size.to_string()).copied()
     }
+
+    /// The slowest and fastest timed runs at `batch_size`, when recorded.
+    pub fn spread(&self, batch_size: i64) -> Option<ThroughputSpread> {
+        self.throughput_spread.get(&batch_size.to_string()).copied()
+    }
+
+    /// Whether this point is the float model: the reference, or a quantized point that
+    /// kept every layer float (a max-drop search that found no partial model).
+    pub fn is_float_model(&self) -> bool {
+        self.label == FLOAT_LABEL || self.quantized_layer_count == Some(0)
+    }
 }
 
 /// A file a run produced (`/api/runs/{id}/artifacts`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ArtifactRecord {
     /// The artifact.
     pub artifact_id: i64,

@@ -90,15 +90,52 @@ macro_rules! text_enum {
                 f.write_str(self.as_str())
             }
         }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                $crate::text_enum::string_schema(Some(Self::NAMES), None)
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {}
     };
 }
 
 pub(crate) use text_enum;
 
+/// The JSON schema of a value written as a string: one of `choices`, or any string matching
+/// `pattern`.
+#[cfg(feature = "openapi")]
+pub(crate) fn string_schema(
+    choices: Option<&[&str]>,
+    pattern: Option<&str>,
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(choices.map(|c| c.iter().copied()))
+        .pattern(pattern)
+        .into()
+}
+
 /// Gives a type written as a string (`Display`, and `FromStr` with a `String` error) the
-/// conversions its `#[serde(into = "String", try_from = "String")]` needs.
+/// conversions its `#[serde(into = "String", try_from = "String")]` needs, and (with the
+/// `openapi` feature) a string schema whose values match `pattern`.
 macro_rules! string_serde {
-    ($name:ty) => {
+    ($name:ty, $pattern:literal) => {
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                $crate::text_enum::string_schema(None, Some($pattern))
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {}
+
         impl From<$name> for String {
             fn from(value: $name) -> Self {
                 value.to_string()

@@ -125,7 +125,7 @@ pub(crate) async fn caller(headers: &HeaderMap, state: &AppState) -> Result<Call
 pub(crate) async fn token_holder(token: &str, state: &AppState) -> Result<Caller> {
     let record = db::tokens::token_by_hash(&state.pool, &hash_token(token.trim()))
         .await?
-        .ok_or(Error::Unauthorized)?;
+        .ok_or(Error::TokenRejected)?;
     Ok(Caller {
         name: record.name,
         role: record.role,

@@ -15,11 +15,16 @@ pub enum Error {
     /// The request is malformed or names something invalid (400).
     #[error("{0}")]
     BadRequest(String),
-    /// No valid token was sent (401).
+    /// No token was sent (401).
     #[error(
         "this call needs a token: send `Authorization: Bearer <token>` (create one with `qbound token create`)"
     )]
     Unauthorized,
+    /// A token was sent, but it is unknown or has expired (401).
+    #[error(
+        "the token sent was rejected: it is unknown or has expired (create a new one with `qbound token create`)"
+    )]
+    TokenRejected,
     /// The token's role does not allow this call (403).
     #[error("{0}")]
     Forbidden(String),
@@ -62,7 +67,7 @@ impl Error {
     fn status(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized | Self::TokenRejected => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,

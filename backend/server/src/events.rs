@@ -68,13 +68,12 @@ pub(crate) fn event_stream(
             .filter(|e| e.run_id() == run_id && (job_id.is_none() || e.job_id() == job_id));
         std::future::ready(wanted)
     });
+    // The stream ends right after the final event (the job's, or the run's), without
+    // waiting for another event to arrive: each event is followed by `None` when final.
     let stream = futures_util::stream::iter(initial)
         .chain(live)
-        .scan(false, move |done, event| {
-            if *done {
-                return std::future::ready(None);
-            }
-            *done = match (&event, job_id) {
+        .flat_map(move |event| {
+            let last = match (&event, job_id) {
                 (Event::Job { state, .. }, Some(_)) => state.is_terminal(),
                 (Event::Run { status, .. }, None) => {
                     ["succeeded", "failed", "cancelled"].contains(&status.as_str())
@@ -85,7 +84,9 @@ pub(crate) fn event_stream(
                 .event(event.name())
                 .json_data(&event)
                 .unwrap_or_else(|_| SseEvent::default().comment("unencodable event"));
-            std::future::ready(Some(Ok(sse)))
-        });
+            futures_util::stream::iter(std::iter::once(Some(sse)).chain(last.then_some(None)))
+        })
+        .take_while(|item| std::future::ready(item.is_some()))
+        .filter_map(|item| std::future::ready(item.map(Ok)));
     Sse::new(stream.take_until(shutdown.cancelled_owned())).keep_alive(KeepAlive::default())
 }

@@ -1,6 +1,9 @@
-//! The OpenAPI 3.1 document of the whole API, served at `/api/openapi.json`.
+//! The OpenAPI 3.1 document of the whole API, served at `/api/openapi.json`: every operation
+//! with its parameters, request body and response, the schemas generated from the API types
+//! in `qbound-shared` (utoipa), so the document cannot drift from what the server sends.
 
 use serde_json::{Map, Value, json};
+use utoipa::OpenApi;
 
 /// Who may call a route.
 #[derive(Clone, Copy)]
@@ -10,292 +13,652 @@ enum Access {
     Worker,
 }
 
-/// (method, path, summary, access, request body media type)
-const ROUTES: &[(&str, &str, &str, Access, Option<&str>)] = &[
+/// What a request carries.
+#[derive(Clone, Copy)]
+enum Body {
+    None,
+    /// JSON of this schema.
+    Json(&'static str),
+    /// A multipart form with these (field, description) parts.
+    Multipart(&'static [(&'static str, &'static str)]),
+    /// Raw bytes (an artifact upload).
+    Bytes,
+}
+
+/// What a successful response carries.
+#[derive(Clone, Copy)]
+enum Answer {
+    /// 200 with JSON of this schema.
+    Json(&'static str),
+    /// 200 with a JSON array of this schema.
+    List(&'static str),
+    /// 201 with JSON of this schema.
+    Created(&'static str),
+    /// 200 with JSON of this schema, or 204 when there is nothing (a claim).
+    JsonOrNothing(&'static str),
+    /// 204, no body.
+    NoContent,
+    /// 200 with a file.
+    File,
+    /// 200 with plain text.
+    Text,
+    /// 200 with Server-Sent Events whose `data` is an `Event`.
+    Events,
+}
+
+/// One operation.
+struct Route {
+    method: &'static str,
+    path: &'static str,
+    summary: &'static str,
+    access: Access,
+    query: &'static [(&'static str, &'static str, &'static str)],
+    body: Body,
+    answer: Answer,
+}
+
+const fn route(
+    method: &'static str,
+    path: &'static str,
+    summary: &'static str,
+    access: Access,
+    body: Body,
+    answer: Answer,
+) -> Route {
+    Route {
+        method,
+        path,
+        summary,
+        access,
+        query: &[],
+        body,
+        answer,
+    }
+}
+
+const PAGE: [(&str, &str, &str); 2] = [
     (
+        "limit",
+        "integer",
+        "At most this many (default 100, at most 500)",
+    ),
+    (
+        "cursor",
+        "integer",
+        "Continue after this id (the previous page's `x-next-cursor` header)",
+    ),
+];
+
+const RUN_QUERY: &[(&str, &str, &str)] = &[
+    ("status", "string", "Only runs in this status"),
+    ("model_id", "integer", "Only runs of this model"),
+    ("tag", "string", "Only runs with this tag"),
+    ("q", "string", "Only runs whose name contains this"),
+    (
+        "sort",
+        "string",
+        "`created_at` (default `-created_at`), `updated_at`, `name` or `status`; `-` for descending",
+    ),
+    PAGE[0],
+    PAGE[1],
+];
+
+const JOB_QUERY: &[(&str, &str, &str)] = &[
+    ("run_id", "integer", "Only jobs of this run"),
+    ("state", "string", "Only jobs in this state"),
+    PAGE[0],
+    PAGE[1],
+];
+
+const UPLOAD_MODEL: &[(&str, &str)] = &[
+    ("file", "The ONNX model (binary)"),
+    ("name", "Its display name (optional, at most 1 KiB)"),
+];
+
+const UPLOAD_DATASET: &[(&str, &str)] = &[
+    (
+        "file",
+        "A zip, tar or tar.gz of JPEG/PNG images, optionally with a COCO annotations .json (binary)",
+    ),
+    ("name", "Its display name (optional, at most 1 KiB)"),
+];
+
+use Access::{Open, Worker, Write};
+use Answer::{Created, Events, File, Json, JsonOrNothing, List, NoContent, Text};
+
+const ROUTES: &[Route] = &[
+    route(
         "get",
         "/api/health",
         "Liveness and database check",
-        Access::Open,
-        None,
+        Open,
+        Body::None,
+        Json("Health"),
     ),
-    (
+    route(
         "get",
         "/api/openapi.json",
         "This document",
-        Access::Open,
-        None,
+        Open,
+        Body::None,
+        Json("Document"),
     ),
-    ("get", "/api/models", "List models", Access::Open, None),
-    (
+    route(
+        "get",
+        "/api/models",
+        "List models",
+        Open,
+        Body::None,
+        List("ModelRecord"),
+    ),
+    route(
         "post",
         "/api/models",
-        "Upload an ONNX model (multipart `file`, optional `name`)",
-        Access::Write,
-        Some("multipart/form-data"),
+        "Upload an ONNX model",
+        Write,
+        Body::Multipart(UPLOAD_MODEL),
+        Created("ModelRecord"),
     ),
-    (
+    route(
         "get",
         "/api/models/{id}",
         "A model with its inputs, outputs and layers",
-        Access::Open,
-        None,
+        Open,
+        Body::None,
+        Json("ModelRecord"),
     ),
-    (
+    route(
         "delete",
         "/api/models/{id}",
         "Delete a model no run uses",
-        Access::Write,
-        None,
+        Write,
+        Body::None,
+        NoContent,
     ),
-    (
+    route(
         "get",
         "/api/models/{id}/layers",
         "The model's quantizable layers in order",
-        Access::Open,
-        None,
+        Open,
+        Body::None,
+        List("LayerInfo"),
     ),
-    (
+    route(
         "get",
         "/api/models/{id}/download",
         "The ONNX file (HTTP ranges)",
-        Access::Open,
-        None,
+        Open,
+        Body::None,
+        File,
     ),
-    ("get", "/api/datasets", "List datasets", Access::Open, None),
-    (
+    route(
+        "get",
+        "/api/datasets",
+        "List datasets",
+        Open,
+        Body::None,
+        List("DatasetRecord"),
+    ),
+    route(
         "post",
         "/api/datasets",
-        "Upload a zip, tar or tar.gz of images with an optional COCO annotation file",
-        Access::Write,
-        Some("multipart/form-data"),
+        "Upload an image archive",
+        Write,
+        Body::Multipart(UPLOAD_DATASET),
+        Created("DatasetRecord"),
     ),
-    ("get", "/api/datasets/{id}", "A dataset", Access::Open, None),
-    (
+    route(
+        "get",
+        "/api/datasets/{id}",
+        "A dataset",
+        Open,
+        Body::None,
+        Json("DatasetRecord"),
+    ),
+    route(
         "get",
         "/api/datasets/{id}/download",
-        "The normalised tar of the dataset",
-        Access::Open,
-        None,
+        "The normalised tar of the images (HTTP ranges)",
+        Open,
+        Body::None,
+        File,
     ),
-    (
-        "get",
-        "/api/runs",
-        "List runs (status, model_id, tag, q, sort, limit, cursor; next page in `x-next-cursor`)",
-        Access::Open,
-        None,
-    ),
-    (
+    Route {
+        query: RUN_QUERY,
+        ..route(
+            "get",
+            "/api/runs",
+            "List runs, filtered and sorted (next page in `x-next-cursor`)",
+            Open,
+            Body::None,
+            List("RunRecord"),
+        )
+    },
+    route(
         "post",
         "/api/runs",
-        "Create a run from a configuration; it becomes jobs",
-        Access::Write,
-        Some("application/json"),
+        "Create a run from its configuration; its jobs are queued",
+        Write,
+        Body::Json("RunConfig"),
+        Created("RunRecord"),
     ),
-    ("get", "/api/runs/{id}", "A run", Access::Open, None),
-    (
+    route(
+        "get",
+        "/api/runs/{id}",
+        "A run, with its recommended point once it has finished",
+        Open,
+        Body::None,
+        Json("RunRecord"),
+    ),
+    route(
         "patch",
         "/api/runs/{id}",
-        "Set a run's tags and notes",
-        Access::Write,
-        Some("application/json"),
+        "Change a run's tags and notes",
+        Write,
+        Body::Json("RunUpdate"),
+        Json("RunRecord"),
     ),
-    (
+    route(
         "delete",
         "/api/runs/{id}",
-        "Delete a run and its results",
-        Access::Write,
-        None,
+        "Delete a run without a running job",
+        Write,
+        Body::None,
+        NoContent,
     ),
-    (
+    route(
         "post",
         "/api/runs/{id}/cancel",
-        "Cancel a run's unfinished jobs",
-        Access::Write,
-        None,
+        "Cancel every unfinished job of a run",
+        Write,
+        Body::None,
+        Json("RunRecord"),
     ),
-    (
+    route(
         "get",
         "/api/runs/{id}/jobs",
         "The run's jobs",
-        Access::Open,
-        None,
+        Open,
+        Body::None,
+        List("JobRecord"),
     ),
-    (
+    route(
         "get",
         "/api/runs/{id}/layers",
-        "Per-layer results: sensitivity (higher suffers more from INT8), rank (1 = most sensitive), score, seconds, and whether the chosen boundary keeps the layer float",
-        Access::Open,
-        None,
+        "Per-layer sensitivity of the run",
+        Open,
+        Body::None,
+        List("LayerResult"),
     ),
-    (
+    route(
         "get",
         "/api/runs/{id}/tradeoff",
         "Accuracy-throughput points (fp32 and one per quantized point) with the Pareto frontier marked",
-        Access::Open,
-        None,
+        Open,
+        Body::None,
+        List("TradeoffPoint"),
     ),
-    (
+    route(
         "get",
         "/api/runs/{id}/artifacts",
-        "The run's artifacts",
-        Access::Open,
-        None,
+        "Files the run produced",
+        Open,
+        Body::None,
+        List("ArtifactRecord"),
     ),
-    (
+    route(
         "get",
         "/api/runs/{id}/events",
-        "Live job and run changes (Server-Sent Events)",
-        Access::Open,
-        None,
+        "Live changes of the run's jobs and status (Server-Sent Events)",
+        Open,
+        Body::None,
+        Events,
     ),
-    (
-        "get",
-        "/api/jobs",
-        "List jobs without their logs (run_id, state, limit, cursor; next page in `x-next-cursor`)",
-        Access::Open,
-        None,
-    ),
-    (
+    Route {
+        query: JOB_QUERY,
+        ..route(
+            "get",
+            "/api/jobs",
+            "List jobs without their logs (next page in `x-next-cursor`)",
+            Open,
+            Body::None,
+            List("JobRecord"),
+        )
+    },
+    route(
         "get",
         "/api/jobs/{id}",
         "A job with progress and log",
-        Access::Open,
-        None,
+        Open,
+        Body::None,
+        Json("JobRecord"),
     ),
-    (
+    route(
         "get",
         "/api/jobs/{id}/log",
-        "A job's log (text, the last 64 KiB)",
-        Access::Open,
-        None,
+        "A job's log (the last 64 KiB)",
+        Open,
+        Body::None,
+        Text,
     ),
-    (
+    route(
         "post",
         "/api/jobs/{id}/cancel",
         "Cancel a job",
-        Access::Write,
-        None,
+        Write,
+        Body::None,
+        Json("JobRecord"),
     ),
-    (
+    route(
         "post",
         "/api/jobs/{id}/retry",
         "Retry a failed or cancelled job",
-        Access::Write,
-        None,
+        Write,
+        Body::None,
+        Json("JobRecord"),
     ),
-    (
+    route(
         "get",
         "/api/jobs/{id}/events",
         "Live changes of one job (Server-Sent Events)",
-        Access::Open,
-        None,
+        Open,
+        Body::None,
+        Events,
     ),
-    (
+    route(
         "post",
         "/api/jobs/claim",
         "Claim a job (204 when none); returns a lease",
-        Access::Worker,
-        Some("application/json"),
+        Worker,
+        Body::Json("WorkerMessage"),
+        JsonOrNothing("WorkerMessage"),
     ),
-    (
+    route(
         "post",
         "/api/jobs/{id}/heartbeat",
         "Keep the lease; report progress and log lines",
-        Access::Worker,
-        Some("application/json"),
+        Worker,
+        Body::Json("WorkerMessage"),
+        Json("JobRecord"),
     ),
-    (
-        "put",
-        "/api/jobs/{id}/artifacts/{name}",
-        "Upload an artifact (`kind` query, `x-lease-token` header)",
-        Access::Worker,
-        Some("application/octet-stream"),
-    ),
-    (
+    Route {
+        query: &[(
+            "kind",
+            "string",
+            "onnx, calibration, calibration-cache, sensitivity, engine or report",
+        )],
+        ..route(
+            "put",
+            "/api/jobs/{id}/artifacts/{name}",
+            "Upload an artifact (the lease in the `x-lease-token` header)",
+            Worker,
+            Body::Bytes,
+            Created("ArtifactRecord"),
+        )
+    },
+    route(
         "post",
         "/api/jobs/{id}/complete",
         "Finish a job with its result (idempotent)",
-        Access::Worker,
-        Some("application/json"),
+        Worker,
+        Body::Json("WorkerMessage"),
+        Json("JobRecord"),
     ),
-    (
+    route(
         "post",
         "/api/jobs/{id}/fail",
         "Report a failed attempt (`outcome`: retry, permanent, released)",
-        Access::Worker,
-        Some("application/json"),
+        Worker,
+        Body::Json("WorkerMessage"),
+        Json("JobRecord"),
     ),
-    (
+    route(
         "get",
         "/api/artifacts",
         "List artifacts",
-        Access::Open,
-        None,
+        Open,
+        Body::None,
+        List("ArtifactRecord"),
     ),
-    (
+    route(
         "get",
         "/api/artifacts/{id}",
         "An artifact with size and sha256",
-        Access::Open,
-        None,
+        Open,
+        Body::None,
+        Json("ArtifactRecord"),
     ),
-    (
+    route(
         "get",
         "/api/artifacts/{id}/download",
         "Download an artifact (HTTP ranges)",
-        Access::Open,
-        None,
+        Open,
+        Body::None,
+        File,
     ),
-    ("get", "/api/workers", "Workers seen", Access::Open, None),
-    ("get", "/api/tokens", "List tokens", Access::Write, None),
-    (
+    route(
+        "get",
+        "/api/workers",
+        "Workers seen, with what they can run",
+        Open,
+        Body::None,
+        List("WorkerRecord"),
+    ),
+    route(
+        "get",
+        "/api/tokens",
+        "List tokens (also checks that a token may write)",
+        Write,
+        Body::None,
+        List("TokenRecord"),
+    ),
+    route(
         "post",
         "/api/tokens",
         "Create a token (shown once)",
-        Access::Write,
-        Some("application/json"),
+        Write,
+        Body::Json("NewToken"),
+        Created("CreatedToken"),
     ),
-    (
+    route(
         "delete",
         "/api/tokens/{id}",
         "Delete a token",
-        Access::Write,
-        None,
+        Write,
+        Body::None,
+        NoContent,
     ),
-    ("get", "/metrics", "Prometheus metrics", Access::Open, None),
+    route(
+        "get",
+        "/metrics",
+        "Prometheus metrics",
+        Open,
+        Body::None,
+        Text,
+    ),
 ];
+
+/// The API types' schemas, generated from `qbound-shared`.
+#[derive(OpenApi)]
+#[openapi(components(schemas(
+    qbound_shared::ApiError,
+    qbound_shared::Health,
+    qbound_shared::LayerInfo,
+    qbound_shared::ModelRecord,
+    qbound_shared::DatasetRecord,
+    qbound_shared::RunConfig,
+    qbound_shared::SensitivityConfig,
+    qbound_shared::Boundary,
+    qbound_shared::BenchmarkConfig,
+    qbound_shared::Event,
+    qbound_shared::RunRecord,
+    qbound_shared::RunUpdate,
+    qbound_shared::JobRecord,
+    qbound_shared::LayerResult,
+    qbound_shared::TradeoffPoint,
+    qbound_shared::ThroughputSpread,
+    qbound_shared::ArtifactRecord,
+    qbound_shared::Recommendation,
+    qbound_shared::WorkerRecord,
+    qbound_shared::JobKind,
+    qbound_shared::JobState,
+    qbound_shared::Capability,
+    qbound_shared::ArtifactKind,
+    qbound_shared::Target,
+    qbound_shared::SensitivityMode,
+    qbound_shared::Metric,
+    qbound_shared::CalibrationMethod,
+    qbound_shared::ExportBatchSize,
+    qbound_shared::Role,
+)))]
+struct SharedSchemas;
+
+/// Schemas of the server's own bodies: tokens, and the worker protocol (described in the
+/// README; kept open here).
+fn server_schemas() -> Map<String, Value> {
+    let token = json!({
+        "type": "object",
+        "required": ["api_token_id", "name", "role", "created_at"],
+        "properties": {
+            "api_token_id": { "type": "integer" },
+            "name": { "type": "string" },
+            "role": reference("Role"),
+            "created_at": { "type": "integer", "description": "Unix ms" },
+            "expires_at": { "type": ["integer", "null"], "description": "Unix ms; never when null" }
+        }
+    });
+    let mut created = token.clone();
+    if let Some(required) = created["required"].as_array_mut() {
+        required.push(json!("token"));
+    }
+    created["properties"]["token"] =
+        json!({ "type": "string", "description": "The token itself, shown only this once" });
+    [
+        ("TokenRecord", token),
+        ("CreatedToken", created),
+        ("NewToken", json!({
+            "type": "object",
+            "required": ["name", "role"],
+            "additionalProperties": false,
+            "properties": {
+                "name": { "type": "string", "minLength": 1, "maxLength": 100 },
+                "role": reference("Role"),
+                "expires_in_days": { "type": "integer", "minimum": 1, "maximum": 3650 }
+            }
+        })),
+        ("WorkerMessage", json!({ "type": "object", "description": "A message of the worker protocol (claim, heartbeat, completion, failure)" })),
+        ("Document", json!({ "type": "object", "description": "An OpenAPI 3.1 document" })),
+    ]
+    .into_iter()
+    .map(|(name, schema)| (name.to_owned(), schema))
+    .collect()
+}
+
+fn reference(schema: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{schema}") })
+}
+
+fn json_content(schema: Value) -> Value {
+    json!({ "application/json": { "schema": schema } })
+}
+
+fn responses(answer: Answer) -> Value {
+    let ok = |status: &str, schema: Value| json!({ status: { "description": "OK", "content": json_content(schema) } });
+    let mut responses = match answer {
+        Json(s) => ok("200", reference(s)),
+        List(s) => ok("200", json!({ "type": "array", "items": reference(s) })),
+        Created(s) => ok("201", reference(s)),
+        JsonOrNothing(s) => {
+            let mut r = ok("200", reference(s));
+            r["204"] = json!({ "description": "Nothing to do" });
+            r
+        }
+        NoContent => json!({ "204": { "description": "Done" } }),
+        File => {
+            json!({ "200": { "description": "The file", "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } } })
+        }
+        Text => {
+            json!({ "200": { "description": "Text", "content": { "text/plain": { "schema": { "type": "string" } } } } })
+        }
+        Events => {
+            json!({ "200": { "description": "Events named `job` or `run`; each `data` is an Event", "content": { "text/event-stream": { "schema": reference("Event") } } } })
+        }
+    };
+    responses["4XX"] = json!({ "description": "Refused; the body says why", "content": json_content(reference("ApiError")) });
+    responses["5XX"] =
+        json!({ "description": "Server error", "content": json_content(reference("ApiError")) });
+    responses
+}
+
+fn request_body(body: Body) -> Option<Value> {
+    let content = match body {
+        Body::None => return None,
+        Body::Json(schema) => json_content(reference(schema)),
+        Body::Multipart(fields) => {
+            let properties: Map<String, Value> = fields
+                .iter()
+                .map(|(name, description)| {
+                    let format = if *name == "file" {
+                        json!("binary")
+                    } else {
+                        Value::Null
+                    };
+                    let mut schema = json!({ "type": "string", "description": description });
+                    if !format.is_null() {
+                        schema["format"] = format;
+                    }
+                    ((*name).to_owned(), schema)
+                })
+                .collect();
+            json!({ "multipart/form-data": { "schema": { "type": "object", "required": ["file"], "properties": properties } } })
+        }
+        Body::Bytes => {
+            json!({ "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } })
+        }
+    };
+    Some(json!({ "required": true, "content": content }))
+}
+
+fn parameters(route: &Route) -> Vec<Value> {
+    let path = route
+        .path
+        .split('/')
+        .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": if name == "id" { "integer" } else { "string" } } }));
+    let query = route.query.iter().map(|(name, kind, description)| {
+        json!({ "name": name, "in": "query", "required": *name == "kind", "description": description, "schema": { "type": kind } })
+    });
+    path.chain(query).collect()
+}
 
 /// The document.
 pub(crate) fn document() -> Value {
     let mut paths = Map::new();
-    for (method, path, summary, access, body) in ROUTES {
-        let mut operation = json!({
-            "summary": summary,
-            "responses": {
-                "200": { "description": "OK" },
-                "4XX": { "description": "The request was refused", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }
-            }
-        });
-        let parameters: Vec<Value> = path
-            .split('/')
-            .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-            .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": if name == "id" { "integer" } else { "string" } } }))
-            .collect();
+    for route in ROUTES {
+        let mut operation =
+            json!({ "summary": route.summary, "responses": responses(route.answer) });
+        let parameters = parameters(route);
         if !parameters.is_empty() {
             operation["parameters"] = Value::Array(parameters);
         }
-        if let Some(media) = body {
-            operation["requestBody"] =
-                json!({ "required": true, "content": { *media: { "schema": {} } } });
+        if let Some(body) = request_body(route.body) {
+            operation["requestBody"] = body;
         }
-        match access {
-            Access::Open => {}
-            Access::Write => operation["security"] = json!([{ "token": ["write"] }]),
-            Access::Worker => operation["security"] = json!([{ "token": ["worker"] }]),
+        match route.access {
+            Open => {}
+            Write => operation["security"] = json!([{ "token": ["write"] }]),
+            Worker => operation["security"] = json!([{ "token": ["worker"] }]),
         }
-        let entry = paths.entry(path.to_string()).or_insert_with(|| json!({}));
-        entry[*method] = operation;
+        let entry = paths
+            .entry(route.path.to_owned())
+            .or_insert_with(|| json!({}));
+        entry[route.method] = operation;
+    }
+    let mut schemas = server_schemas();
+    if let Some(components) = SharedSchemas::openapi().components {
+        for (name, schema) in components.schemas {
+            schemas.insert(name, serde_json::to_value(schema).unwrap_or(Value::Null));
+        }
     }
     json!({
         "openapi": "3.1.0",
@@ -303,7 +666,7 @@ pub(crate) fn document() -> Value {
         "paths": paths,
         "components": {
             "securitySchemes": { "token": { "type": "http", "scheme": "bearer" } },
-            "schemas": { "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "string" } } } }
+            "schemas": schemas
         }
     })
 }

@@ -6,6 +6,8 @@
 mod actions;
 mod checks;
 mod finds;
+mod run_page;
+mod scripted;
 mod setup;
 
 use std::path::{Path, PathBuf};
@@ -35,8 +37,16 @@ fn screenshot_dir() -> PathBuf {
     dir
 }
 
-/// A screenshot of the whole page (the window grown to the page's height).
+/// A screenshot of the whole page at desktop width.
 async fn save_page(client: &Client, name: &str) {
+    save_page_at(client, name, 1400).await;
+}
+
+/// A screenshot of the whole page `width` px wide (the window grown to the page's height),
+/// then back to the desktop window.
+async fn save_page_at(client: &Client, name: &str, width: u32) {
+    client.set_window_size(width, 1000).await.unwrap();
+    pause(400).await;
     let height = client
         .execute("return document.documentElement.scrollHeight", vec![])
         .await
@@ -44,7 +54,7 @@ async fn save_page(client: &Client, name: &str) {
         .as_f64()
         .unwrap_or(1000.0);
     client
-        .set_window_size(1400, (height as u32 + 40).clamp(800, 5000))
+        .set_window_size(width, (height as u32 + 40).clamp(800, 8000))
         .await
         .unwrap();
     client
@@ -74,6 +84,21 @@ async fn a_run_created_in_the_browser_finishes_with_charts_and_a_verified_downlo
         std::panic::AssertUnwindSafe(journey)
     };
     let result = futures_catch(outcome).await;
+    let _ = client.close().await;
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+/// Runs `test` with a fresh headless browser of `driver`, closing the browser even when
+/// the test panics (then the panic goes on).
+async fn in_browser<F, Fut>(driver: &Driver, test: F)
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let client = driver.browser().await;
+    let result = futures_catch(std::panic::AssertUnwindSafe(test(client.clone()))).await;
     let _ = client.close().await;
     if let Err(panic) = result {
         std::panic::resume_unwind(panic);
@@ -113,7 +138,7 @@ async fn journey(client: &Client, base: &str, token: &str, downloads: &Path, ser
     type_into(client, "#token-prompt input[name=token]", token).await;
     click(client, "#token-prompt button[type=submit]").await;
     count_becomes(client, "#token-prompt", 0).await;
-    text_shows(client, ".token-button", "Token").await;
+    text_shows(client, ".token-button", "Signed in").await;
     click(client, ".upload button[type=submit]").await;
     let refusal = eventually(
         Duration::from_secs(20),
@@ -341,6 +366,7 @@ async fn journey(client: &Client, base: &str, token: &str, downloads: &Path, ser
         bytes.len()
     );
     save_page(client, "run-page.png").await;
+    save_page_at(client, "run-page-phone.png", 390).await;
 
     // The history lists the run with its tags; notes are edited in place.
     open(client, base, "#/runs").await;

@@ -38,23 +38,38 @@ pub(crate) fn built_ui() -> PathBuf {
     dist
 }
 
-/// A running server with the demo data, the built UI and an embedded worker.
+/// A running server with the demo data and the built UI.
 pub(crate) struct Server {
     pub(crate) base: String,
     pub(crate) write_token: String,
+    pub(crate) worker_token: String,
     _data: TempDir,
     stop: Option<oneshot::Sender<()>>,
 }
 
 impl Server {
+    /// With an embedded worker that runs the jobs for real.
     pub(crate) async fn start() -> Self {
+        Self::start_with(true).await
+    }
+
+    /// Without a worker: jobs wait for one the test plays (`scripted::play_run`).
+    pub(crate) async fn start_without_worker() -> Self {
+        Self::start_with(false).await
+    }
+
+    async fn start_with(embedded_worker: bool) -> Self {
         let dist = built_ui();
         let data = tempfile::tempdir().unwrap();
         let data_dir = data.path().join("data");
         let write_token = create_api_token(&data_dir, "e2e", Role::Write)
             .await
             .unwrap();
+        let worker_token = create_api_token(&data_dir, "e2e-worker", Role::Worker)
+            .await
+            .unwrap();
         let mut settings = Settings::new(&data_dir);
+        settings.embedded_worker = embedded_worker;
         settings.bind = "127.0.0.1:0".parse().unwrap();
         settings.demo_data = Some(repo_root().join("data"));
         settings.static_dir = Some(dist);
@@ -71,6 +86,7 @@ impl Server {
         Self {
             base,
             write_token,
+            worker_token,
             _data: data,
             stop: Some(stop),
         }

@@ -51,6 +51,18 @@ impl ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.status == 401 {
+            // The server's own words name HTTP headers; in the UI the way in is Sign in.
+            let what = if self.message.contains("rejected") {
+                "the saved token was rejected (unknown or expired)"
+            } else {
+                "this needs an API token with the `write` role"
+            };
+            return write!(
+                f,
+                "Sign in needed: {what}. Use Sign in at the top of the page."
+            );
+        }
         let prefix = match self.status {
             401 => "Sign in needed: ",
             403 => "Not allowed: ",

@@ -9,6 +9,16 @@ use web_sys::{Request, RequestInit, Response};
 use super::{ApiError, ApiResult, stored_token};
 
 async fn send(method: &str, path: &str, body: Option<String>) -> ApiResult<String> {
+    send_as(method, path, body, stored_token()).await
+}
+
+/// Sends a request with `token` (none: no `Authorization` header).
+async fn send_as(
+    method: &str,
+    path: &str,
+    body: Option<String>,
+    token: Option<String>,
+) -> ApiResult<String> {
     let init = RequestInit::new();
     init.set_method(method);
     if let Some(body) = &body {
@@ -21,7 +31,7 @@ async fn send(method: &str, path: &str, body: Option<String>) -> ApiResult<Strin
     if body.is_some() {
         let _ = headers.set("Content-Type", "application/json");
     }
-    if let Some(token) = stored_token() {
+    if let Some(token) = token {
         let _ = headers.set("Authorization", &format!("Bearer {token}"));
     }
     let window = web_sys::window().ok_or_else(|| ApiError::network("no window"))?;
@@ -65,6 +75,14 @@ pub(crate) fn js_text(value: &wasm_bindgen::JsValue) -> String {
         .unwrap_or_else(|| "unknown error".into())
 }
 
+/// Checks with the server that `token` may write, before the UI keeps it: listing tokens
+/// needs the `write` role, so a 401 means unknown or expired and a 403 the wrong role.
+pub(crate) async fn check_write_token(token: &str) -> ApiResult<()> {
+    send_as("GET", "/api/tokens", None, Some(token.to_owned()))
+        .await
+        .map(|_| ())
+}
+
 /// `GET path` as JSON.
 pub(crate) async fn get_json<T: DeserializeOwned>(path: impl AsRef<str>) -> ApiResult<T> {
     parse(&send("GET", path.as_ref(), None).await?)
@@ -87,7 +105,6 @@ pub(crate) async fn patch_json<B: Serialize, T: DeserializeOwned>(
 }
 
 /// `DELETE path`.
-#[allow(dead_code)]
 pub(crate) async fn delete(path: &str) -> ApiResult<()> {
     send("DELETE", path, None).await.map(|_| ())
 }

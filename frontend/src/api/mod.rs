@@ -9,7 +9,7 @@ mod upload;
 
 pub(crate) use error::ApiError;
 pub(crate) use events::{RunEvents, is_final};
-pub(crate) use http::{get_json, patch_json, post_json};
+pub(crate) use http::{check_write_token, delete, get_json, patch_json, post_json};
 pub(crate) use token::{TokenState, stored_token};
 pub(crate) use upload::upload_file;
 

@@ -28,12 +28,24 @@ fn save_url(url: &str, file_name: &str) {
     }
 }
 
-fn svg_blob_url(text: &str) -> Option<String> {
+fn blob_url(text: &str, content_type: &str) -> Option<String> {
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
     let options = BlobPropertyBag::new();
-    options.set_type("image/svg+xml;charset=utf-8");
+    options.set_type(content_type);
     let blob = Blob::new_with_str_sequence_and_options(&parts, &options).ok()?;
     Url::create_object_url_with_blob(&blob).ok()
+}
+
+fn svg_blob_url(text: &str) -> Option<String> {
+    blob_url(text, "image/svg+xml;charset=utf-8")
+}
+
+/// Saves `text` as a file named `file_name` of `content_type` through the browser.
+pub(crate) fn save_text(text: &str, content_type: &str, file_name: &str) {
+    if let Some(url) = blob_url(text, content_type) {
+        save_url(&url, file_name);
+        let _ = Url::revoke_object_url(&url);
+    }
 }
 
 fn export_svg(id: &str, file_name: &str) {

@@ -24,14 +24,42 @@ pub(crate) struct Entry {
     pub(crate) name: String,
 }
 
-/// The entries in a row starting at (`x`, `y`).
-pub(crate) fn legend(x: f64, y: f64, entries: Vec<Entry>) -> impl IntoView {
+/// Vertical distance between rows of entries.
+pub(crate) const ROW_HEIGHT: f64 = 16.0;
+
+fn entry_width(entry: &Entry) -> f64 {
+    34.0 + entry.name.len() as f64 * 6.6
+}
+
+/// How many rows `entries` take from `x` when wrapped before `max_x`.
+pub(crate) fn legend_rows(x: f64, max_x: f64, entries: &[Entry]) -> usize {
+    let mut rows = 1;
     let mut offset = x;
+    for entry in entries {
+        if offset > x && offset + entry_width(entry) > max_x {
+            rows += 1;
+            offset = x;
+        }
+        offset += entry_width(entry);
+    }
+    rows
+}
+
+/// The entries in rows starting at (`x`, `y`), wrapped before `max_x`.
+pub(crate) fn legend(x: f64, y: f64, max_x: f64, entries: Vec<Entry>) -> impl IntoView {
+    let mut offset = x;
+    let mut y = y - ROW_HEIGHT;
+    let mut first = true;
     let items = entries
         .into_iter()
         .map(|entry| {
+            if first || offset + entry_width(&entry) > max_x && offset > x {
+                first = false;
+                offset = x;
+                y += ROW_HEIGHT;
+            }
             let at = offset;
-            offset += 34.0 + entry.name.len() as f64 * 6.6;
+            offset += entry_width(&entry);
             let swatch = match entry.swatch {
                 Swatch::Box(color) => view! {
                     <rect x=px(at) y=px(y - 9.0) width="14" height="10" fill=color />

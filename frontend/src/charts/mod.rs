@@ -1,9 +1,10 @@
 //! Charts drawn as SVG by the app: axes with ticks and labels, a legend, sensitivity bars,
 //! the accuracy-throughput scatter with its frontier, and SVG/PNG export.
 //!
-//! `scale` and `frontier` are pure geometry; the views build only for the browser.
+//! `scale`, `frontier` and `labels` are pure geometry; the views build only for the browser.
 
 pub mod frontier;
+pub mod labels;
 pub mod scale;
 
 #[cfg(target_arch = "wasm32")]
@@ -23,7 +24,7 @@ mod sensitivity;
 mod tradeoff;
 
 #[cfg(target_arch = "wasm32")]
-pub(crate) use export::ExportButtons;
+pub(crate) use export::{ExportButtons, save_text};
 #[cfg(target_arch = "wasm32")]
 pub(crate) use sensitivity::SensitivityChart;
 #[cfg(target_arch = "wasm32")]

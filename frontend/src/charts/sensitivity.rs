@@ -35,6 +35,8 @@ pub(crate) fn SensitivityChart(
     id: &'static str,
     layers: Vec<LayerResult>,
     #[prop(into)] float_count: Signal<usize>,
+    /// The y axis title, with the sensitivity's unit.
+    y_title: String,
 ) -> impl IntoView {
     let ranked = ranked(&layers);
     if ranked.is_empty() {
@@ -93,6 +95,7 @@ pub(crate) fn SensitivityChart(
         })
         .collect_view();
     let boundary_x = move || frame.left + float_count.get().min(n) as f64 * slot;
+    let near_right = move || boundary_x() > frame.width - frame.right - 140.0;
     let entries = vec![
         Entry {
             swatch: Swatch::Box(FLOAT_COLOR),
@@ -112,7 +115,7 @@ pub(crate) fn SensitivityChart(
             width=px(frame.width) height=px(frame.height)
             viewBox=format!("0 0 {} {}", px(frame.width), px(frame.height))>
             <rect width="100%" height="100%" fill="white" />
-            {y_axis(frame, &y, "sensitivity (higher = hurts more in INT8)")}
+            {y_axis(frame, &y, &y_title)}
             {bars}
             <line x1=px(frame.left) x2=px(frame.width - frame.right) y1=px(zero) y2=px(zero) stroke="#555" />
             <text x=px(frame.left + (frame.width - frame.left - frame.right) / 2.0) y=px(frame.height - 4.0)
@@ -122,11 +125,14 @@ pub(crate) fn SensitivityChart(
             <g class="boundary">
                 <line x1=move || px(boundary_x()) x2=move || px(boundary_x()) y1=px(frame.top - 6.0) y2=px(baseline)
                     stroke="#c5221f" stroke-width="2" stroke-dasharray="6 4" />
-                <text x=move || px(boundary_x() + 4.0) y=px(frame.top + 6.0) font-size="11" font-family=FONT fill="#c5221f">
+                // Near the right edge the label goes left of the line, so it is not cut.
+                <text x=move || px(if near_right() { boundary_x() - 4.0 } else { boundary_x() + 4.0 })
+                    text-anchor=move || if near_right() { "end" } else { "start" }
+                    y=px(frame.top + 6.0) font-size="11" font-family=FONT fill="#c5221f">
                     {move || format!("boundary: {} in float", float_count.get().min(n))}
                 </text>
             </g>
-            {legend(frame.left, 18.0, entries)}
+            {legend(frame.left, 18.0, f64::INFINITY, entries)}
         </svg>
     }
     .into_any()

@@ -3,6 +3,7 @@
 mod errors;
 mod nav;
 mod progress;
+mod sortable;
 mod status;
 mod token_prompt;
 mod upload;
@@ -10,6 +11,7 @@ mod upload;
 pub(crate) use errors::{ErrorList, Notice};
 pub(crate) use nav::Nav;
 pub(crate) use progress::ProgressBar;
+pub(crate) use sortable::{SortHeader, row_order};
 pub(crate) use status::StatusBadge;
 pub(crate) use token_prompt::TokenPrompt;
 pub(crate) use upload::UploadForm;

@@ -29,9 +29,9 @@ pub(crate) fn Nav(route: RwSignal<Route>) -> impl IntoView {
             </nav>
             <button
                 class="token-button"
-                on:click=move |_| tokens.ask("Paste an API token with the `write` role.")
+                on:click=move |_| tokens.ask("Paste an API token with the `write` role to upload, start runs and edit them.")
             >
-                {move || if tokens.present.get() { "Token ✓" } else { "Sign in" }}
+                {move || if tokens.present.get() { "Signed in ✓" } else { "Sign in" }}
             </button>
         </header>
     }
@@ -40,7 +40,7 @@ pub(crate) fn Nav(route: RwSignal<Route>) -> impl IntoView {
 fn section(route: &Route) -> u8 {
     match route {
         Route::History | Route::Run(_) | Route::Compare(_) | Route::NotFound(_) => 0,
-        Route::NewRun => 1,
+        Route::NewRun | Route::CloneRun(_) => 1,
         Route::Models | Route::Model(_) => 2,
         Route::Datasets | Route::Dataset(_) => 3,
     }

@@ -21,8 +21,9 @@ pub(crate) fn UploadForm<T: DeserializeOwned + 'static>(
     let name = RwSignal::new(String::new());
     let progress = RwSignal::new(None::<f64>);
     let notice = RwSignal::new(None);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    // Bumped to upload again once a token is saved.
+    let attempt = RwSignal::new(0u32);
+    let start = move || {
         let Some(file) = file_input
             .get()
             .and_then(|input| input.files())
@@ -47,12 +48,20 @@ pub(crate) fn UploadForm<T: DeserializeOwned + 'static>(
                 }
                 Err(error) => {
                     if error.needs_token() {
-                        tokens.ask("Uploading needs a token with the `write` role.");
+                        tokens.ask_then(
+                            "Uploading needs a token with the `write` role; the upload resumes once you are signed in.",
+                            move || attempt.update(|n| *n += 1),
+                        );
                     }
                     notice.set(Some(Err(error.to_string())));
                 }
             }
         });
+    };
+    Effect::watch(move || attempt.get(), move |_, _, _| start(), false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        start();
     };
     view! {
         <form class="upload card" on:submit=submit>

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use qbound_shared::DatasetRecord;
 
 use super::loading;
+use super::runs_using::{RunsUsing, Uses};
 use crate::api::{ApiError, get_json};
 use crate::components::{ErrorList, UploadForm};
 use crate::format;
@@ -82,6 +83,7 @@ pub(crate) fn DatasetPage(id: i64) -> impl IntoView {
                             <p><a href=format!("/api/datasets/{}/download", d.dataset_id) download="">"Download the archive"</a>
                                " · uploaded " {format::date_time(d.created_at)} " UTC"</p>
                         </section>
+                        <RunsUsing what=Uses::Dataset(id) />
                     })
                 })}
             </ErrorBoundary>

@@ -84,13 +84,13 @@ async fn load(filter: Filter) -> ApiResult<Vec<Row>> {
             .map(|m| m.name.clone())
             .unwrap_or_else(|| format!("model {}", run.model_id));
         rows.push(Row {
-            summary: RunSummary::of(&points),
+            summary: RunSummary::of(&run, &points),
             model,
             run,
         });
     }
     let key = |row: &Row| match filter.sort.as_str() {
-        "accuracy" => row.summary.best_accuracy,
+        "accuracy" => row.summary.accuracy,
         "speedup1" => row.summary.speedup_bs1,
         "speedup32" => row.summary.speedup_bs32,
         _ => None,
@@ -197,7 +197,7 @@ fn table(
         <table class="history">
             <thead><tr>
                 <th>"Compare"</th><th>"Run"</th><th>"Model"</th><th>"Status"</th><th>"Created (UTC)"</th>
-                <th>"Best mAP"</th><th>"Speed-up bs1"</th><th>"Speed-up bs32"</th><th>"Tags"</th><th>"Notes"</th><th></th>
+                <th>"Recommended"</th><th>"Its accuracy"</th><th>"Speed-up bs1"</th><th>"Speed-up bs32"</th><th>"Tags"</th><th>"Notes"</th><th></th>
             </tr></thead>
             <tbody>{body}</tbody>
         </table>
@@ -246,7 +246,7 @@ fn row_view(
         });
     };
     let number = |v: Option<f64>, f: fn(f64) -> String| v.map(f).unwrap_or_else(|| "–".into());
-    let s = row.summary;
+    let s = row.summary.clone();
     let status = row.run.status.clone();
     view! {
         <tr data-run-id=id.to_string()>
@@ -256,7 +256,8 @@ fn row_view(
             <td>{row.model}</td>
             <td><StatusBadge status=status /></td>
             <td>{format::date_time(row.run.created_at)}</td>
-            <td class="num">{number(s.best_accuracy, |v| format!("{v:.3}"))}</td>
+            <td class="recommended">{s.headline()}</td>
+            <td class="num">{number(s.accuracy, |v| format!("{v:.3}"))}{s.metric.map(|m| format!(" {}", format::metric_short(m)))}</td>
             <td class="num">{number(s.speedup_bs1, format::speedup)}</td>
             <td class="num">{number(s.speedup_bs32, format::speedup)}</td>
             <td>

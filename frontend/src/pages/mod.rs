@@ -6,6 +6,7 @@ mod history;
 mod models;
 mod new_run;
 mod run;
+mod runs_using;
 
 pub(crate) use compare::ComparePage;
 pub(crate) use datasets::{DatasetPage, DatasetsPage};

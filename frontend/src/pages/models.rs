@@ -1,10 +1,14 @@
 //! Models: upload, list, and one model's layers.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use qbound_shared::ModelRecord;
 
 use super::loading;
-use crate::api::{ApiError, get_json};
+use super::runs_using::{RunsUsing, Uses};
+use crate::api::{ApiError, TokenState, delete, get_json};
+use crate::app::navigate;
+use crate::components::Notice;
 use crate::components::{ErrorList, UploadForm};
 use crate::format;
 use crate::route::Route;
@@ -78,6 +82,22 @@ pub(crate) fn ModelPage(id: i64) -> impl IntoView {
 }
 
 fn model_details(m: ModelRecord) -> impl IntoView {
+    let tokens = TokenState::from_context();
+    let id = m.model_id;
+    let notice = RwSignal::new(None);
+    let remove = move |_| {
+        spawn_local(async move {
+            match delete(&format!("/api/models/{id}")).await {
+                Ok(()) => navigate(&Route::Models),
+                Err(error) => {
+                    if error.needs_token() {
+                        tokens.ask("Deleting a model needs a token with the `write` role.");
+                    }
+                    notice.set(Some(Err(error.to_string())));
+                }
+            }
+        });
+    };
     let total: u64 = m.layers.iter().map(|l| l.parameters).sum();
     let rows = m
         .layers
@@ -101,12 +121,17 @@ fn model_details(m: ModelRecord) -> impl IntoView {
             <p>"Inputs: " <code>{m.inputs.join(", ")}</code> " · outputs: " <code>{m.outputs.join(", ")}</code></p>
             <p>"sha256 " <code class="hash">{m.sha256.clone()}</code> " · "
                <a href=format!("/api/models/{}/download", m.model_id) download="">"Download ONNX"</a>
-               " · " <a href=Route::NewRun.href()>"Start a run"</a></p>
+               " · " <a href=Route::NewRun.href()>"Start a run"</a>
+               " · " <button type="button" class="small" id="delete-model" on:click=remove>"Delete"</button></p>
+            <Notice message=notice />
         </section>
+        <RunsUsing what=Uses::Model(id) />
         <h2>"Layers"</h2>
-        <table class="layers">
-            <thead><tr><th>"#"</th><th>"Name"</th><th>"Op"</th><th>"Parameters"</th></tr></thead>
-            <tbody>{rows}</tbody>
-        </table>
+        <div class="table-scroll">
+            <table class="layers">
+                <thead><tr><th>"#"</th><th>"Name"</th><th>"Op"</th><th>"Parameters"</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
     }
 }

@@ -2,10 +2,11 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use qbound_shared::{DatasetRecord, ModelRecord, RunRecord};
+use qbound_shared::{DatasetRecord, ModelRecord, RunRecord, WorkerRecord};
 
 use crate::api::{TokenState, get_json, post_json};
 use crate::app::navigate;
+use crate::capabilities::{can_build_engines, fitting_target, runnable};
 use crate::components::Notice;
 use crate::route::Route;
 use crate::run_form::{
@@ -31,17 +32,41 @@ fn text_field(
     }
 }
 
+/// A number input holding whole numbers (or decimals with `step` "any") from `min`.
+fn number_field(
+    form: RwSignal<RunForm>,
+    label: &'static str,
+    name: &'static str,
+    (min, step): (&'static str, &'static str),
+    get: GetField,
+    set: SetField,
+) -> impl IntoView {
+    view! {
+        <label>
+            <span>{label}</span>
+            <input type="number" name=name min=min step=step inputmode="decimal"
+                prop:value=move || form.with(get)
+                on:input=move |ev| form.update(|f| set(f, event_target_value(&ev))) />
+        </label>
+    }
+}
+
+/// A short explanation under the field `name`.
+fn help(name: &'static str, text: &'static str) -> impl IntoView {
+    view! { <span class="help" data-for=name>{text}</span> }
+}
+
 fn select_field(
     form: RwSignal<RunForm>,
     label: &'static str,
     name: &'static str,
-    options: &'static [&'static str],
+    options: Vec<&'static str>,
     get: GetField,
     set: SetField,
 ) -> impl IntoView {
     let options = options
-        .iter()
-        .map(|o| view! { <option value=*o selected=move || form.with(get) == *o>{*o}</option> })
+        .into_iter()
+        .map(|o| view! { <option value=o selected=move || form.with(get) == o>{o}</option> })
         .collect_view();
     view! {
         <label>
@@ -80,16 +105,65 @@ fn id_select(
     }
 }
 
-/// The form; on success the new run's page opens.
+/// The form, filled in with run `from`'s settings when given; on success the new run's page
+/// opens.
 #[component]
-pub(crate) fn NewRunPage() -> impl IntoView {
+pub(crate) fn NewRunPage(#[prop(optional)] from: Option<i64>) -> impl IntoView {
     let tokens = TokenState::from_context();
     let form = RwSignal::new(RunForm::default());
+    if let Some(id) = from {
+        spawn_local(async move {
+            if let Ok(run) = get_json::<RunRecord>(format!("/api/runs/{id}")).await {
+                form.set(RunForm::from_config(&run.config));
+            }
+        });
+    }
     let problems = RwSignal::new(Vec::<String>::new());
     let notice = RwSignal::new(None);
     let busy = RwSignal::new(false);
     let models = LocalResource::new(|| get_json::<Vec<ModelRecord>>("/api/models"));
     let datasets = LocalResource::new(|| get_json::<Vec<DatasetRecord>>("/api/datasets"));
+    let workers = LocalResource::new(|| get_json::<Vec<WorkerRecord>>("/api/workers"));
+    let worker_list = move || workers.get().and_then(|w| w.ok()).unwrap_or_default();
+    // Defaults that fit the workers: their target, a provider they run, no engines without
+    // TensorRT. A cloned run keeps its own settings.
+    Effect::new(move || {
+        let workers = worker_list();
+        if workers.is_empty() || from.is_some() {
+            return;
+        }
+        form.update(|f| {
+            f.target = fitting_target(&workers).to_string();
+            if !runnable(PROVIDERS, &workers).contains(&f.provider.as_str()) {
+                f.provider = runnable(PROVIDERS, &workers)
+                    .first()
+                    .map(|p| (*p).to_owned())
+                    .unwrap_or_default();
+            }
+            f.build_engine &= can_build_engines(&workers);
+        });
+    });
+    let workers_note = move || {
+        let workers = worker_list();
+        if workers.is_empty() {
+            return "No worker has registered yet: jobs wait until one does.".to_owned();
+        }
+        let names: Vec<String> = workers
+            .iter()
+            .map(|w| {
+                let capabilities: Vec<&str> = w.capabilities.iter().map(|c| c.as_str()).collect();
+                format!("{} ({})", w.name, capabilities.join(", "))
+            })
+            .collect();
+        format!(
+            "Workers: {}. Only what they can run is offered.",
+            names.join("; ")
+        )
+    };
+    let engines_possible = move || {
+        let workers = worker_list();
+        workers.is_empty() || can_build_engines(&workers)
+    };
     Effect::new(move || {
         if let Some(Ok(models)) = models.get()
             && form.with_untracked(|f| f.model_id.is_none())
@@ -129,8 +203,9 @@ pub(crate) fn NewRunPage() -> impl IntoView {
             validation_has_labels,
         }
     };
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    // Bumped to send the form again once a token is saved.
+    let attempt = RwSignal::new(0u32);
+    let start = move || {
         notice.set(None);
         match form.get_untracked().to_config(context()) {
             Err(found) => problems.set(found),
@@ -144,7 +219,10 @@ pub(crate) fn NewRunPage() -> impl IntoView {
                         Ok(run) => navigate(&Route::Run(run.run_id)),
                         Err(error) => {
                             if error.needs_token() {
-                                tokens.ask("Starting a run needs a token with the `write` role.");
+                                tokens.ask_then(
+                                    "Starting a run needs a token with the `write` role; the run starts once you are signed in.",
+                                    move || attempt.update(|n| *n += 1),
+                                );
                             }
                             notice.set(Some(Err(error.to_string())));
                         }
@@ -152,6 +230,11 @@ pub(crate) fn NewRunPage() -> impl IntoView {
                 });
             }
         }
+    };
+    Effect::watch(move || attempt.get(), move |_, _, _| start(), false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        start();
     };
     let model_choices = move || {
         models
@@ -188,13 +271,16 @@ pub(crate) fn NewRunPage() -> impl IntoView {
     };
     let boundary_is = move |kind: &'static str| move || form.with(|f| f.boundary == kind);
     view! {
-        <h1>"New run"</h1>
+        <h1>{match from {
+            Some(id) => format!("New run like run #{id}"),
+            None => "New run".to_owned(),
+        }}</h1>
         <form class="run-form card" id="new-run" on:submit=submit novalidate>
             <fieldset>
                 <legend>"What"</legend>
                 {text_field(form, "Name", "name", |f| f.name.clone(), |f, v| f.name = v)}
                 {move || id_select(form, "Model", "model", model_choices(), false, |f| f.model_id, |f, v| f.model_id = v)}
-                {select_field(form, "Profile", "profile", PROFILES, |f| f.profile.clone(), |f, v| f.profile = v)}
+                {select_field(form, "Profile", "profile", PROFILES.to_vec(), |f| f.profile.clone(), |f, v| f.profile = v)}
                 {move || id_select(form, "Calibration images", "calibration", dataset_choices(), false,
                     |f| f.calibration_dataset_id, |f, v| f.calibration_dataset_id = v)}
                 {move || id_select(form, "Validation images", "validation", dataset_choices(), true,
@@ -203,9 +289,9 @@ pub(crate) fn NewRunPage() -> impl IntoView {
             </fieldset>
             <fieldset>
                 <legend>"Calibration"</legend>
-                {select_field(form, "Method", "calibration_method", METHODS, |f| f.calibration_method.clone(), |f, v| f.calibration_method = v)}
-                {text_field(form, "Percentile (blank: 99.99)", "percentile", |f| f.percentile.clone(), |f, v| f.percentile = v)}
-                {text_field(form, "Use at most N images (blank: all)", "calibration_images", |f| f.calibration_images.clone(), |f, v| f.calibration_images = v)}
+                {select_field(form, "Method", "calibration_method", METHODS.to_vec(), |f| f.calibration_method.clone(), |f, v| f.calibration_method = v)}
+                {number_field(form, "Percentile (blank: 99.99)", "percentile", ("50", "any"), |f| f.percentile.clone(), |f, v| f.percentile = v)}
+                {number_field(form, "Use at most N images (blank: all)", "calibration_images", ("1", "1"), |f| f.calibration_images.clone(), |f, v| f.calibration_images = v)}
             </fieldset>
             <fieldset>
                 <legend>"Sensitivity and boundary"</legend>
@@ -214,29 +300,48 @@ pub(crate) fn NewRunPage() -> impl IntoView {
                         on:change=move |ev| form.update(|f| f.sensitivity = event_target_checked(&ev)) />
                     <span>"Measure per-layer sensitivity"</span>
                 </label>
-                {select_field(form, "Mode", "sensitivity_mode", MODES, |f| f.sensitivity_mode.clone(), |f, v| f.sensitivity_mode = v)}
-                {select_field(form, "Metric", "sensitivity_metric", METRICS, |f| f.sensitivity_metric.clone(), |f, v| f.sensitivity_metric = v)}
-                {select_field(form, "Boundary", "boundary", BOUNDARIES, |f| f.boundary.clone(), |f, v| f.boundary = v)}
+                <div class="field">
+                    {select_field(form, "Mode", "sensitivity_mode", MODES.to_vec(), |f| f.sensitivity_mode.clone(), |f, v| f.sensitivity_mode = v)}
+                    {help("sensitivity_mode", "one-on: quantize one layer alone and measure what it costs (YOLOv6's method). one-off: quantize all but that layer and measure what keeping it float recovers; closer to the shipped model, as slow.")}
+                </div>
+                <div class="field">
+                    {select_field(form, "Metric", "sensitivity_metric", METRICS.to_vec(), |f| f.sensitivity_metric.clone(), |f, v| f.sensitivity_metric = v)}
+                    {help("sensitivity_metric", "proxy: how much the raw head outputs change, on a few images; fast, no labels. agreement: mAP against the float model's own detections; no labels needed. map: COCO mAP on labelled validation images.")}
+                </div>
+                <div class="field">
+                    {select_field(form, "Boundary", "boundary", BOUNDARIES.to_vec(), |f| f.boundary.clone(), |f, v| f.boundary = v)}
+                    {help("boundary", "sweep: one model per count of float layers, plus full INT8, to see the trade-off. keep_float: the N most sensitive layers stay float. max_drop: the fewest float layers within an accuracy drop. all: every layer INT8.")}
+                </div>
                 <Show when=boundary_is("sweep")>
-                    {text_field(form, "Sweep: float layer counts", "sweep", |f| f.sweep.clone(), |f, v| f.sweep = v)}
+                    <div class="field">
+                        {text_field(form, "Sweep: float layer counts", "sweep", |f| f.sweep.clone(), |f, v| f.sweep = v)}
+                        {help("sweep", "Comma-separated counts of float layers, such as 1, 2, 4; full INT8 is always measured.")}
+                    </div>
                 </Show>
                 <Show when=boundary_is("keep_float")>
-                    {text_field(form, "Layers kept in float", "keep_float", |f| f.keep_float.clone(), |f, v| f.keep_float = v)}
+                    {number_field(form, "Layers kept in float", "keep_float", ("0", "1"), |f| f.keep_float.clone(), |f, v| f.keep_float = v)}
                 </Show>
                 <Show when=boundary_is("max_drop")>
-                    {text_field(form, "Max accuracy drop (% of float)", "max_drop", |f| f.max_drop.clone(), |f, v| f.max_drop = v)}
+                    {number_field(form, "Max accuracy drop (% of float)", "max_drop", ("0", "any"), |f| f.max_drop.clone(), |f, v| f.max_drop = v)}
                 </Show>
             </fieldset>
             <fieldset>
                 <legend>"Export and measure"</legend>
-                {select_field(form, "Target", "target", TARGETS, |f| f.target.clone(), |f, v| f.target = v)}
+                <div class="field">
+                    {select_field(form, "Target", "target", TARGETS.to_vec(), |f| f.target.clone(), |f, v| f.target = v)}
+                    {help("target", "ort-cpu: INT8 that ONNX Runtime's CPU provider runs fast. tensorrt: Q/DQ placed for TensorRT; on a CPU it runs slower than FP32.")}
+                </div>
                 {text_field(form, "Export batch sizes", "export_batch_sizes", |f| f.export_batch_sizes.clone(), |f, v| f.export_batch_sizes = v)}
                 {text_field(form, "Benchmark batch sizes", "bench_batch_sizes", |f| f.bench_batch_sizes.clone(), |f, v| f.bench_batch_sizes = v)}
-                {text_field(form, "Warm-up runs", "warmup_runs", |f| f.warmup_runs.clone(), |f, v| f.warmup_runs = v)}
-                {text_field(form, "Timed runs", "timed_runs", |f| f.timed_runs.clone(), |f, v| f.timed_runs = v)}
-                {select_field(form, "Provider", "provider", PROVIDERS, |f| f.provider.clone(), |f, v| f.provider = v)}
+                {number_field(form, "Warm-up runs", "warmup_runs", ("0", "1"), |f| f.warmup_runs.clone(), |f, v| f.warmup_runs = v)}
+                {number_field(form, "Timed runs", "timed_runs", ("1", "1"), |f| f.timed_runs.clone(), |f, v| f.timed_runs = v)}
+                <div class="field">
+                    {move || select_field(form, "Provider", "provider", runnable(PROVIDERS, &worker_list()), |f| f.provider.clone(), |f, v| f.provider = v)}
+                    <span class="help" id="workers-note">{workers_note}</span>
+                </div>
                 <label class="check">
                     <input type="checkbox" name="build_engine" prop:checked=move || form.with(|f| f.build_engine)
+                        prop:disabled=move || !engines_possible()
                         on:change=move |ev| form.update(|f| f.build_engine = event_target_checked(&ev)) />
                     <span>"Build a TensorRT engine per point (needs a TensorRT worker)"</span>
                 </label>

@@ -58,6 +58,10 @@ async fn points_of_run(conn: &mut SqliteConnection, run_id: i64) -> Result<Vec<T
                     .map(|m| enum_column(&m, "metric"))
                     .transpose()?,
                 throughput: json_column(&r.try_get::<String, _>("throughput")?, "throughput")?,
+                throughput_spread: json_column(
+                    &r.try_get::<String, _>("throughput_spread")?,
+                    "throughput_spread",
+                )?,
                 pareto: r.try_get::<Option<i64>, _>("pareto")?.map(|p| p != 0),
             })
         })
@@ -81,19 +85,26 @@ pub(crate) async fn set_point_layers(
     Ok(())
 }
 
-/// Records the images per second of `label` at `batch_size`.
+/// Records the images per second of `label` at `batch_size`: the median run's, and the
+/// slowest and the fastest run's when measured.
 pub(crate) async fn set_point_throughput(
     conn: &mut SqliteConnection,
     run_id: i64,
     label: &str,
     batch_size: i64,
     images_per_second: f64,
+    spread: Option<(f64, f64)>,
 ) -> Result<()> {
     sqlx::query(
-        "UPDATE tradeoff_point SET throughput = json_set(throughput, '$.' || json_quote(?), ?) WHERE run_id = ? AND label = ?",
+        "UPDATE tradeoff_point SET throughput = json_set(throughput, '$.' || json_quote(?1), ?2), \
+         throughput_spread = CASE WHEN ?3 IS NULL THEN json_remove(throughput_spread, '$.' || json_quote(?1)) \
+         ELSE json_set(throughput_spread, '$.' || json_quote(?1), json_object('min', ?3, 'max', ?4)) END \
+         WHERE run_id = ?5 AND label = ?6",
     )
     .bind(batch_size.to_string())
     .bind(images_per_second)
+    .bind(spread.map(|s| s.0))
+    .bind(spread.map(|s| s.1))
     .bind(run_id)
     .bind(label)
     .execute(conn)

@@ -1,7 +1,7 @@
 //! Runs: one experiment's configuration, status, tags and notes; created with its jobs,
 //! layer rows and trade-off points in one transaction.
 
-use qbound_shared::{LayerInfo, RunConfig, RunRecord};
+use qbound_shared::{FLOAT_LABEL, LayerInfo, RunConfig, RunRecord};
 use serde::Deserialize;
 use sqlx::{Row, SqliteConnection, SqlitePool};
 
@@ -25,6 +25,7 @@ fn record(row: &sqlx::sqlite::SqliteRow) -> Result<RunRecord> {
         updated_at: row.try_get("updated_at")?,
         sensitivity_split_half: row.try_get("sensitivity_split_half")?,
         sensitivity_reliability: row.try_get("sensitivity_reliability")?,
+        recommended: None,
     })
 }
 
@@ -91,7 +92,7 @@ pub(crate) async fn create_run(
             .execute(&mut *tx)
             .await?;
     }
-    let labels = std::iter::once("fp32".to_owned()).chain(point_labels(config));
+    let labels = std::iter::once(FLOAT_LABEL.to_owned()).chain(point_labels(config));
     for label in labels {
         sqlx::query("INSERT INTO tradeoff_point (run_id, label) VALUES (?, ?)")
             .bind(run_id)

@@ -1,24 +1,10 @@
 //! Workers that have talked to the server.
 
-use serde::Serialize;
 use sqlx::{Row, SqlitePool};
 
 use super::{json_column, now_ms, to_json};
 use crate::error::Result;
-use qbound_shared::Capability;
-
-/// A worker as the API shows it.
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct WorkerRecord {
-    /// The worker.
-    pub(crate) worker_id: i64,
-    /// Its name.
-    pub(crate) name: String,
-    /// What it can run.
-    pub(crate) capabilities: Vec<Capability>,
-    /// When it last claimed or heartbeat (Unix ms).
-    pub(crate) last_seen_at: i64,
-}
+use qbound_shared::{Capability, WorkerRecord};
 
 pub(crate) async fn touch_worker(
     pool: &SqlitePool,

@@ -11,7 +11,8 @@ use axum::response::sse::{Event as SseEvent, Sse};
 use axum::routing::{get, post};
 use futures_util::Stream;
 use qbound_shared::{
-    ArtifactRecord, Event, JobRecord, LayerResult, RunConfig, RunRecord, RunUpdate, TradeoffPoint,
+    ArtifactRecord, Event, JobRecord, LayerResult, Recommendation, RunConfig, RunRecord, RunUpdate,
+    TradeoffPoint, recommend,
 };
 
 use super::paged::paged;
@@ -56,11 +57,26 @@ async fn list_runs(
     Ok(paged(db::runs::list_runs(&state.pool, &filter).await?))
 }
 
+/// The run, with its recommended point once it has finished.
 async fn get_run(
     State(state): State<AppState>,
     AppPath(id): AppPath<i64>,
 ) -> Result<AppJson<RunRecord>> {
-    Ok(AppJson(db::runs::run_by_id(&state.pool, id).await?))
+    let mut run = db::runs::run_by_id(&state.pool, id).await?;
+    if ["succeeded", "failed", "cancelled"].contains(&run.status.as_str()) {
+        run.recommended = recommendation(&state, &run).await?;
+    }
+    Ok(AppJson(run))
+}
+
+/// The fastest measured point within the run's accuracy budget, or the float model and why.
+async fn recommendation(state: &AppState, run: &RunRecord) -> Result<Option<Recommendation>> {
+    let points = db::results::tradeoff_of_run(&state.pool, run.run_id).await?;
+    Ok(recommend(
+        &points,
+        run.config.accuracy_budget(),
+        &run.config.benchmark.batch_sizes,
+    ))
 }
 
 async fn update_run(

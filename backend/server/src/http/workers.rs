@@ -3,9 +3,9 @@
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
+use qbound_shared::WorkerRecord;
 
 use crate::db;
-use crate::db::workers::WorkerRecord;
 use crate::error::{AppJson, Result};
 use crate::state::AppState;
 

@@ -8,8 +8,13 @@ use crate::error::Result;
 use crate::state::AppState;
 
 /// Announces jobs that changed, abandons the jobs that now cannot run, and announces the
-/// status of their runs.
+/// status of their runs: a run's final event comes after its last job's own, so a client
+/// that stops listening there misses no job.
 pub(super) async fn announce(state: &AppState, jobs: &[JobRecord]) -> Result<()> {
+    for job in jobs {
+        state.events.publish_job(job);
+        state.metrics.observe_transition(job);
+    }
     let mut runs: Vec<i64> = jobs.iter().map(|j| j.run_id).collect();
     runs.dedup();
     for run_id in runs {
@@ -18,10 +23,6 @@ pub(super) async fn announce(state: &AppState, jobs: &[JobRecord]) -> Result<()>
         }
         let status = db::queue::refresh_run_status(&state.pool, run_id).await?;
         state.events.publish_run(run_id, &status);
-    }
-    for job in jobs {
-        state.events.publish_job(job);
-        state.metrics.observe_transition(job);
     }
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Storing what a finished job found: layer sensitivities, the float layers of the chosen
 //! point, accuracy and throughput of the trade-off points, and the Pareto frontier.
 
-use qbound_shared::JobRecord;
+use qbound_shared::{FLOAT_LABEL, JobRecord};
 
 use crate::db;
 use crate::error::Result;
@@ -71,17 +71,23 @@ pub(super) async fn record_result(
         }
         JobResult::Benchmark { measurements } => {
             for m in measurements {
-                let label = if m.model == "fp32" {
-                    "fp32"
+                let label = if m.model == FLOAT_LABEL {
+                    FLOAT_LABEL
                 } else {
                     job.label.as_str()
                 };
+                let images_per_second = |ms: Option<f64>| {
+                    ms.filter(|ms| *ms > 0.0)
+                        .map(|ms| m.batch_size as f64 * 1000.0 / ms)
+                };
+                let spread = images_per_second(m.max_ms).zip(images_per_second(m.min_ms));
                 db::results::set_point_throughput(
                     conn,
                     run_id,
                     label,
                     m.batch_size,
                     m.images_per_second,
+                    spread,
                 )
                 .await?;
             }

@@ -1,6 +1,6 @@
 //! A run's configuration becomes jobs with dependencies and capabilities.
 
-use qbound_shared::{Boundary, Capability, JobKind, RunConfig};
+use qbound_shared::{Boundary, Capability, FLOAT_LABEL, JobKind, RunConfig};
 
 use super::config::{MAX_DROP_LABEL, artifact_stem, point_label};
 use super::protocol::JobParams;
@@ -54,7 +54,7 @@ pub(crate) fn plan_jobs(config: &RunConfig, model_name: &str) -> Vec<PlannedJob>
     if evaluate {
         jobs.push(job(
             JobKind::Evaluate,
-            "fp32",
+            FLOAT_LABEL,
             Capability::Cpu,
             None,
             vec![],

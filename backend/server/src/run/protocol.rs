@@ -212,6 +212,12 @@ pub(crate) struct Measurement {
     pub(crate) median_ms: f64,
     /// Images per second at the median.
     pub(crate) images_per_second: f64,
+    /// Latency of the fastest timed batch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) min_ms: Option<f64>,
+    /// Latency of the slowest timed batch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) max_ms: Option<f64>,
     /// Where it ran.
     pub(crate) provider: String,
 }

@@ -30,6 +30,24 @@ async fn a_write_without_a_token_is_refused_and_changes_nothing() {
 }
 
 #[tokio::test]
+async fn a_missing_token_is_asked_for_and_a_wrong_one_is_called_rejected() {
+    let (app, _dir) = spawn_app().await;
+    let missing = app.client.get(app.url("/api/tokens")).send().await.unwrap();
+    let message = assert_json_error(missing, 401).await;
+    assert!(message.contains("needs a token"), "{message}");
+    let wrong = app
+        .client
+        .get(app.url("/api/tokens"))
+        .bearer_auth("qb_not-a-token")
+        .send()
+        .await
+        .unwrap();
+    let message = assert_json_error(wrong, 401).await;
+    assert!(message.contains("rejected"), "{message}");
+    assert!(!message.contains("needs a token"), "{message}");
+}
+
+#[tokio::test]
 async fn a_worker_token_cannot_write_and_a_write_token_cannot_claim() {
     let (app, _dir) = spawn_app().await;
     let response = app

@@ -362,8 +362,12 @@ pub(crate) async fn watch_run(app: &TestApp, run_id: i64) -> Vec<(String, Value)
 }
 
 /// Reads a run's SSE stream to its end and checks that the run succeeded and that a job of
-/// `kind` was announced running on the way.
-pub(crate) async fn watch_run_succeed(app: &TestApp, run_id: i64, kind: &str) {
+/// `kind` was announced running on the way; the events read.
+pub(crate) async fn watch_run_succeed(
+    app: &TestApp,
+    run_id: i64,
+    kind: &str,
+) -> Vec<(String, Value)> {
     let events = watch_run(app, run_id).await;
     let (last_kind, last) = events.last().expect("the stream has events");
     assert_eq!(last_kind, "run");
@@ -374,6 +378,7 @@ pub(crate) async fn watch_run_succeed(app: &TestApp, run_id: i64, kind: &str) {
             .any(|(k, e)| k == "job" && e["kind"] == kind && e["state"] == "running"),
         "no running `{kind}` job announced: {events:?}"
     );
+    events
 }
 
 /// The kinds of a list of jobs, in order.

@@ -11,6 +11,7 @@ mod catalog;
 mod health;
 mod lists;
 mod load;
+mod openapi;
 mod partial;
 mod privacy;
 mod queue;

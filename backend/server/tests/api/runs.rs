@@ -10,10 +10,19 @@ async fn a_run_goes_from_calibration_to_downloadable_bs1_and_bs32_models() {
     let (model_id, dataset_id) = app.upload_demo(4).await;
     let run_id = app.create_small_run(model_id, dataset_id).await;
 
-    watch_run_succeed(&app, run_id, "calibrate").await;
+    let events = watch_run_succeed(&app, run_id, "calibrate").await;
 
     let jobs = app.get_json(&format!("/api/runs/{run_id}/jobs")).await;
     assert_eq!(job_kinds(&jobs), ["calibrate", "quantize", "benchmark"]);
+    for job in jobs.as_array().unwrap() {
+        assert!(
+            events.iter().any(|(k, e)| k == "job"
+                && e["job_id"] == job["job_id"]
+                && e["state"] == "succeeded"),
+            "the stream ended before job {}'s own `succeeded`: {events:?}",
+            job["job_id"]
+        );
+    }
     assert!(
         jobs.as_array()
             .unwrap()

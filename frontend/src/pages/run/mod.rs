@@ -1,16 +1,21 @@
-//! A run's page: live job progress with logs, the sensitivity and trade-off charts, the
-//! layer table and the artifacts.
+//! A run's page: the recommended model first, then the trade-off and sensitivity charts, the
+//! layer table, the artifacts, and the jobs with their logs folded away.
 
 mod artifacts;
+mod export;
 mod jobs;
+mod recommended;
 mod results;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use qbound_shared::{Event, JobRecord, JobState, RunRecord};
+use qbound_shared::{
+    ArtifactRecord, Event, JobRecord, JobState, LayerResult, ModelRecord, Recommendation,
+    RunRecord, TradeoffPoint,
+};
 
 use super::loading;
-use crate::api::{ApiError, RunEvents, TokenState, get_json, is_final, post_json};
+use crate::api::{ApiError, ApiResult, RunEvents, TokenState, get_json, is_final, post_json};
 use crate::components::{ErrorList, Notice, ProgressBar, StatusBadge};
 use crate::format;
 
@@ -23,6 +28,77 @@ pub(super) struct Live {
     pub(super) status: RwSignal<String>,
     /// Bumped when results may have changed (a job finished).
     pub(super) results: RwSignal<u32>,
+}
+
+/// The run's results, fetched again whenever a job finishes.
+#[derive(Clone, Copy)]
+pub(super) struct RunData {
+    live: Live,
+    record: LocalResource<ApiResult<RunRecord>>,
+    points: LocalResource<ApiResult<Vec<TradeoffPoint>>>,
+    layers: LocalResource<ApiResult<Vec<LayerResult>>>,
+    artifacts: LocalResource<ApiResult<Vec<ArtifactRecord>>>,
+}
+
+impl RunData {
+    fn new(id: i64, live: Live) -> Self {
+        Self {
+            live,
+            record: LocalResource::new(move || {
+                live.results.track();
+                get_json::<RunRecord>(format!("/api/runs/{id}"))
+            }),
+            points: LocalResource::new(move || {
+                live.results.track();
+                get_json::<Vec<TradeoffPoint>>(format!("/api/runs/{id}/tradeoff"))
+            }),
+            layers: LocalResource::new(move || {
+                live.results.track();
+                get_json::<Vec<LayerResult>>(format!("/api/runs/{id}/layers"))
+            }),
+            artifacts: LocalResource::new(move || {
+                live.results.track();
+                get_json::<Vec<ArtifactRecord>>(format!("/api/runs/{id}/artifacts"))
+            }),
+        }
+    }
+
+    /// The run as last read.
+    pub(super) fn record(&self) -> Option<RunRecord> {
+        self.record.get()?.ok()
+    }
+
+    /// The run's recommended point, once it has finished.
+    pub(super) fn recommended(&self) -> Option<Recommendation> {
+        self.record()?.recommended
+    }
+
+    /// The trade-off points as last read.
+    pub(super) fn points(&self) -> Vec<TradeoffPoint> {
+        self.points.get().and_then(|p| p.ok()).unwrap_or_default()
+    }
+
+    /// The layers as last read.
+    pub(super) fn layers(&self) -> Vec<LayerResult> {
+        self.layers.get().and_then(|l| l.ok()).unwrap_or_default()
+    }
+
+    /// The artifacts as last read.
+    pub(super) fn artifacts(&self) -> Vec<ArtifactRecord> {
+        self.artifacts
+            .get()
+            .and_then(|a| a.ok())
+            .unwrap_or_default()
+    }
+
+    /// The point or step of job `job_id`.
+    pub(super) fn job_label(&self, job_id: i64) -> Option<String> {
+        self.live.jobs.with(|jobs| {
+            jobs.iter()
+                .find(|j| j.job_id == job_id)
+                .map(|j| j.label.clone())
+        })
+    }
 }
 
 fn refresh_jobs(id: i64, live: Live) {
@@ -99,6 +175,7 @@ pub(crate) fn RunPage(id: i64) -> impl IntoView {
 fn run_view(run: RunRecord, live: Live) -> impl IntoView {
     let tokens = TokenState::from_context();
     let id = run.run_id;
+    let data = RunData::new(id, live);
     let notice = RwSignal::new(None);
     let overall = move || {
         live.jobs.with(|jobs| {
@@ -131,40 +208,47 @@ fn run_view(run: RunRecord, live: Live) -> impl IntoView {
             }
         });
     };
+    let model_id = run.model_id;
+    let model =
+        LocalResource::new(move || get_json::<ModelRecord>(format!("/api/models/{model_id}")));
+    let model_name = move || {
+        model
+            .get()
+            .and_then(|m| m.ok())
+            .map(|m| m.name)
+            .unwrap_or_else(|| format!("model #{model_id}"))
+    };
     let c = &run.config;
     let sensitivity = c
         .sensitivity
         .as_ref()
         .map(|s| format!("{} / {}", s.mode, s.metric))
         .unwrap_or_else(|| "none".into());
-    let boundary = match &c.boundary {
-        qbound_shared::Boundary::All => "all layers INT8".to_owned(),
-        qbound_shared::Boundary::KeepFloat { count } => format!("keep {count} in float"),
-        qbound_shared::Boundary::MaxDrop { max_drop } => {
-            format!("max drop {:.1}%", max_drop * 100.0)
-        }
-        qbound_shared::Boundary::Sweep { keep_float } => format!("sweep {keep_float:?}"),
-    };
+    let job_count = move || live.jobs.with(Vec::len);
     view! {
         <h1>{format!("Run #{id}: {}", run.name)} " " <StatusBadge status=live.status /></h1>
         <section class="card facts">
-            <p>"Model " <a href=crate::route::Route::Model(run.model_id).href()>{format!("#{}", run.model_id)}</a>
+            <p>"Model " <a href=crate::route::Route::Model(model_id).href() id="run-model">{model_name}</a>
                " · profile " <b>{c.profile.clone()}</b> " · calibration " <b>{c.calibration_method.to_string()}</b>
-               " · sensitivity " <b>{sensitivity}</b> " · " <b>{boundary}</b> " · target " <b>{c.target.to_string()}</b>
+               " · sensitivity " <b>{sensitivity}</b> " · " <b>{format::boundary(&c.boundary)}</b> " · target " <b>{c.target.to_string()}</b>
                " · created " {format::date_time(run.created_at)} " UTC"</p>
             <p>"Tags: " {if run.tags.is_empty() { "none".to_owned() } else { run.tags.join(", ") }}
-               {(!run.notes.is_empty()).then(|| view! { " · Notes: " {run.notes.clone()} })}</p>
+               {(!run.notes.is_empty()).then(|| view! { " · Notes: " {run.notes.clone()} })}
+               " · " <a href=crate::route::Route::CloneRun(id).href() id="clone-run">"Clone this run"</a></p>
         </section>
         <section class="card">
-            <h2>"Progress"</h2>
             <div id="run-progress"><ProgressBar value=Signal::derive(overall) /></div>
             <Show when=move || !is_final(&live.status.get())>
                 <button class="small" on:click=cancel>"Cancel run"</button>
             </Show>
             <Notice message=notice />
-            <jobs::JobList jobs=live.jobs />
+            <details class="jobs-fold" prop:open=move || !is_final(&live.status.get())>
+                <summary>{move || format!("Jobs ({})", job_count())}</summary>
+                <jobs::JobList jobs=live.jobs />
+            </details>
         </section>
-        <results::Results run=run.clone() live=live />
-        <artifacts::Artifacts run_id=id live=live />
+        <recommended::Recommended model_id=model_id data=data status=live.status />
+        <results::Results run=run.clone() data=data />
+        <artifacts::Artifacts data=data />
     }
 }

@@ -4,6 +4,7 @@
 use qbound_engine::bench::{BenchConfig, BenchModel, benchmark};
 use qbound_engine::onnx::load_model;
 use qbound_engine::runtime::SessionConfig;
+use qbound_shared::FLOAT_LABEL;
 
 use super::{JobOutput, Task};
 use crate::error::{Error, Result};
@@ -18,7 +19,7 @@ pub(super) fn run(task: &Task<'_>) -> Result<JobOutput> {
     })?;
     let models = [
         BenchModel {
-            label: "fp32".into(),
+            label: FLOAT_LABEL.into(),
             model: task.model.clone(),
         },
         BenchModel {
@@ -61,6 +62,8 @@ pub(super) fn run(task: &Task<'_>) -> Result<JobOutput> {
             batch_size: r.batch_size,
             median_ms: r.median_ms,
             images_per_second: r.images_per_second,
+            min_ms: Some(r.min_ms),
+            max_ms: Some(r.max_ms),
             provider: r.provider,
         })
         .collect();
