@@ -4,36 +4,16 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+#[path = "common/ranges.rs"]
+mod ranges;
 
-use std::path::PathBuf;
-
-use common::fixture;
-use qbound_engine::calibrate::{CalibrationMethod, calibrate_model};
-use qbound_engine::images::list_images;
-use qbound_engine::onnx::load_model;
-use qbound_engine::profile::infer_profile;
 use qbound_engine::quantize::{Target, model_groups};
 use qbound_engine::sensitivity::GroupCosts;
+use ranges::max_calibrated;
 
 fn costs(model: &str, images: &str) -> (GroupCosts, Vec<String>) {
-    let model = load_model(&fixture(model)).unwrap();
-    let profile = infer_profile(&model).unwrap();
-    let files: Vec<PathBuf> = list_images(&fixture(images))
-        .unwrap()
-        .into_iter()
-        .take(2)
-        .collect();
-    let input = profile.input_name(&model).unwrap();
-    let table = calibrate_model(
-        &model,
-        &input,
-        profile.input_batches(&files, 2),
-        CalibrationMethod::Max,
-        "test",
-        &mut |_| {},
-    )
-    .unwrap();
-    let costs = GroupCosts::measure(&model, &table.ranges(), Target::OrtCpu).unwrap();
+    let (model, ranges) = max_calibrated(model, images, 2);
+    let costs = GroupCosts::measure(&model, &ranges, Target::OrtCpu).unwrap();
     let groups = model_groups(&model, Target::OrtCpu)
         .unwrap()
         .into_iter()

@@ -6,39 +6,20 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+#[path = "common/ranges.rs"]
+mod ranges;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
-use common::fixture;
-use qbound_engine::calibrate::{CalibrationMethod, calibrate_model};
-use qbound_engine::images::list_images;
 use qbound_engine::onnx::{encode_model, load_model};
-use qbound_engine::profile::infer_profile;
 use qbound_engine::quantize::{GroupSelection, Target, decode_tail_ops, quantize_model};
 use qbound_engine::runtime::write_cpu_optimized_model;
+use ranges::max_calibrated;
 
 /// Op type -> count in the graph ONNX Runtime runs for the full-INT8 `ort-cpu` model.
 fn runtime_ops(model: &str, images: &str) -> (BTreeMap<String, usize>, Vec<String>) {
-    let model = load_model(&fixture(model)).unwrap();
-    let profile = infer_profile(&model).unwrap();
-    let files: Vec<PathBuf> = list_images(&fixture(images))
-        .unwrap()
-        .into_iter()
-        .take(4)
-        .collect();
-    let input = profile.input_name(&model).unwrap();
-    let table = calibrate_model(
-        &model,
-        &input,
-        profile.input_batches(&files, 2),
-        CalibrationMethod::Max,
-        "test",
-        &mut |_| {},
-    )
-    .unwrap();
-    let (int8, _) =
-        quantize_model(&model, GroupSelection::All, &table.ranges(), Target::OrtCpu).unwrap();
+    let (model, ranges) = max_calibrated(model, images, 4);
+    let (int8, _) = quantize_model(&model, GroupSelection::All, &ranges, Target::OrtCpu).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("optimized.onnx");
     write_cpu_optimized_model(&encode_model(&int8), &path).unwrap();

@@ -72,6 +72,20 @@ fn proxy(demo: &Demo) -> OutputFidelity {
     OutputFidelity::new(&demo.model, &input, vec![batch], SessionConfig::default()).unwrap()
 }
 
+/// The demo's groups ranked one-on by the proxy for the `ort-cpu` target.
+fn proxy_ranking(demo: &Demo) -> Vec<String> {
+    layer_sensitivity(
+        &demo.model,
+        &demo.amax,
+        Target::OrtCpu,
+        SensitivityMode::OneOn,
+        &mut proxy(demo),
+        &mut |_, _, _| {},
+    )
+    .unwrap()
+    .ranking()
+}
+
 fn agreement(demo: &Demo, images: usize) -> DetectionScorer {
     let images = EvalImages::load(&demo.profile, &demo.val[..images], 4).unwrap();
     DetectionScorer::agreement(
@@ -139,17 +153,7 @@ fn the_quant_boundary_quantizes_exactly_the_first_boundary_plus_one_layers() {
 #[test]
 fn max_drop_returns_a_model_whose_measured_drop_is_within_the_bound() {
     let demo = demo();
-    let mut scorer = proxy(demo);
-    let ranking = layer_sensitivity(
-        &demo.model,
-        &demo.amax,
-        Target::OrtCpu,
-        SensitivityMode::OneOn,
-        &mut scorer,
-        &mut |_, _, _| {},
-    )
-    .unwrap()
-    .ranking();
+    let ranking = proxy_ranking(demo);
     let space = SearchSpace {
         model: &demo.model,
         ranges: &demo.amax,
@@ -197,16 +201,7 @@ fn max_drop_returns_a_model_whose_measured_drop_is_within_the_bound() {
 #[test]
 fn the_sweep_is_monotone_and_nested_along_its_greedy_path() {
     let demo = demo();
-    let ranking = layer_sensitivity(
-        &demo.model,
-        &demo.amax,
-        Target::OrtCpu,
-        SensitivityMode::OneOn,
-        &mut proxy(demo),
-        &mut |_, _, _| {},
-    )
-    .unwrap()
-    .ranking();
+    let ranking = proxy_ranking(demo);
     let space = SearchSpace {
         model: &demo.model,
         ranges: &demo.amax,

@@ -13,7 +13,7 @@ mod setup;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use fantoccini::Client;
+use fantoccini::{Client, Locator};
 use qbound_shared::{ArtifactRecord, LayerResult, RunRecord, TradeoffPoint};
 use sha2::{Digest, Sha256};
 
@@ -316,11 +316,20 @@ async fn journey(client: &Client, base: &str, token: &str, downloads: &Path, ser
     if measured > 0 {
         count_becomes(client, "#tradeoff-chart g.point", measured).await;
         assert!(count(client, "#tradeoff-chart polyline.frontier").await >= 1);
-        let label = attr(client, "#tradeoff-chart g.point", "data-label")
+        // The point drawn last: points with equal figures overlap, and it is the one on top.
+        let points = client
+            .find_all(Locator::Css("#tradeoff-chart g.point"))
             .await
             .unwrap();
+        let top = points.last().unwrap();
+        let label = top.attr("data-label").await.unwrap().unwrap();
         // The marker itself: the middle of the group can fall between marker and label.
-        click(client, "#tradeoff-chart g.point > :nth-child(2)").await;
+        top.find(Locator::XPath("./*[2]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
         text_shows(client, "#selected-point", &label).await;
         println!("trade-off chart: {measured} points; clicking one selected `{label}`");
     } else {

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::reverts::{Log, Reverts, measured_costs, score_with};
+use super::reverts::{Log, Reverts, score_with};
 use super::search::{SearchSpace, SearchStep};
 use super::{Score, Scorer};
 use crate::Result;
@@ -82,12 +82,7 @@ pub fn greedy_path(
     scorer: &mut dyn Scorer,
     on_step: &mut dyn FnMut(usize, Score),
 ) -> Result<GreedyPath> {
-    let costs = measured_costs(space)?;
-    let mut log = Log {
-        steps: Vec::new(),
-        costs: costs.as_ref(),
-        on_step,
-    };
+    let mut log = Log::measured(space, on_step)?;
     let mut reverts = Reverts::new(space);
     let start = score_with(space, &[], scorer)?;
     let mut current = start;

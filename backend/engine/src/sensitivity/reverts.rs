@@ -22,7 +22,7 @@ pub(super) const EQUAL_HELP_WINDOW: usize = 3;
 
 /// The cost table the path orders its reverts by: measured for `ort-cpu`, where the
 /// partial models run on this machine's CPU provider; none for other targets.
-pub(super) fn measured_costs(space: &SearchSpace<'_>) -> Result<Option<GroupCosts>> {
+fn measured_costs(space: &SearchSpace<'_>) -> Result<Option<GroupCosts>> {
     match space.target {
         Target::OrtCpu => Ok(Some(GroupCosts::measure(
             space.model,
@@ -54,14 +54,27 @@ pub(super) fn score_with(
     scorer.score(&partial_model(space, float)?)
 }
 
-/// The scored steps, the costs that estimate their speed, and who hears of each.
+/// The scored steps, the costs that order the reverts and estimate each step's speed, and
+/// who hears of each step.
 pub(super) struct Log<'a> {
     pub(super) steps: Vec<SearchStep>,
-    pub(super) costs: Option<&'a GroupCosts>,
-    pub(super) on_step: &'a mut dyn FnMut(usize, Score),
+    pub(super) costs: Option<GroupCosts>,
+    on_step: &'a mut dyn FnMut(usize, Score),
 }
 
-impl Log<'_> {
+impl<'a> Log<'a> {
+    /// No steps yet; the costs measured for `space` (see [`measured_costs`]).
+    pub(super) fn measured(
+        space: &SearchSpace<'_>,
+        on_step: &'a mut dyn FnMut(usize, Score),
+    ) -> Result<Self> {
+        Ok(Self {
+            steps: Vec::new(),
+            costs: measured_costs(space)?,
+            on_step,
+        })
+    }
+
     pub(super) fn record(
         &mut self,
         group: Option<&String>,
@@ -77,7 +90,7 @@ impl Log<'_> {
             score,
             kept,
             verified,
-            estimated_speedup: self.costs.map(|c| c.estimated_speedup(float)),
+            estimated_speedup: self.costs.as_ref().map(|c| c.estimated_speedup(float)),
         });
     }
 }
@@ -138,7 +151,7 @@ impl<'a> Reverts<'a> {
         log: &mut Log<'_>,
     ) -> Result<Option<Score>> {
         while self.trials < MAX_TRIALS {
-            let Some(group) = self.take_next(log.costs) else {
+            let Some(group) = self.take_next(log.costs.as_ref()) else {
                 break;
             };
             self.trials += 1;

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::reverts::{Log, Reverts, measured_costs, partial_model, score_with};
+use super::reverts::{Log, Reverts, partial_model, score_with};
 use super::{GroupCosts, Score, Scorer};
 use crate::bench::{BenchConfig, BenchModel, benchmark};
 use crate::calibrate::ActivationRanges;
@@ -116,12 +116,7 @@ pub fn search_max_drop(
         )));
     }
     let within = |score: Score, float: Score| score.primary >= (1.0 - max_drop) * float.primary;
-    let costs = measured_costs(space)?;
-    let mut log = Log {
-        steps: Vec::new(),
-        costs: costs.as_ref(),
-        on_step,
-    };
+    let mut log = Log::measured(space, on_step)?;
     let mut reverts = Reverts::new(space);
     let search_float = search.score(space.model)?;
     reverts.revert_while_short(
@@ -187,7 +182,7 @@ pub fn search_max_drop(
         drop,
         speedup,
         search_steps: log.steps,
-        group_costs: costs,
+        group_costs: log.costs,
     })
 }
 
