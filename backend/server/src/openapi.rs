@@ -382,11 +382,18 @@ const ROUTES: &[Route] = &[
         Json("JobRecord"),
     ),
     Route {
-        query: &[(
-            "kind",
-            "string",
-            "onnx, calibration, calibration-cache, sensitivity, engine or report",
-        )],
+        query: &[
+            (
+                "kind",
+                "string",
+                "onnx, calibration, calibration-cache, sensitivity, engine or report",
+            ),
+            (
+                "batch_size",
+                "string",
+                "the batch size of an exported model or engine: a positive integer or `dynamic`",
+            ),
+        ],
         ..route(
             "put",
             "/api/jobs/{id}/artifacts/{name}",

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use qbound_shared::{Capability, JobKind, Metric, RunConfig, SensitivityMode};
+use qbound_shared::{Capability, ExportBatchSize, JobKind, Metric, RunConfig, SensitivityMode};
 
 /// The header carrying the lease token on artifact uploads.
 pub(crate) const LEASE_HEADER: &str = "x-lease-token";
@@ -64,6 +64,9 @@ pub(crate) struct JobInput {
     pub(crate) sha256: String,
     /// Where to get it, relative to the server (`/api/...`).
     pub(crate) url: String,
+    /// The batch size of an exported model (an artifact of the point's quantize job).
+    #[serde(default)]
+    pub(crate) batch_size: Option<ExportBatchSize>,
 }
 
 /// Progress, log lines, and a request to keep the lease.
