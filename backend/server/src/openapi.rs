@@ -176,6 +176,14 @@ const ROUTES: &[Route] = &[
         NoContent,
     ),
     route(
+        "delete",
+        "/api/datasets/{id}",
+        "Delete a dataset no run uses",
+        Write,
+        Body::None,
+        NoContent,
+    ),
+    route(
         "get",
         "/api/models/{id}/layers",
         "The model's quantizable layers in order",

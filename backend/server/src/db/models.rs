@@ -3,8 +3,8 @@
 use qbound_shared::{LayerInfo, ModelRecord};
 use sqlx::{Row, SqlitePool};
 
-use super::{found, json_column, now_ms, to_json};
-use crate::error::{Error, Result};
+use super::{delete_unless_used, found, json_column, now_ms, to_json};
+use crate::error::Result;
 
 /// A model about to be inserted.
 #[derive(Debug, Clone)]
@@ -71,19 +71,13 @@ pub(crate) async fn count_models(pool: &SqlitePool) -> Result<i64> {
         .await?)
 }
 
+/// Deletes model `model_id`; a 409 while a run uses it.
 pub(crate) async fn delete_model(pool: &SqlitePool, model_id: i64) -> Result<()> {
-    let done = sqlx::query("DELETE FROM model WHERE model_id = ?")
-        .bind(model_id)
-        .execute(pool)
-        .await
-        .map_err(|e| match &e {
-            sqlx::Error::Database(db) if db.is_foreign_key_violation() => Error::Conflict(format!(
-                "model {model_id} is used by runs; delete them first"
-            )),
-            _ => Error::Database(e),
-        })?;
-    if done.rows_affected() == 0 {
-        return Err(Error::NotFound(format!("model {model_id}")));
-    }
-    Ok(())
+    delete_unless_used(
+        pool,
+        "DELETE FROM model WHERE model_id = ?",
+        "model",
+        model_id,
+    )
+    .await
 }

@@ -126,3 +126,69 @@ async fn an_archive_with_parent_entries_or_links_is_refused() {
             && !app.data_dir.parent().unwrap().join("escape.jpg").exists()
     );
 }
+
+#[tokio::test]
+async fn a_dataset_or_model_a_run_uses_is_kept_and_an_unused_one_deleted() {
+    let queued_only = Options {
+        embedded_worker: false,
+        ..Options::default()
+    };
+    let (app, _dir) = spawn_app_with(queued_only).await;
+    let (model_id, dataset_id) = app.upload_demo(2).await;
+    let unused = app.upload_validation(2).await;
+    let run_id = app.create_small_run(model_id, dataset_id).await;
+    let delete = |path: String| {
+        app.client
+            .delete(app.url(&path))
+            .bearer_auth(&app.write_token)
+            .send()
+    };
+    for path in [
+        format!("/api/datasets/{dataset_id}"),
+        format!("/api/models/{model_id}"),
+    ] {
+        let message = assert_json_error(delete(path.clone()).await.unwrap(), 409).await;
+        assert!(message.contains("used by runs"), "{path}: {message}");
+        assert_eq!(app.get(&path).await.status(), 200, "{path} is still there");
+    }
+    let anonymous = app
+        .client
+        .delete(app.url(&format!("/api/datasets/{unused}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+    assert_eq!(
+        delete(format!("/api/datasets/{unused}"))
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    assert_json_error(app.get(&format!("/api/datasets/{unused}")).await, 404).await;
+    assert_json_error(
+        delete(format!("/api/datasets/{unused}")).await.unwrap(),
+        404,
+    )
+    .await;
+
+    let cancel = app
+        .post_json(&format!("/api/runs/{run_id}/cancel"), &json!({}))
+        .await;
+    assert_eq!(cancel.status(), 200);
+    assert_eq!(
+        delete(format!("/api/runs/{run_id}"))
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    assert_eq!(
+        delete(format!("/api/datasets/{dataset_id}"))
+            .await
+            .unwrap()
+            .status(),
+        204,
+        "no run uses it any more"
+    );
+}
