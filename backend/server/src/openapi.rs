@@ -499,6 +499,7 @@ const ROUTES: &[Route] = &[
     qbound_shared::ApiError,
     qbound_shared::Health,
     qbound_shared::LayerInfo,
+    qbound_shared::TensorInfo,
     qbound_shared::ModelRecord,
     qbound_shared::DatasetRecord,
     qbound_shared::RunConfig,

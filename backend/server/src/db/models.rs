@@ -1,6 +1,6 @@
 //! Uploaded models.
 
-use qbound_shared::{LayerInfo, ModelRecord};
+use qbound_shared::{LayerInfo, ModelRecord, TensorInfo};
 use sqlx::{Row, SqlitePool};
 
 use super::{delete_unless_used, found, json_column, now_ms, to_json};
@@ -15,6 +15,10 @@ pub(crate) struct NewModel {
     pub(crate) opset: Option<i64>,
     pub(crate) inputs: Vec<String>,
     pub(crate) outputs: Vec<String>,
+    pub(crate) input_tensors: Vec<TensorInfo>,
+    pub(crate) output_tensors: Vec<TensorInfo>,
+    pub(crate) profile: Option<String>,
+    pub(crate) profile_error: Option<String>,
     pub(crate) layers: Vec<LayerInfo>,
 }
 
@@ -27,6 +31,13 @@ fn record(row: &sqlx::sqlite::SqliteRow) -> Result<ModelRecord> {
         opset: row.try_get("opset")?,
         inputs: json_column(&row.try_get::<String, _>("inputs")?, "inputs")?,
         outputs: json_column(&row.try_get::<String, _>("outputs")?, "outputs")?,
+        input_tensors: json_column(&row.try_get::<String, _>("input_tensors")?, "input_tensors")?,
+        output_tensors: json_column(
+            &row.try_get::<String, _>("output_tensors")?,
+            "output_tensors",
+        )?,
+        profile: row.try_get("profile")?,
+        profile_error: row.try_get("profile_error")?,
         layers: json_column(&row.try_get::<String, _>("layers")?, "layers")?,
         created_at: row.try_get("created_at")?,
     })
@@ -34,8 +45,9 @@ fn record(row: &sqlx::sqlite::SqliteRow) -> Result<ModelRecord> {
 
 pub(crate) async fn insert_model(pool: &SqlitePool, model: &NewModel) -> Result<ModelRecord> {
     let row = sqlx::query(
-        "INSERT INTO model (name, sha256, size, opset, inputs, outputs, layers, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+        "INSERT INTO model (name, sha256, size, opset, inputs, outputs, input_tensors, \
+             output_tensors, profile, profile_error, layers, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
     )
     .bind(&model.name)
     .bind(&model.sha256)
@@ -43,6 +55,10 @@ pub(crate) async fn insert_model(pool: &SqlitePool, model: &NewModel) -> Result<
     .bind(model.opset)
     .bind(to_json(&model.inputs)?)
     .bind(to_json(&model.outputs)?)
+    .bind(to_json(&model.input_tensors)?)
+    .bind(to_json(&model.output_tensors)?)
+    .bind(&model.profile)
+    .bind(&model.profile_error)
     .bind(to_json(&model.layers)?)
     .bind(now_ms())
     .fetch_one(pool)

@@ -21,6 +21,13 @@ async fn an_uploaded_model_is_validated_and_its_layers_listed() {
         "c8e21598ff759261af8d1c9de5c4938c47733f743c811bf1cb8a9cdf868d992d"
     );
     assert_eq!(model["inputs"], json!(["input_1:0"]));
+    assert_eq!(
+        model["input_tensors"],
+        json!([{ "name": "input_1:0", "shape": ["1", "3", "416", "416"] }])
+    );
+    assert!(!model["output_tensors"].as_array().unwrap().is_empty());
+    assert_eq!(model["profile"], "nanodet", "inferred at upload: {model}");
+    assert_eq!(model["profile_error"], Value::Null);
     let layers = app
         .get_json(&format!("/api/models/{}/layers", model["model_id"]))
         .await;
