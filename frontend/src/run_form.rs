@@ -113,12 +113,25 @@ pub struct Context {
     pub validation_has_labels: Option<bool>,
 }
 
-/// `text` as one of an option list's values; the lists come from the same types, so only
-/// a changed form can miss, and then `problems` says so.
-fn choice<T: FromStr>(text: &str, problems: &mut Vec<String>) -> Option<T> {
+/// A problem with the form, and the field it concerns (its input's `name`), under which
+/// the form shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    /// The `name` of the field to fix.
+    pub field: &'static str,
+    /// What is wrong, in a sentence.
+    pub message: String,
+}
+
+/// `text` of `field` as one of an option list's values; the lists come from the same types,
+/// so only a changed form can miss, and then `problems` says so.
+fn choice<T: FromStr>(field: &'static str, text: &str, problems: &mut Vec<Problem>) -> Option<T> {
     let parsed = text.parse().ok();
     if parsed.is_none() {
-        problems.push(format!("`{text}` is not one of the choices."));
+        problems.push(Problem {
+            field,
+            message: format!("`{text}` is not one of the choices."),
+        });
     }
     parsed
 }
@@ -130,18 +143,31 @@ fn list(text: &str) -> Vec<&str> {
         .collect()
 }
 
+/// The field that holds `boundary`'s float layer counts.
+fn boundary_field(boundary: &Boundary) -> &'static str {
+    match boundary {
+        Boundary::Sweep { .. } => "sweep",
+        Boundary::KeepFloat { .. } => "keep_float",
+        _ => "boundary",
+    }
+}
+
 impl RunForm {
-    /// The configuration to send, or every problem found.
-    pub fn to_config(&self, context: Context) -> Result<RunConfig, Vec<String>> {
+    /// The configuration to send, or every problem found, each with its field.
+    pub fn to_config(&self, context: Context) -> Result<RunConfig, Vec<Problem>> {
         let mut problems = Vec::new();
-        let mut need = |ok: bool, message: &str| {
+        let mut need = |ok: bool, field: &'static str, message: &str| {
             if !ok {
-                problems.push(message.to_owned());
+                problems.push(Problem {
+                    field,
+                    message: message.to_owned(),
+                });
             }
         };
-        need(self.model_id.is_some(), "Choose a model.");
+        need(self.model_id.is_some(), "model", "Choose a model.");
         need(
             self.calibration_dataset_id.is_some(),
+            "calibration",
             "Choose the calibration images.",
         );
         let method =
@@ -151,6 +177,7 @@ impl RunForm {
                     _ => {
                         need(
                             false,
+                            "percentile",
                             "The percentile must be a number above 50 and at most 100.",
                         );
                         String::new()
@@ -166,6 +193,7 @@ impl RunForm {
                 _ => {
                     need(
                         false,
+                        "calibration_images",
                         "Calibration images must be a whole number of at least 1 (or blank for all).",
                     );
                     None
@@ -183,7 +211,11 @@ impl RunForm {
             "keep_float" => match self.keep_float.trim().parse() {
                 Ok(count) => Boundary::KeepFloat { count },
                 Err(_) => {
-                    need(false, "Layers kept in float must be a whole number.");
+                    need(
+                        false,
+                        "keep_float",
+                        "Layers kept in float must be a whole number.",
+                    );
                     Boundary::All
                 }
             },
@@ -194,6 +226,7 @@ impl RunForm {
                 _ => {
                     need(
                         false,
+                        "max_drop",
                         "The maximum drop must be a percentage of the float accuracy, at least 0 and below 100.",
                     );
                     Boundary::All
@@ -204,6 +237,7 @@ impl RunForm {
                 _ => {
                     need(
                         false,
+                        "sweep",
                         "The sweep needs whole numbers of float layers, such as `0, 1, 2, 4`.",
                     );
                     Boundary::All
@@ -216,6 +250,7 @@ impl RunForm {
         {
             need(
                 false,
+                boundary_field(&boundary),
                 &format!(
                     "Cannot keep {most} layers in float: the model has {layers} quantizable layers."
                 ),
@@ -224,21 +259,25 @@ impl RunForm {
         let partial = keep.iter().any(|&k| k > 0) || matches!(boundary, Boundary::MaxDrop { .. });
         need(
             !partial || self.sensitivity,
+            "boundary",
             "Keeping layers in float needs a sensitivity ranking: turn sensitivity on.",
         );
         need(
             !matches!(boundary, Boundary::MaxDrop { .. }) || self.validation_dataset_id.is_some(),
+            "validation",
             "A maximum-drop boundary needs validation images.",
         );
         if self.sensitivity && self.sensitivity_metric != "proxy" {
             need(
                 self.validation_dataset_id.is_some(),
+                "validation",
                 "The `map` and `agreement` metrics need validation images.",
             );
         }
         if self.sensitivity && self.sensitivity_metric == "map" {
             need(
                 context.validation_has_labels != Some(false),
+                "sensitivity_metric",
                 "The `map` metric needs validation images with COCO labels; use `agreement` or `proxy`.",
             );
         }
@@ -249,6 +288,7 @@ impl RunForm {
         let exports = exports.unwrap_or_default();
         need(
             !exports.is_empty(),
+            "export_batch_sizes",
             "Export batch sizes are whole numbers or `dynamic`, such as `1, 32`.",
         );
         let batches: Result<Vec<i64>, _> = list(&self.bench_batch_sizes)
@@ -258,6 +298,7 @@ impl RunForm {
         let batches = batches.unwrap_or_default();
         need(
             !batches.is_empty() && batches.iter().all(|n| (1..=256).contains(n)),
+            "bench_batch_sizes",
             "Benchmark batch sizes are whole numbers from 1 to 256, such as `1, 32`.",
         );
         let warmup_runs = self
@@ -268,6 +309,7 @@ impl RunForm {
             .filter(|n| *n <= 100);
         need(
             warmup_runs.is_some(),
+            "warmup_runs",
             "Warm-up runs must be a whole number from 0 to 100.",
         );
         let timed_runs = self
@@ -278,16 +320,22 @@ impl RunForm {
             .filter(|n| (1..=1000).contains(n));
         need(
             timed_runs.is_some(),
+            "timed_runs",
             "Timed runs must be a whole number from 1 to 1000.",
         );
         if !problems.is_empty() {
             return Err(problems);
         }
-        let method = choice::<CalibrationMethod>(&method, &mut problems);
-        let mode = choice::<SensitivityMode>(&self.sensitivity_mode, &mut problems);
-        let metric = choice::<Metric>(&self.sensitivity_metric, &mut problems);
-        let target = choice::<Target>(&self.target, &mut problems);
-        let provider = choice::<Capability>(&self.provider, &mut problems);
+        let method = choice::<CalibrationMethod>("calibration_method", &method, &mut problems);
+        let mode =
+            choice::<SensitivityMode>("sensitivity_mode", &self.sensitivity_mode, &mut problems);
+        let metric = choice::<Metric>(
+            "sensitivity_metric",
+            &self.sensitivity_metric,
+            &mut problems,
+        );
+        let target = choice::<Target>("target", &self.target, &mut problems);
+        let provider = choice::<Capability>("provider", &self.provider, &mut problems);
         let (Some(method), Some(mode), Some(metric), Some(target), Some(provider)) =
             (method, mode, metric, target, provider)
         else {
@@ -422,8 +470,8 @@ mod tests {
         let problems = RunForm::default()
             .to_config(Context::default())
             .unwrap_err();
-        assert!(problems.iter().any(|p| p.contains("model")));
-        assert!(problems.iter().any(|p| p.contains("calibration")));
+        let fields: Vec<&str> = problems.iter().map(|p| p.field).collect();
+        assert_eq!(fields, ["model", "calibration"], "{problems:?}");
     }
 
     #[test]
@@ -437,7 +485,11 @@ mod tests {
             validation_has_labels: None,
         };
         let problems = form.to_config(context).unwrap_err();
-        assert!(problems[0].contains("90"), "{problems:?}");
+        assert_eq!(
+            problems[0].field, "sweep",
+            "shown under the sweep: {problems:?}"
+        );
+        assert!(problems[0].message.contains("90"), "{problems:?}");
     }
 
     #[test]
@@ -471,7 +523,11 @@ mod tests {
         );
         for bad in ["100", "-1", "two"] {
             let problems = form(bad).to_config(Context::default()).unwrap_err();
-            assert!(problems[0].contains("percentage"), "{bad}: {problems:?}");
+            assert_eq!(problems[0].field, "max_drop", "{bad}: {problems:?}");
+            assert!(
+                problems[0].message.contains("percentage"),
+                "{bad}: {problems:?}"
+            );
         }
     }
 

@@ -34,6 +34,17 @@ pub struct LayerInfo {
     pub parameters: u64,
 }
 
+/// A graph input or output: its name and shape (a number per fixed dimension, the
+/// dimension's name for a symbolic one, `?` for an unknown one).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TensorInfo {
+    /// The tensor's name.
+    pub name: String,
+    /// Its dimensions (`["1", "3", "320", "320"]`, `["batch", "3", "640", "640"]`).
+    pub shape: Vec<String>,
+}
+
 /// An uploaded model (`/api/models`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -52,6 +63,19 @@ pub struct ModelRecord {
     pub inputs: Vec<String>,
     /// Graph output names.
     pub outputs: Vec<String>,
+    /// Graph inputs with their shapes.
+    #[serde(default)]
+    pub input_tensors: Vec<TensorInfo>,
+    /// Graph outputs with their shapes.
+    #[serde(default)]
+    pub output_tensors: Vec<TensorInfo>,
+    /// The built-in profile the model's inputs and outputs imply (`nanodet`, `yolov8`),
+    /// inferred at upload as `qbound inspect` does.
+    #[serde(default)]
+    pub profile: Option<String>,
+    /// Why no profile could be inferred (the run then needs one named).
+    #[serde(default)]
+    pub profile_error: Option<String>,
     /// Quantizable layers in model order.
     pub layers: Vec<LayerInfo>,
     /// When it was uploaded (Unix ms).

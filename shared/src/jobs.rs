@@ -56,6 +56,14 @@ impl JobState {
     }
 }
 
+impl JobKind {
+    /// Whether a job of this kind works on one trade-off point (its label names the point),
+    /// rather than on the run as a whole (calibration, sensitivity).
+    pub fn is_per_point(self) -> bool {
+        !matches!(self, Self::Calibrate | Self::Sensitivity)
+    }
+}
+
 text_enum!(
     /// What a file a job produced is.
     ArtifactKind("artifact kind") {

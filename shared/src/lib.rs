@@ -20,7 +20,7 @@ mod workers;
 
 pub use batch::ExportBatchSize;
 pub use calibration::CalibrationMethod;
-pub use catalog::{ApiError, DatasetRecord, Health, LayerInfo, ModelRecord};
+pub use catalog::{ApiError, DatasetRecord, Health, LayerInfo, ModelRecord, TensorInfo};
 pub use checks::check_tags_and_notes;
 pub use choices::{Metric, PROFILES, SensitivityMode, Target};
 pub use config::{BenchmarkConfig, Boundary, RunConfig, SensitivityConfig};

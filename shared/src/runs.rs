@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::batch::ExportBatchSize;
 use crate::choices::Metric;
 use crate::config::RunConfig;
 use crate::jobs::{ArtifactKind, Capability, JobKind, JobState};
@@ -215,6 +216,13 @@ pub struct ArtifactRecord {
     pub job_id: i64,
     /// What the file is.
     pub kind: ArtifactKind,
+    /// The trade-off point it belongs to (`int8-keep2`, `fp32`); `None` for a file of the
+    /// run as a whole (the calibration table and cache, the sensitivity ranking).
+    #[serde(default)]
+    pub point: Option<String>,
+    /// The batch size of an exported model or engine; `None` for any other file.
+    #[serde(default)]
+    pub batch_size: Option<ExportBatchSize>,
     /// Its file name.
     pub name: String,
     /// Content hash.

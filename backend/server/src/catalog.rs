@@ -3,13 +3,15 @@
 
 use std::path::Path;
 
-use qbound_engine::onnx::{decode_model, default_opset};
+use qbound_engine::onnx::proto::ValueInfoProto;
+use qbound_engine::onnx::{decode_model, default_opset, tensor_shape};
+use qbound_engine::profile::infer_profile;
 use qbound_engine::quantize::model_layers;
 
 use crate::archive::{extract_dataset, pack_dataset};
 use crate::db;
 use qbound_shared::DatasetRecord;
-use qbound_shared::{LayerInfo, ModelRecord};
+use qbound_shared::{LayerInfo, ModelRecord, TensorInfo};
 
 use crate::db::models::NewModel;
 use crate::error::{Error, Result};
@@ -50,11 +52,15 @@ fn inspect_model(path: &Path) -> Result<NewModel> {
             "the ONNX model's graph has no nodes".into(),
         ));
     }
-    let inputs: Vec<String> = qbound_engine::onnx::graph_inputs(graph)
-        .into_iter()
-        .filter_map(|i| i.name.clone())
-        .collect();
+    let graph_inputs = qbound_engine::onnx::graph_inputs(graph);
+    let inputs: Vec<String> = graph_inputs.iter().filter_map(|i| i.name.clone()).collect();
     let outputs: Vec<String> = graph.output.iter().filter_map(|o| o.name.clone()).collect();
+    let input_tensors = graph_inputs.into_iter().map(tensor_info).collect();
+    let output_tensors = graph.output.iter().map(tensor_info).collect();
+    let (profile, profile_error) = match infer_profile(&model) {
+        Ok(profile) => (Some(profile.name), None),
+        Err(e) => (None, Some(e.to_string())),
+    };
     let layers = model_layers(&model)
         .map_err(|e| Error::Unprocessable(format!("the model cannot be analysed: {e}")))?;
     if layers.is_empty() {
@@ -78,8 +84,20 @@ fn inspect_model(path: &Path) -> Result<NewModel> {
         opset: default_opset(&model),
         inputs,
         outputs,
+        input_tensors,
+        output_tensors,
+        profile,
+        profile_error,
         layers,
     })
+}
+
+/// A graph input or output as the API describes it.
+fn tensor_info(value: &ValueInfoProto) -> TensorInfo {
+    TensorInfo {
+        name: value.name.clone().unwrap_or_default(),
+        shape: tensor_shape(value),
+    }
 }
 
 /// Extracts the archive in `pending` safely, checks its images, stores a normalised tar and

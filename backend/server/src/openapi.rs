@@ -5,6 +5,8 @@
 use serde_json::{Map, Value, json};
 use utoipa::OpenApi;
 
+use crate::run::protocol;
+
 /// Who may call a route.
 #[derive(Clone, Copy)]
 enum Access {
@@ -171,6 +173,14 @@ const ROUTES: &[Route] = &[
         "delete",
         "/api/models/{id}",
         "Delete a model no run uses",
+        Write,
+        Body::None,
+        NoContent,
+    ),
+    route(
+        "delete",
+        "/api/datasets/{id}",
+        "Delete a dataset no run uses",
         Write,
         Body::None,
         NoContent,
@@ -370,23 +380,30 @@ const ROUTES: &[Route] = &[
         "/api/jobs/claim",
         "Claim a job (204 when none); returns a lease",
         Worker,
-        Body::Json("WorkerMessage"),
-        JsonOrNothing("WorkerMessage"),
+        Body::Json("ClaimRequest"),
+        JsonOrNothing("ClaimedJob"),
     ),
     route(
         "post",
         "/api/jobs/{id}/heartbeat",
         "Keep the lease; report progress and log lines",
         Worker,
-        Body::Json("WorkerMessage"),
+        Body::Json("HeartbeatRequest"),
         Json("JobRecord"),
     ),
     Route {
-        query: &[(
-            "kind",
-            "string",
-            "onnx, calibration, calibration-cache, sensitivity, engine or report",
-        )],
+        query: &[
+            (
+                "kind",
+                "string",
+                "onnx, calibration, calibration-cache, sensitivity, engine or report",
+            ),
+            (
+                "batch_size",
+                "string",
+                "the batch size of an exported model or engine: a positive integer or `dynamic`",
+            ),
+        ],
         ..route(
             "put",
             "/api/jobs/{id}/artifacts/{name}",
@@ -401,7 +418,7 @@ const ROUTES: &[Route] = &[
         "/api/jobs/{id}/complete",
         "Finish a job with its result (idempotent)",
         Worker,
-        Body::Json("WorkerMessage"),
+        Body::Json("CompleteRequest"),
         Json("JobRecord"),
     ),
     route(
@@ -409,7 +426,7 @@ const ROUTES: &[Route] = &[
         "/api/jobs/{id}/fail",
         "Report a failed attempt (`outcome`: retry, permanent, released)",
         Worker,
-        Body::Json("WorkerMessage"),
+        Body::Json("FailRequest"),
         Json("JobRecord"),
     ),
     route(
@@ -484,6 +501,7 @@ const ROUTES: &[Route] = &[
     qbound_shared::ApiError,
     qbound_shared::Health,
     qbound_shared::LayerInfo,
+    qbound_shared::TensorInfo,
     qbound_shared::ModelRecord,
     qbound_shared::DatasetRecord,
     qbound_shared::RunConfig,
@@ -513,8 +531,25 @@ const ROUTES: &[Route] = &[
 )))]
 struct SharedSchemas;
 
-/// Schemas of the server's own bodies: tokens, and the worker protocol (described in the
-/// README; kept open here).
+/// The worker protocol's bodies, generated from `run/protocol.rs`.
+#[derive(OpenApi)]
+#[openapi(components(schemas(
+    protocol::ClaimRequest,
+    protocol::ClaimedJob,
+    protocol::JobParams,
+    protocol::JobInput,
+    protocol::HeartbeatRequest,
+    protocol::CompleteRequest,
+    protocol::FailRequest,
+    protocol::FailOutcome,
+    protocol::JobResult,
+    protocol::Measurement,
+    protocol::LayerScore,
+    protocol::EngineBuilt,
+)))]
+struct ProtocolSchemas;
+
+/// Schemas of the server's own bodies: tokens, and the document itself.
 fn server_schemas() -> Map<String, Value> {
     let token = json!({
         "type": "object",
@@ -536,18 +571,23 @@ fn server_schemas() -> Map<String, Value> {
     [
         ("TokenRecord", token),
         ("CreatedToken", created),
-        ("NewToken", json!({
-            "type": "object",
-            "required": ["name", "role"],
-            "additionalProperties": false,
-            "properties": {
-                "name": { "type": "string", "minLength": 1, "maxLength": 100 },
-                "role": reference("Role"),
-                "expires_in_days": { "type": "integer", "minimum": 1, "maximum": 3650 }
-            }
-        })),
-        ("WorkerMessage", json!({ "type": "object", "description": "A message of the worker protocol (claim, heartbeat, completion, failure)" })),
-        ("Document", json!({ "type": "object", "description": "An OpenAPI 3.1 document" })),
+        (
+            "NewToken",
+            json!({
+                "type": "object",
+                "required": ["name", "role"],
+                "additionalProperties": false,
+                "properties": {
+                    "name": { "type": "string", "minLength": 1, "maxLength": 100 },
+                    "role": reference("Role"),
+                    "expires_in_days": { "type": "integer", "minimum": 1, "maximum": 3650 }
+                }
+            }),
+        ),
+        (
+            "Document",
+            json!({ "type": "object", "description": "An OpenAPI 3.1 document" }),
+        ),
     ]
     .into_iter()
     .map(|(name, schema)| (name.to_owned(), schema))
@@ -655,7 +695,8 @@ pub(crate) fn document() -> Value {
         entry[route.method] = operation;
     }
     let mut schemas = server_schemas();
-    if let Some(components) = SharedSchemas::openapi().components {
+    let generated = [SharedSchemas::openapi(), ProtocolSchemas::openapi()];
+    for components in generated.into_iter().filter_map(|doc| doc.components) {
         for (name, schema) in components.schemas {
             schemas.insert(name, serde_json::to_value(schema).unwrap_or(Value::Null));
         }

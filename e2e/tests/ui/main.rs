@@ -192,7 +192,12 @@ async fn journey(client: &Client, base: &str, token: &str, downloads: &Path, ser
     type_into(client, "input[name=warmup_runs]", "1").await;
     type_into(client, "input[name=timed_runs]", "3").await;
     click(client, "#new-run button[type=submit]").await;
-    text_shows(client, ".problems", "Cannot keep 9999 layers in float").await;
+    text_shows(
+        client,
+        ".field-error[data-for=sweep]",
+        "Cannot keep 9999 layers in float",
+    )
+    .await;
     type_into(client, "input[name=sweep]", "1, 2").await;
     click(client, "#new-run button[type=submit]").await;
     let mut degraded = false;

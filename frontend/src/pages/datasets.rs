@@ -1,12 +1,14 @@
-//! Datasets: upload, list, and one dataset.
+//! Datasets: upload, list, and one dataset (with delete).
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use qbound_shared::DatasetRecord;
 
 use super::loading;
 use super::runs_using::{RunsUsing, Uses};
-use crate::api::{ApiError, get_json};
-use crate::components::{ErrorList, UploadForm};
+use crate::api::{ApiError, TokenState, delete, get_json};
+use crate::app::navigate;
+use crate::components::{ErrorList, Notice, UploadForm};
 use crate::format;
 use crate::route::Route;
 
@@ -71,22 +73,44 @@ pub(crate) fn DatasetPage(id: i64) -> impl IntoView {
         <Transition fallback=loading>
             <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
                 {move || Suspend::new(async move {
-                    let d = dataset.await?;
-                    Ok::<_, ApiError>(view! {
-                        <h1>{d.name.clone()}</h1>
-                        <section class="card facts">
-                            <p><b class="image-count">{d.image_count}</b> " images · "
-                               {if d.has_annotations { "with COCO annotations (labelled mAP possible)" }
-                                else { "no labels (use the agreement or proxy metric)" }}</p>
-                            <p>"Normalised archive " <b>{format::bytes(d.size)}</b> " · sha256 "
-                               <code class="hash">{d.sha256.clone()}</code></p>
-                            <p><a href=format!("/api/datasets/{}/download", d.dataset_id) download="">"Download the archive"</a>
-                               " · uploaded " {format::date_time(d.created_at)} " UTC"</p>
-                        </section>
-                        <RunsUsing what=Uses::Dataset(id) />
-                    })
+                    let dataset = dataset.await?;
+                    Ok::<_, ApiError>(dataset_details(dataset))
                 })}
             </ErrorBoundary>
         </Transition>
+    }
+}
+
+fn dataset_details(d: DatasetRecord) -> impl IntoView {
+    let tokens = TokenState::from_context();
+    let id = d.dataset_id;
+    let notice = RwSignal::new(None);
+    let remove = move |_| {
+        spawn_local(async move {
+            match delete(&format!("/api/datasets/{id}")).await {
+                Ok(()) => navigate(&Route::Datasets),
+                Err(error) => {
+                    if error.needs_token() {
+                        tokens.ask("Deleting a dataset needs a token with the `write` role.");
+                    }
+                    notice.set(Some(Err(error.to_string())));
+                }
+            }
+        });
+    };
+    view! {
+        <h1>{d.name.clone()}</h1>
+        <section class="card facts">
+            <p><b class="image-count">{d.image_count}</b> " images · "
+               {if d.has_annotations { "with COCO annotations (labelled mAP possible)" }
+                else { "no labels (use the agreement or proxy metric)" }}</p>
+            <p>"Normalised archive " <b>{format::bytes(d.size)}</b> " · sha256 "
+               <code class="hash">{d.sha256.clone()}</code></p>
+            <p><a href=format!("/api/datasets/{id}/download") download="">"Download the archive"</a>
+               " · uploaded " {format::date_time(d.created_at)} " UTC"
+               " · " <button type="button" class="small" id="delete-dataset" on:click=remove>"Delete"</button></p>
+            <Notice message=notice />
+        </section>
+        <RunsUsing what=Uses::Dataset(id) />
     }
 }

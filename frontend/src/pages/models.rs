@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use qbound_shared::ModelRecord;
+use qbound_shared::{ModelRecord, TensorInfo};
 
 use super::loading;
 use super::runs_using::{RunsUsing, Uses};
@@ -118,13 +118,24 @@ fn model_details(m: ModelRecord) -> impl IntoView {
         <section class="card facts">
             <p>"Size " <b>{format::bytes(m.size)}</b> " · opset " <b>{m.opset.map(|o| o.to_string()).unwrap_or("?".into())}</b>
                " · " <b>{m.layers.len()}</b> " quantizable layers, " <b>{total}</b> " weight parameters"</p>
-            <p>"Inputs: " <code>{m.inputs.join(", ")}</code> " · outputs: " <code>{m.outputs.join(", ")}</code></p>
+            <p class="profile">{match (&m.profile, &m.profile_error) {
+                (Some(profile), _) => format!("Inferred profile: {profile}"),
+                (None, Some(reason)) => format!("No profile inferred ({reason}): name one when starting a run"),
+                (None, None) => String::new(),
+            }}</p>
             <p>"sha256 " <code class="hash">{m.sha256.clone()}</code> " · "
                <a href=format!("/api/models/{}/download", m.model_id) download="">"Download ONNX"</a>
                " · " <a href=Route::NewRun.href()>"Start a run"</a>
                " · " <button type="button" class="small" id="delete-model" on:click=remove>"Delete"</button></p>
             <Notice message=notice />
         </section>
+        <h2>"Inputs and outputs"</h2>
+        <div class="table-scroll">
+            <table class="tensors">
+                <thead><tr><th>""</th><th>"Name"</th><th>"Shape"</th></tr></thead>
+                <tbody>{tensor_rows(&m)}</tbody>
+            </table>
+        </div>
         <RunsUsing what=Uses::Model(id) />
         <h2>"Layers"</h2>
         <div class="table-scroll">
@@ -134,4 +145,43 @@ fn model_details(m: ModelRecord) -> impl IntoView {
             </table>
         </div>
     }
+}
+
+/// The model's inputs and outputs with their shapes; the names alone for a model uploaded
+/// before shapes were recorded.
+fn tensor_rows(m: &ModelRecord) -> impl IntoView + use<> {
+    let named = |names: &[String]| {
+        names
+            .iter()
+            .map(|name| TensorInfo {
+                name: name.clone(),
+                shape: Vec::new(),
+            })
+            .collect::<Vec<_>>()
+    };
+    let inputs = if m.input_tensors.is_empty() {
+        named(&m.inputs)
+    } else {
+        m.input_tensors.clone()
+    };
+    let outputs = if m.output_tensors.is_empty() {
+        named(&m.outputs)
+    } else {
+        m.output_tensors.clone()
+    };
+    let rows = |kind: &'static str, tensors: Vec<TensorInfo>| {
+        tensors
+            .into_iter()
+            .map(move |t| {
+                view! {
+                    <tr>
+                        <td>{kind}</td>
+                        <td><code>{t.name}</code></td>
+                        <td><code>{format!("[{}]", t.shape.join(", "))}</code></td>
+                    </tr>
+                }
+            })
+            .collect_view()
+    };
+    view! { {rows("input", inputs)} {rows("output", outputs)} }
 }

@@ -10,7 +10,7 @@ use crate::capabilities::{can_build_engines, fitting_target, runnable};
 use crate::components::Notice;
 use crate::route::Route;
 use crate::run_form::{
-    BOUNDARIES, Context, METHODS, METRICS, MODES, PROFILES, PROVIDERS, RunForm, TARGETS,
+    BOUNDARIES, Context, METHODS, METRICS, MODES, PROFILES, PROVIDERS, Problem, RunForm, TARGETS,
 };
 
 type GetField = fn(&RunForm) -> String;
@@ -28,6 +28,7 @@ fn text_field(
             <span>{label}</span>
             <input type="text" name=name prop:value=move || form.with(get)
                 on:input=move |ev| form.update(|f| set(f, event_target_value(&ev))) />
+            {field_error(name)}
         </label>
     }
 }
@@ -47,7 +48,32 @@ fn number_field(
             <input type="number" name=name min=min step=step inputmode="decimal"
                 prop:value=move || form.with(get)
                 on:input=move |ev| form.update(|f| set(f, event_target_value(&ev))) />
+            {field_error(name)}
         </label>
+    }
+}
+
+/// The form's problems, which each field reads to show its own.
+#[derive(Clone, Copy)]
+struct FormProblems(RwSignal<Vec<Problem>>);
+
+/// The problems with the field `name`, shown under it.
+fn field_error(name: &'static str) -> impl IntoView {
+    let problems = use_context::<FormProblems>();
+    move || {
+        let messages: Vec<String> = problems
+            .map(|FormProblems(all)| {
+                all.with(|all| {
+                    all.iter()
+                        .filter(|p| p.field == name)
+                        .map(|p| p.message.clone())
+                        .collect()
+                })
+            })
+            .unwrap_or_default();
+        (!messages.is_empty()).then(|| {
+            view! { <span class="field-error" role="alert" data-for=name>{messages.join(" ")}</span> }
+        })
     }
 }
 
@@ -75,6 +101,7 @@ fn select_field(
                 on:change=move |ev| form.update(|f| set(f, event_target_value(&ev)))>
                 {options}
             </select>
+            {field_error(name)}
         </label>
     }
 }
@@ -101,6 +128,7 @@ fn id_select(
                 {optional.then(|| view! { <option value="">"none"</option> })}
                 {options}
             </select>
+            {field_error(name)}
         </label>
     }
 }
@@ -118,7 +146,8 @@ pub(crate) fn NewRunPage(#[prop(optional)] from: Option<i64>) -> impl IntoView {
             }
         });
     }
-    let problems = RwSignal::new(Vec::<String>::new());
+    let problems = RwSignal::new(Vec::<Problem>::new());
+    provide_context(FormProblems(problems));
     let notice = RwSignal::new(None);
     let busy = RwSignal::new(false);
     let models = LocalResource::new(|| get_json::<Vec<ModelRecord>>("/api/models"));
@@ -348,8 +377,8 @@ pub(crate) fn NewRunPage(#[prop(optional)] from: Option<i64>) -> impl IntoView {
             </fieldset>
             <Show when=move || !problems.with(Vec::is_empty)>
                 <div class="error problems" role="alert">
-                    <p>"Please fix these before starting the run:"</p>
-                    <ul>{move || problems.get().into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
+                    <p>{move || format!("Please fix the {} marked above before starting the run.",
+                        if problems.with(Vec::len) == 1 { "field" } else { "fields" })}</p>
                 </div>
             </Show>
             <Notice message=notice />

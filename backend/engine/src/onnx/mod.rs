@@ -16,6 +16,29 @@ pub use tensor::{
 /// Name of the default ONNX operator domain, as stored in `opset_import`.
 pub const DEFAULT_DOMAIN: &str = "";
 
+/// The shape of a graph input or output: a number per fixed dimension, the name of a
+/// symbolic one, `?` for an unknown one; empty when the model does not say.
+pub fn tensor_shape(value: &proto::ValueInfoProto) -> Vec<String> {
+    use proto::tensor_shape_proto::dimension::Value as Dim;
+    match value.r#type.as_ref().and_then(|t| t.value.as_ref()) {
+        Some(proto::type_proto::Value::TensorType(t)) => t
+            .shape
+            .as_ref()
+            .map(|s| {
+                s.dim
+                    .iter()
+                    .map(|d| match &d.value {
+                        Some(Dim::DimValue(v)) => v.to_string(),
+                        Some(Dim::DimParam(p)) => p.clone(),
+                        None => "?".into(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
 /// The graph's real inputs: its `input` entries that are not initializers.
 pub fn graph_inputs(graph: &proto::GraphProto) -> Vec<&proto::ValueInfoProto> {
     let initializers: std::collections::HashSet<&str> = graph

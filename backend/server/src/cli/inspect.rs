@@ -3,10 +3,8 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use qbound_engine::onnx::proto::{
-    ValueInfoProto, tensor_shape_proto::dimension::Value as Dim, type_proto,
-};
-use qbound_engine::onnx::{default_opset, graph_inputs, load_model};
+use qbound_engine::onnx::proto::ValueInfoProto;
+use qbound_engine::onnx::{default_opset, graph_inputs, load_model, tensor_shape};
 use qbound_engine::profile::{Normalization, OutputLayout, Profile, ResizeMode, infer_profile};
 use qbound_engine::quantize::{decode_tail_ops, model_layers};
 use serde::Serialize;
@@ -46,26 +44,9 @@ struct Inspection {
 }
 
 fn describe(value: &ValueInfoProto) -> Tensor {
-    let shape = match value.r#type.as_ref().and_then(|t| t.value.as_ref()) {
-        Some(type_proto::Value::TensorType(t)) => t
-            .shape
-            .as_ref()
-            .map(|s| {
-                s.dim
-                    .iter()
-                    .map(|d| match &d.value {
-                        Some(Dim::DimValue(v)) => v.to_string(),
-                        Some(Dim::DimParam(p)) => p.clone(),
-                        None => "?".into(),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-        _ => Vec::new(),
-    };
     Tensor {
         name: value.name.clone().unwrap_or_default(),
-        shape,
+        shape: tensor_shape(value),
     }
 }
 

@@ -1,6 +1,6 @@
 //! Artifacts: files a job produced, by content hash; one row per job and name.
 
-use qbound_shared::{ArtifactKind, ArtifactRecord};
+use qbound_shared::{ArtifactKind, ArtifactRecord, ExportBatchSize};
 use sqlx::{Row, SqlitePool};
 
 use super::{enum_column, found, now_ms};
@@ -13,6 +13,11 @@ fn record(row: &sqlx::sqlite::SqliteRow) -> Result<ArtifactRecord> {
         run_id: row.try_get("run_id")?,
         job_id: row.try_get("job_id")?,
         kind: enum_column(&row.try_get::<String, _>("kind")?, "kind")?,
+        point: row.try_get("point")?,
+        batch_size: row
+            .try_get::<Option<String>, _>("batch_size")?
+            .map(|size| enum_column(&size, "batch_size"))
+            .transpose()?,
         name: row.try_get("name")?,
         sha256: row.try_get("sha256")?,
         size: row.try_get("size")?,
@@ -28,6 +33,10 @@ pub(crate) struct NewArtifact<'a> {
     pub(crate) run_id: i64,
     pub(crate) job_id: i64,
     pub(crate) kind: ArtifactKind,
+    /// The trade-off point it belongs to, if any.
+    pub(crate) point: Option<&'a str>,
+    /// The batch size of an export or engine.
+    pub(crate) batch_size: Option<ExportBatchSize>,
     pub(crate) name: &'a str,
     pub(crate) sha256: &'a str,
     pub(crate) size: i64,
@@ -41,14 +50,18 @@ pub(crate) async fn upsert_artifact(
     a: &NewArtifact<'_>,
 ) -> Result<ArtifactRecord> {
     let row = sqlx::query(
-        "INSERT INTO artifact (run_id, job_id, kind, name, sha256, size, content_type, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
-         ON CONFLICT (job_id, name) DO UPDATE SET kind = excluded.kind, sha256 = excluded.sha256, \
-             size = excluded.size, content_type = excluded.content_type RETURNING *",
+        "INSERT INTO artifact (run_id, job_id, kind, point, batch_size, name, sha256, size, \
+             content_type, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (job_id, name) DO UPDATE SET kind = excluded.kind, point = excluded.point, \
+             batch_size = excluded.batch_size, sha256 = excluded.sha256, size = excluded.size, \
+             content_type = excluded.content_type RETURNING *",
     )
     .bind(a.run_id)
     .bind(a.job_id)
     .bind(a.kind.as_str())
+    .bind(a.point)
+    .bind(a.batch_size.map(|size| size.to_string()))
     .bind(a.name)
     .bind(a.sha256)
     .bind(a.size)

@@ -3,7 +3,7 @@
 use qbound_shared::DatasetRecord;
 use sqlx::{Row, SqlitePool};
 
-use super::{found, now_ms};
+use super::{delete_unless_used, found, now_ms};
 use crate::error::Result;
 
 fn record(row: &sqlx::sqlite::SqliteRow) -> Result<DatasetRecord> {
@@ -54,4 +54,15 @@ pub(crate) async fn dataset_by_id(pool: &SqlitePool, dataset_id: i64) -> Result<
         .fetch_optional(pool)
         .await?;
     found(row.as_ref(), record, || format!("dataset {dataset_id}"))
+}
+
+/// Deletes dataset `dataset_id`; a 409 while a run uses it.
+pub(crate) async fn delete_dataset(pool: &SqlitePool, dataset_id: i64) -> Result<()> {
+    delete_unless_used(
+        pool,
+        "DELETE FROM dataset WHERE dataset_id = ?",
+        "dataset",
+        dataset_id,
+    )
+    .await
 }

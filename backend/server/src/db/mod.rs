@@ -82,6 +82,30 @@ pub(crate) fn enum_column<T: FromStr>(text: &str, column: &str) -> Result<T> {
         .map_err(|_| Error::Internal(format!("column `{column}` holds unknown value `{text}`")))
 }
 
+/// Runs `delete` (a `DELETE` of one row by its id) for the `what` numbered `id`: a 404 when
+/// there is none, a 409 while a run refers to it (a foreign key).
+async fn delete_unless_used(
+    pool: &SqlitePool,
+    delete: &'static str,
+    what: &str,
+    id: i64,
+) -> Result<()> {
+    let done = sqlx::query(delete)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                Error::Conflict(format!("{what} {id} is used by runs; delete them first"))
+            }
+            _ => Error::Database(e),
+        })?;
+    if done.rows_affected() == 0 {
+        return Err(Error::NotFound(format!("{what} {id}")));
+    }
+    Ok(())
+}
+
 /// Maps a unique-constraint violation to a 409 with `message`.
 pub(crate) trait ResultExt<T> {
     /// Turns a unique-constraint violation into [`Error::Conflict`].

@@ -1,10 +1,10 @@
 //! Uploaded models.
 
-use qbound_shared::{LayerInfo, ModelRecord};
+use qbound_shared::{LayerInfo, ModelRecord, TensorInfo};
 use sqlx::{Row, SqlitePool};
 
-use super::{found, json_column, now_ms, to_json};
-use crate::error::{Error, Result};
+use super::{delete_unless_used, found, json_column, now_ms, to_json};
+use crate::error::Result;
 
 /// A model about to be inserted.
 #[derive(Debug, Clone)]
@@ -15,6 +15,10 @@ pub(crate) struct NewModel {
     pub(crate) opset: Option<i64>,
     pub(crate) inputs: Vec<String>,
     pub(crate) outputs: Vec<String>,
+    pub(crate) input_tensors: Vec<TensorInfo>,
+    pub(crate) output_tensors: Vec<TensorInfo>,
+    pub(crate) profile: Option<String>,
+    pub(crate) profile_error: Option<String>,
     pub(crate) layers: Vec<LayerInfo>,
 }
 
@@ -27,6 +31,13 @@ fn record(row: &sqlx::sqlite::SqliteRow) -> Result<ModelRecord> {
         opset: row.try_get("opset")?,
         inputs: json_column(&row.try_get::<String, _>("inputs")?, "inputs")?,
         outputs: json_column(&row.try_get::<String, _>("outputs")?, "outputs")?,
+        input_tensors: json_column(&row.try_get::<String, _>("input_tensors")?, "input_tensors")?,
+        output_tensors: json_column(
+            &row.try_get::<String, _>("output_tensors")?,
+            "output_tensors",
+        )?,
+        profile: row.try_get("profile")?,
+        profile_error: row.try_get("profile_error")?,
         layers: json_column(&row.try_get::<String, _>("layers")?, "layers")?,
         created_at: row.try_get("created_at")?,
     })
@@ -34,8 +45,9 @@ fn record(row: &sqlx::sqlite::SqliteRow) -> Result<ModelRecord> {
 
 pub(crate) async fn insert_model(pool: &SqlitePool, model: &NewModel) -> Result<ModelRecord> {
     let row = sqlx::query(
-        "INSERT INTO model (name, sha256, size, opset, inputs, outputs, layers, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+        "INSERT INTO model (name, sha256, size, opset, inputs, outputs, input_tensors, \
+             output_tensors, profile, profile_error, layers, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
     )
     .bind(&model.name)
     .bind(&model.sha256)
@@ -43,6 +55,10 @@ pub(crate) async fn insert_model(pool: &SqlitePool, model: &NewModel) -> Result<
     .bind(model.opset)
     .bind(to_json(&model.inputs)?)
     .bind(to_json(&model.outputs)?)
+    .bind(to_json(&model.input_tensors)?)
+    .bind(to_json(&model.output_tensors)?)
+    .bind(&model.profile)
+    .bind(&model.profile_error)
     .bind(to_json(&model.layers)?)
     .bind(now_ms())
     .fetch_one(pool)
@@ -71,19 +87,13 @@ pub(crate) async fn count_models(pool: &SqlitePool) -> Result<i64> {
         .await?)
 }
 
+/// Deletes model `model_id`; a 409 while a run uses it.
 pub(crate) async fn delete_model(pool: &SqlitePool, model_id: i64) -> Result<()> {
-    let done = sqlx::query("DELETE FROM model WHERE model_id = ?")
-        .bind(model_id)
-        .execute(pool)
-        .await
-        .map_err(|e| match &e {
-            sqlx::Error::Database(db) if db.is_foreign_key_violation() => Error::Conflict(format!(
-                "model {model_id} is used by runs; delete them first"
-            )),
-            _ => Error::Database(e),
-        })?;
-    if done.rows_affected() == 0 {
-        return Err(Error::NotFound(format!("model {model_id}")));
-    }
-    Ok(())
+    delete_unless_used(
+        pool,
+        "DELETE FROM model WHERE model_id = ?",
+        "model",
+        model_id,
+    )
+    .await
 }

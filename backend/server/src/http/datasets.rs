@@ -1,5 +1,5 @@
 //! `/api/datasets`: upload (zip or tar of images, optional COCO annotations), list, get,
-//! download (the normalised tar).
+//! download (the normalised tar), delete.
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -24,7 +24,7 @@ pub(crate) fn router() -> Router<AppState> {
                 .post(upload_dataset)
                 .layer(DefaultBodyLimit::disable()),
         )
-        .route("/datasets/{id}", get(get_dataset))
+        .route("/datasets/{id}", get(get_dataset).delete(delete_dataset))
         .route("/datasets/{id}/download", get(download_dataset))
 }
 
@@ -48,6 +48,15 @@ async fn get_dataset(
     AppPath(id): AppPath<i64>,
 ) -> Result<AppJson<DatasetRecord>> {
     Ok(AppJson(db::datasets::dataset_by_id(&state.pool, id).await?))
+}
+
+async fn delete_dataset(
+    State(state): State<AppState>,
+    _access: WriteAccess,
+    AppPath(id): AppPath<i64>,
+) -> Result<StatusCode> {
+    db::datasets::delete_dataset(&state.pool, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn download_dataset(

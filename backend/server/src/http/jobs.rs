@@ -11,7 +11,7 @@ use axum::response::sse::{Event as SseEvent, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use futures_util::Stream;
-use qbound_shared::{ArtifactKind, ArtifactRecord, JobRecord, JobState};
+use qbound_shared::{ArtifactRecord, JobRecord, JobState};
 use serde::Deserialize;
 
 use super::paged::paged;
@@ -19,7 +19,8 @@ use crate::auth::{WorkerAccess, WriteAccess};
 use crate::db;
 use crate::error::{AppJson, AppPath, AppQuery, Error, Result};
 use crate::events::{event_stream, job_event};
-use crate::queue::{artifacts, cancel, claim, report};
+use crate::queue::artifacts::{self, UploadInfo};
+use crate::queue::{cancel, claim, report};
 use crate::run::protocol::{
     ClaimRequest, CompleteRequest, FailRequest, HeartbeatRequest, LEASE_HEADER,
 };
@@ -147,16 +148,11 @@ async fn fail_job(
     Ok(AppJson(report::fail(&state, id, &request).await?))
 }
 
-#[derive(Debug, Deserialize)]
-struct ArtifactQuery {
-    kind: ArtifactKind,
-}
-
 async fn upload_artifact(
     State(state): State<AppState>,
     _access: WorkerAccess,
     AppPath((id, name)): AppPath<(i64, String)>,
-    AppQuery(query): AppQuery<ArtifactQuery>,
+    AppQuery(info): AppQuery<UploadInfo>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<(StatusCode, AppJson<ArtifactRecord>)> {
@@ -164,7 +160,7 @@ async fn upload_artifact(
         .get(LEASE_HEADER)
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| Error::BadRequest(format!("send the lease token in `{LEASE_HEADER}`")))?;
-    let artifact = artifacts::store_artifact(&state, id, lease, query.kind, &name, body).await?;
+    let artifact = artifacts::store_artifact(&state, id, lease, &info, &name, body).await?;
     Ok((StatusCode::CREATED, AppJson(artifact)))
 }
 

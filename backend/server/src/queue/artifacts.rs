@@ -1,7 +1,8 @@
 //! A file a worker uploads for a job it holds: checked, stored by content, and recorded.
 
 use axum::body::Body;
-use qbound_shared::{ArtifactKind, ArtifactRecord};
+use qbound_shared::{ArtifactKind, ArtifactRecord, ExportBatchSize};
+use serde::Deserialize;
 
 use crate::archive::sanitize_file_name;
 use crate::db;
@@ -12,13 +13,24 @@ use crate::state::AppState;
 /// The longest artifact name.
 const MAX_NAME_CHARS: usize = 100;
 
+/// What a worker says of a file it uploads.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct UploadInfo {
+    /// What the file is.
+    pub(crate) kind: ArtifactKind,
+    /// The batch size of an exported model or engine.
+    #[serde(default)]
+    pub(crate) batch_size: Option<ExportBatchSize>,
+}
+
 /// Stores `body` as the artifact `name` of job `job_id`, when `lease_token` still holds the
 /// job (or held it when it succeeded: a repeated upload); the same name again replaces it.
+/// The artifact belongs to the job's trade-off point when the job works on one.
 pub(crate) async fn store_artifact(
     state: &AppState,
     job_id: i64,
     lease_token: &str,
-    kind: ArtifactKind,
+    info: &UploadInfo,
     name: &str,
     body: Body,
 ) -> Result<ArtifactRecord> {
@@ -38,14 +50,16 @@ pub(crate) async fn store_artifact(
         .store
         .receive(body.into_data_stream(), state.settings.max_artifact_bytes)
         .await?;
-    let info = state.store.commit(pending)?;
+    let blob = state.store.commit(pending)?;
     let artifact = NewArtifact {
         run_id: job.run_id,
         job_id,
-        kind,
+        kind: info.kind,
+        point: job.kind.is_per_point().then_some(job.label.as_str()),
+        batch_size: info.batch_size,
         name,
-        sha256: &info.sha256,
-        size: info.size as i64,
+        sha256: &blob.sha256,
+        size: blob.size as i64,
         content_type: content_type_of(name),
     };
     db::artifacts::upsert_artifact(&state.pool, &artifact).await

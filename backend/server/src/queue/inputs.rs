@@ -21,6 +21,7 @@ pub(super) async fn job_inputs(
         name: JobFile::Model.name().into(),
         sha256: model.sha256,
         url: format!("/api/models/{}/download", model.model_id),
+        batch_size: None,
     }];
     let calibration = (
         JobFile::CalibrationImages,
@@ -43,6 +44,7 @@ pub(super) async fn job_inputs(
                 name: file.name().into(),
                 sha256: dataset.sha256,
                 url: format!("/api/datasets/{dataset_id}/download"),
+                batch_size: None,
             });
         }
     }
@@ -51,6 +53,7 @@ pub(super) async fn job_inputs(
             name: artifact.name,
             sha256: artifact.sha256,
             url: artifact.download_url,
+            batch_size: artifact.batch_size,
         });
     }
     Ok(inputs)

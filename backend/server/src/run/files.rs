@@ -48,16 +48,6 @@ pub(crate) fn report_name(stem: &str, tag: &str) -> String {
     format!("{stem}_{tag}_report.json")
 }
 
-/// The fixed batch size of an export named by [`export_name`]; `None` for a dynamic one or
-/// any other file.
-pub(crate) fn export_batch(name: &str) -> Option<i64> {
-    name.strip_suffix(".onnx")?
-        .rsplit_once("_bs")?
-        .1
-        .parse()
-        .ok()
-}
-
 /// Whether `name` is an export of a point (any ONNX file but the float model).
 pub(crate) fn is_export(name: &str) -> bool {
     name.ends_with(".onnx") && name != JobFile::Model.name()
@@ -68,13 +58,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn export_names_give_their_batch_size() {
-        assert_eq!(
-            export_batch(&export_name("nanodet", "partial_k2", 32)),
-            Some(32)
-        );
-        assert_eq!(export_batch("nanodet_int8_bsdynamic.onnx"), None);
-        assert_eq!(export_batch(JobFile::CalibrationTable.name()), None);
+    fn exports_are_the_onnx_files_but_the_float_model() {
+        assert!(is_export(&export_name("nanodet", "partial_k2", 32)));
+        assert!(!is_export(JobFile::CalibrationTable.name()));
         assert!(!is_export(JobFile::Model.name()));
     }
 }

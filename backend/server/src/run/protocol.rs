@@ -3,13 +3,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use qbound_shared::{Capability, JobKind, Metric, RunConfig, SensitivityMode};
+use qbound_shared::{Capability, ExportBatchSize, JobKind, Metric, RunConfig, SensitivityMode};
 
 /// The header carrying the lease token on artifact uploads.
 pub(crate) const LEASE_HEADER: &str = "x-lease-token";
 
 /// A worker asking for a job.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub(crate) struct ClaimRequest {
     /// The worker's name, recorded on the job.
     pub(crate) worker_name: String,
@@ -18,7 +18,7 @@ pub(crate) struct ClaimRequest {
 }
 
 /// A job handed to a worker, with everything it needs to fetch.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub(crate) struct ClaimedJob {
     /// The job.
     pub(crate) job_id: i64,
@@ -39,7 +39,7 @@ pub(crate) struct ClaimedJob {
 }
 
 /// A job's parameters, fixed when the run is created.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub(crate) struct JobParams {
     /// The run's configuration.
     pub(crate) config: RunConfig,
@@ -56,7 +56,7 @@ fn default_stem() -> String {
 }
 
 /// One input file of a job.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub(crate) struct JobInput {
     /// Its name in the job's folder (`model.onnx`, `calibration.tar`, an artifact's name).
     pub(crate) name: String,
@@ -64,10 +64,13 @@ pub(crate) struct JobInput {
     pub(crate) sha256: String,
     /// Where to get it, relative to the server (`/api/...`).
     pub(crate) url: String,
+    /// The batch size of an exported model (an artifact of the point's quantize job).
+    #[serde(default)]
+    pub(crate) batch_size: Option<ExportBatchSize>,
 }
 
 /// Progress, log lines, and a request to keep the lease.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub(crate) struct HeartbeatRequest {
     /// The lease token from the claim.
     pub(crate) lease_token: String,
@@ -79,7 +82,7 @@ pub(crate) struct HeartbeatRequest {
 }
 
 /// A finished job's result.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub(crate) struct CompleteRequest {
     /// The lease token from the claim.
     pub(crate) lease_token: String,
@@ -88,7 +91,7 @@ pub(crate) struct CompleteRequest {
 }
 
 /// A failed attempt.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub(crate) struct FailRequest {
     /// The lease token from the claim.
     pub(crate) lease_token: String,
@@ -100,7 +103,7 @@ pub(crate) struct FailRequest {
 }
 
 /// How a failed attempt ends.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum FailOutcome {
     /// A fault that may pass (I/O, the runtime): back to the queue while attempts remain.
@@ -124,7 +127,7 @@ impl FailOutcome {
 }
 
 /// What a job found, by kind. Artifacts are uploaded separately, before completion.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub(crate) enum JobResult {
     /// Calibration.
@@ -202,7 +205,7 @@ impl JobResult {
 }
 
 /// One throughput measurement.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub(crate) struct Measurement {
     /// `fp32` or the point's label.
     pub(crate) model: String,
@@ -223,7 +226,7 @@ pub(crate) struct Measurement {
 }
 
 /// The sensitivity of one layer.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub(crate) struct LayerScore {
     /// Layer name.
     pub(crate) name: String,
@@ -245,7 +248,7 @@ pub(crate) struct LayerScore {
 }
 
 /// One built TensorRT engine.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub(crate) struct EngineBuilt {
     /// Its file name among the job's artifacts.
     pub(crate) name: String,

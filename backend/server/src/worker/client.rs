@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 use tokio_util::io::ReaderStream;
 
+use super::tasks::OutputArtifact;
 use crate::error::{Error, Result};
 use crate::run::protocol::{
     ClaimRequest, ClaimedJob, CompleteRequest, FailRequest, HeartbeatRequest,
@@ -123,16 +124,21 @@ impl ServerClient {
         &self,
         job_id: i64,
         lease_token: &str,
-        kind: qbound_shared::ArtifactKind,
-        name: &str,
-        path: &Path,
+        artifact: &OutputArtifact,
     ) -> Result<()> {
-        let file = tokio::fs::File::open(path).await?;
+        let file = tokio::fs::File::open(&artifact.path).await?;
+        let name = &artifact.name;
+        let mut query = vec![("kind", artifact.kind.to_string())];
+        query.extend(
+            artifact
+                .batch_size
+                .map(|size| ("batch_size", size.to_string())),
+        );
         let body = reqwest::Body::wrap_stream(ReaderStream::new(file));
         let request = self
             .http
             .put(self.url(&format!("/api/jobs/{job_id}/artifacts/{name}")))
-            .query(&[("kind", kind.as_str())])
+            .query(&query)
             .bearer_auth(&self.token)
             .header(crate::run::protocol::LEASE_HEADER, lease_token)
             .body(body);

@@ -306,13 +306,7 @@ async fn fetch_inputs(
 async fn finish(client: &ServerClient, job: &ClaimedJob, output: JobOutput) -> Result<()> {
     for artifact in &output.artifacts {
         client
-            .upload_artifact(
-                job.job_id,
-                &job.lease_token,
-                artifact.kind,
-                &artifact.name,
-                &artifact.path,
-            )
+            .upload_artifact(job.job_id, &job.lease_token, artifact)
             .await?;
     }
     let complete = CompleteRequest {

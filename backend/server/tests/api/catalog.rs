@@ -21,6 +21,13 @@ async fn an_uploaded_model_is_validated_and_its_layers_listed() {
         "c8e21598ff759261af8d1c9de5c4938c47733f743c811bf1cb8a9cdf868d992d"
     );
     assert_eq!(model["inputs"], json!(["input_1:0"]));
+    assert_eq!(
+        model["input_tensors"],
+        json!([{ "name": "input_1:0", "shape": ["1", "3", "416", "416"] }])
+    );
+    assert!(!model["output_tensors"].as_array().unwrap().is_empty());
+    assert_eq!(model["profile"], "nanodet", "inferred at upload: {model}");
+    assert_eq!(model["profile_error"], Value::Null);
     let layers = app
         .get_json(&format!("/api/models/{}/layers", model["model_id"]))
         .await;
@@ -124,5 +131,71 @@ async fn an_archive_with_parent_entries_or_links_is_refused() {
     assert!(
         !app.data_dir.join("escape.jpg").exists()
             && !app.data_dir.parent().unwrap().join("escape.jpg").exists()
+    );
+}
+
+#[tokio::test]
+async fn a_dataset_or_model_a_run_uses_is_kept_and_an_unused_one_deleted() {
+    let queued_only = Options {
+        embedded_worker: false,
+        ..Options::default()
+    };
+    let (app, _dir) = spawn_app_with(queued_only).await;
+    let (model_id, dataset_id) = app.upload_demo(2).await;
+    let unused = app.upload_validation(2).await;
+    let run_id = app.create_small_run(model_id, dataset_id).await;
+    let delete = |path: String| {
+        app.client
+            .delete(app.url(&path))
+            .bearer_auth(&app.write_token)
+            .send()
+    };
+    for path in [
+        format!("/api/datasets/{dataset_id}"),
+        format!("/api/models/{model_id}"),
+    ] {
+        let message = assert_json_error(delete(path.clone()).await.unwrap(), 409).await;
+        assert!(message.contains("used by runs"), "{path}: {message}");
+        assert_eq!(app.get(&path).await.status(), 200, "{path} is still there");
+    }
+    let anonymous = app
+        .client
+        .delete(app.url(&format!("/api/datasets/{unused}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+    assert_eq!(
+        delete(format!("/api/datasets/{unused}"))
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    assert_json_error(app.get(&format!("/api/datasets/{unused}")).await, 404).await;
+    assert_json_error(
+        delete(format!("/api/datasets/{unused}")).await.unwrap(),
+        404,
+    )
+    .await;
+
+    let cancel = app
+        .post_json(&format!("/api/runs/{run_id}/cancel"), &json!({}))
+        .await;
+    assert_eq!(cancel.status(), 200);
+    assert_eq!(
+        delete(format!("/api/runs/{run_id}"))
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    assert_eq!(
+        delete(format!("/api/datasets/{dataset_id}"))
+            .await
+            .unwrap()
+            .status(),
+        204,
+        "no run uses it any more"
     );
 }

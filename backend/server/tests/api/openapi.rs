@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{Options, TestApp, spawn_app, spawn_app_with};
 
 /// The document and a way to check responses against it.
 struct Described {
@@ -221,4 +221,43 @@ async fn every_response_of_a_journey_matches_the_openapi_document() {
     api.get(&app, "/api/runs/{id}", "/api/runs/999999").await;
     println!("{} responses match the document", api.checked);
     assert_eq!(api.checked, 23);
+}
+
+#[tokio::test]
+async fn the_worker_protocol_bodies_are_real_schemas_that_a_claim_matches() {
+    let options = Options {
+        embedded_worker: false,
+        ..Options::default()
+    };
+    let (app, _dir) = spawn_app_with(options).await;
+    let (model_id, dataset_id) = app.upload_demo(1).await;
+    app.create_small_run(model_id, dataset_id).await;
+    let mut api = Described::load(&app).await;
+    let request_schema = |template: &str| {
+        let mut schema = api.document["paths"][template]["post"]["requestBody"]["content"]
+            ["application/json"]["schema"]
+            .clone();
+        schema["components"] = api.document["components"].clone();
+        jsonschema::validator_for(&schema).unwrap()
+    };
+    let claim = json!({ "worker_name": "hand", "capabilities": ["cpu"] });
+    assert!(request_schema("/api/jobs/claim").is_valid(&claim));
+    assert!(!request_schema("/api/jobs/claim").is_valid(&json!({ "worker_name": "hand" })));
+    let heartbeat = request_schema("/api/jobs/{id}/heartbeat");
+    assert!(heartbeat.is_valid(&json!({ "lease_token": "t", "progress": 0.5, "log": ["a"] })));
+    assert!(!heartbeat.is_valid(&json!({ "progress": 0.5 })));
+    let fail = request_schema("/api/jobs/{id}/fail");
+    assert!(fail.is_valid(&json!({ "lease_token": "t", "error": "x", "outcome": "permanent" })));
+    assert!(!fail.is_valid(&json!({ "lease_token": "t", "error": "x", "outcome": "maybe" })));
+    let complete = request_schema("/api/jobs/{id}/complete");
+    let result = json!({ "kind": "calibrate", "tensor_count": 3, "images": 1 });
+    assert!(complete.is_valid(&json!({ "lease_token": "t", "result": result })));
+    assert!(!complete.is_valid(&json!({ "lease_token": "t", "result": { "kind": "guess" } })));
+
+    let claimed = app.claim_by_hand().await;
+    api.check("post", "/api/jobs/claim", 200, &claimed);
+    assert!(
+        api.rejects("post", "/api/jobs/claim", 200, &json!({ "job_id": 1 })),
+        "a claim answer is a described object, not any object"
+    );
 }

@@ -122,14 +122,30 @@ async fn a_sweep_ranks_layers_marks_a_frontier_and_exports_partial_models_that_r
         "the most accurate point"
     );
 
-    for name in [
-        "calibration.cache",
-        "sensitivity.txt",
-        "sensitivity.json",
-        "nanodet_partial_k1_bs1.onnx",
-        "nanodet_partial_k2_report.json",
+    // Each file says its point and batch size: no client parses names.
+    for (name, point, batch_size) in [
+        ("calibration.cache", json!(null), json!(null)),
+        ("sensitivity.txt", json!(null), json!(null)),
+        ("sensitivity.json", json!(null), json!(null)),
+        (
+            "nanodet_partial_k1_bs1.onnx",
+            json!("int8-keep1"),
+            json!("1"),
+        ),
+        (
+            "nanodet_partial_k2_bs32.onnx",
+            json!("int8-keep2"),
+            json!("32"),
+        ),
+        (
+            "nanodet_partial_k2_report.json",
+            json!("int8-keep2"),
+            json!(null),
+        ),
     ] {
-        find(&artifacts, "name", name);
+        let artifact = find(&artifacts, "name", name);
+        assert_eq!(artifact["point"], point, "{artifact}");
+        assert_eq!(artifact["batch_size"], batch_size, "{artifact}");
     }
     let text = app
         .get(

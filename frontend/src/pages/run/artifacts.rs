@@ -19,8 +19,9 @@ pub(super) fn Artifacts(data: RunData) -> impl IntoView {
             .map(|a| {
                 view! {
                     <tr data-artifact-id=a.artifact_id.to_string()>
-                        <td>{data.job_label(a.job_id).unwrap_or_default()}</td>
+                        <td>{a.point.clone().unwrap_or_else(|| "whole run".into())}</td>
                         <td>{a.kind.to_string()}</td>
+                        <td class="num">{a.batch_size.map(|b| b.to_string()).unwrap_or_default()}</td>
                         <td class="file"><a class="download" href=a.download_url.clone() download=a.name.clone()
                             data-sha256=a.sha256.clone() data-name=a.name.clone()>{a.name.clone()}</a></td>
                         <td class="num">{format::bytes(a.size)}</td>
@@ -32,7 +33,7 @@ pub(super) fn Artifacts(data: RunData) -> impl IntoView {
         view! {
             <div class="table-scroll">
                 <table class="artifacts">
-                    <thead><tr><th>"Point"</th><th>"Kind"</th><th>"File"</th><th>"Size"</th><th>"sha256"</th></tr></thead>
+                    <thead><tr><th>"Point"</th><th>"Kind"</th><th>"Batch"</th><th>"File"</th><th>"Size"</th><th>"sha256"</th></tr></thead>
                     <tbody>{rows}</tbody>
                 </table>
             </div>

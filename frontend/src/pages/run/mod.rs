@@ -33,7 +33,6 @@ pub(super) struct Live {
 /// The run's results, fetched again whenever a job finishes.
 #[derive(Clone, Copy)]
 pub(super) struct RunData {
-    live: Live,
     record: LocalResource<ApiResult<RunRecord>>,
     points: LocalResource<ApiResult<Vec<TradeoffPoint>>>,
     layers: LocalResource<ApiResult<Vec<LayerResult>>>,
@@ -43,7 +42,6 @@ pub(super) struct RunData {
 impl RunData {
     fn new(id: i64, live: Live) -> Self {
         Self {
-            live,
             record: LocalResource::new(move || {
                 live.results.track();
                 get_json::<RunRecord>(format!("/api/runs/{id}"))
@@ -89,15 +87,6 @@ impl RunData {
             .get()
             .and_then(|a| a.ok())
             .unwrap_or_default()
-    }
-
-    /// The point or step of job `job_id`.
-    pub(super) fn job_label(&self, job_id: i64) -> Option<String> {
-        self.live.jobs.with(|jobs| {
-            jobs.iter()
-                .find(|j| j.job_id == job_id)
-                .map(|j| j.label.clone())
-        })
     }
 }
 

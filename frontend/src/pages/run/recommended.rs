@@ -112,11 +112,16 @@ fn downloads(r: &Recommendation, data: &RunData, model_id: i64) -> impl IntoView
     let files = data
         .artifacts()
         .into_iter()
-        .filter(|a| data.job_label(a.job_id).as_deref() == Some(r.label.as_str()))
+        .filter(|a| a.point.as_deref() == Some(r.label.as_str()))
         .map(|a| {
+            let batch = a
+                .batch_size
+                .map(|b| format!("batch {b}, "))
+                .unwrap_or_default();
             view! {
-                <li><a class="download" href=a.download_url.clone() download=a.name.clone()>{a.name.clone()}</a>
-                    " " <span class="hint">{format::bytes(a.size)}</span></li>
+                <li data-batch=a.batch_size.map(|b| b.to_string())>
+                    <a class="download" href=a.download_url.clone() download=a.name.clone()>{a.name.clone()}</a>
+                    " " <span class="hint">{batch}{format::bytes(a.size)}</span></li>
             }
         })
         .collect_view();

@@ -2,17 +2,19 @@
 //! with the `tensorrt` capability claims it; a node without TensorRT fails it plainly.
 
 use qbound_engine::tensorrt::{EngineOptions, build_engine};
-use qbound_shared::ArtifactKind;
+use qbound_shared::{ArtifactKind, ExportBatchSize};
 
 use super::{JobOutput, OutputArtifact, Task};
 use crate::error::{Error, Result};
-use crate::run::files::export_batch;
 use crate::run::protocol::{EngineBuilt, JobResult};
 
 pub(super) fn run(task: &Task<'_>) -> Result<JobOutput> {
-    let exports: Vec<(&str, i64)> = task
+    let exports: Vec<(&str, u32)> = task
         .exports()
-        .filter_map(|name| Some((name, export_batch(name)?)))
+        .filter_map(|input| match input.batch_size? {
+            ExportBatchSize::Fixed(batch) => Some((input.name.as_str(), batch)),
+            ExportBatchSize::Dynamic => None,
+        })
         .collect();
     if exports.is_empty() {
         return Err(Error::Unprocessable(
@@ -30,17 +32,21 @@ pub(super) fn run(task: &Task<'_>) -> Result<JobOutput> {
         let path = task.dir.named(&name);
         let info = build_engine(
             &task.dir.named(onnx),
-            batch,
+            i64::from(batch),
             &path,
             &EngineOptions::default(),
         )?;
         engines.push(EngineBuilt {
             name,
-            batch_size: batch,
+            batch_size: i64::from(batch),
             tensorrt_version: info.tensorrt_version,
             gpu_name: info.gpu_name,
         });
-        artifacts.push(OutputArtifact::at(ArtifactKind::Engine, path));
+        artifacts.push(OutputArtifact::export(
+            ArtifactKind::Engine,
+            path,
+            ExportBatchSize::Fixed(batch),
+        ));
     }
     Ok(JobOutput {
         result: JobResult::Engine { engines },

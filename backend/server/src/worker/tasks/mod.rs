@@ -14,13 +14,13 @@ use std::path::{Path, PathBuf};
 use qbound_engine::onnx::load_model;
 use qbound_engine::onnx::proto::ModelProto;
 use qbound_engine::profile::Profile;
-use qbound_shared::{ArtifactKind, JobKind, RunConfig};
+use qbound_shared::{ArtifactKind, ExportBatchSize, JobKind, RunConfig};
 
 use super::control::JobControl;
 use super::job_dir::JobDir;
 use crate::error::{Error, Result};
 use crate::run::files::{JobFile, is_export};
-use crate::run::protocol::{ClaimedJob, JobResult};
+use crate::run::protocol::{ClaimedJob, JobInput, JobResult};
 
 /// Images per batch when scoring.
 const SCORING_BATCH: usize = 8;
@@ -31,13 +31,28 @@ pub(crate) struct OutputArtifact {
     pub(crate) kind: ArtifactKind,
     pub(crate) name: String,
     pub(crate) path: PathBuf,
+    /// The batch size of an exported model or engine.
+    pub(crate) batch_size: Option<ExportBatchSize>,
 }
 
 impl OutputArtifact {
     /// The artifact of `kind` at `path`, named by its file name.
     fn at(kind: ArtifactKind, path: PathBuf) -> Self {
         let name = file_name(&path);
-        Self { kind, name, path }
+        Self {
+            kind,
+            name,
+            path,
+            batch_size: None,
+        }
+    }
+
+    /// The exported model or engine of `kind` at `path`, for batches of `size`.
+    fn export(kind: ArtifactKind, path: PathBuf, size: ExportBatchSize) -> Self {
+        Self {
+            batch_size: Some(size),
+            ..Self::at(kind, path)
+        }
     }
 }
 
@@ -74,16 +89,13 @@ impl Task<'_> {
     /// has none (the float model's own evaluation).
     fn point_model(&self) -> Option<&str> {
         self.exports()
-            .min_by_key(|name| !name.ends_with("_bs1.onnx"))
+            .min_by_key(|input| input.batch_size != Some(ExportBatchSize::Fixed(1)))
+            .map(|input| input.name.as_str())
     }
 
-    /// The point's exported models among the job's inputs, by name.
-    fn exports(&self) -> impl Iterator<Item = &str> {
-        self.job
-            .inputs
-            .iter()
-            .map(|i| i.name.as_str())
-            .filter(|name| is_export(name))
+    /// The point's exported models among the job's inputs.
+    fn exports(&self) -> impl Iterator<Item = &JobInput> {
+        self.job.inputs.iter().filter(|i| is_export(&i.name))
     }
 }
 

@@ -47,9 +47,8 @@ pub(super) fn run(task: &Task<'_>) -> Result<JobOutput> {
         .map(|c| c.keep_float)
         .or(task.job.params.keep_float);
     let tag = file_tag(&task.config.boundary, keep_float);
-    let targets: Vec<ExportTarget> = task
-        .config
-        .export_batch_sizes
+    let sizes = &task.config.export_batch_sizes;
+    let targets: Vec<ExportTarget> = sizes
         .iter()
         .map(|size| {
             let batch = size.to_engine();
@@ -69,7 +68,8 @@ pub(super) fn run(task: &Task<'_>) -> Result<JobOutput> {
     })?;
     let mut artifacts: Vec<OutputArtifact> = targets
         .into_iter()
-        .map(|t| OutputArtifact::at(ArtifactKind::Onnx, t.path))
+        .zip(sizes)
+        .map(|(t, &size)| OutputArtifact::export(ArtifactKind::Onnx, t.path, size))
         .collect();
     let report_path = task.dir.named(&report_name(stem, &tag));
     let written = Report {
