@@ -86,6 +86,16 @@ fn proxy_ranking(demo: &Demo) -> Vec<String> {
     .ranking()
 }
 
+/// The demo's `ort-cpu` search space over `ranking`.
+fn ort_cpu_space<'a>(demo: &'a Demo, ranking: &'a [String]) -> SearchSpace<'a> {
+    SearchSpace {
+        model: &demo.model,
+        ranges: &demo.amax,
+        target: Target::OrtCpu,
+        ranking,
+    }
+}
+
 fn agreement(demo: &Demo, images: usize) -> DetectionScorer {
     let images = EvalImages::load(&demo.profile, &demo.val[..images], 4).unwrap();
     DetectionScorer::agreement(
@@ -154,12 +164,7 @@ fn the_quant_boundary_quantizes_exactly_the_first_boundary_plus_one_layers() {
 fn max_drop_returns_a_model_whose_measured_drop_is_within_the_bound() {
     let demo = demo();
     let ranking = proxy_ranking(demo);
-    let space = SearchSpace {
-        model: &demo.model,
-        ranges: &demo.amax,
-        target: Target::OrtCpu,
-        ranking: &ranking,
-    };
+    let space = ort_cpu_space(demo, &ranking);
     let (mut search, mut verify) = (agreement(demo, 4), agreement(demo, 12));
     let max_drop = 0.05;
     let choice =
@@ -202,12 +207,7 @@ fn max_drop_returns_a_model_whose_measured_drop_is_within_the_bound() {
 fn the_sweep_is_monotone_and_nested_along_its_greedy_path() {
     let demo = demo();
     let ranking = proxy_ranking(demo);
-    let space = SearchSpace {
-        model: &demo.model,
-        ranges: &demo.amax,
-        target: Target::OrtCpu,
-        ranking: &ranking,
-    };
+    let space = ort_cpu_space(demo, &ranking);
     let bench = BenchConfig {
         batch_sizes: vec![1],
         warmup_runs: 0,

@@ -113,7 +113,9 @@ pub(crate) fn TradeoffChart(
     let y = Axis::new(y_lo - y_pad, y_hi + y_pad, frame.y_span(), 5);
     let (x0, x1) = frame.x_span();
 
-    let frontiers = series
+    // Each series' frontier, by index into its points: drawn as a line, and it colours the
+    // markers (dominated ones grey).
+    let fronts: Vec<Vec<usize>> = series
         .iter()
         .map(|s| {
             let pairs: Vec<(f64, f64)> = s
@@ -121,13 +123,21 @@ pub(crate) fn TradeoffChart(
                 .iter()
                 .map(|p| (p.throughput, p.accuracy))
                 .collect();
-            let path = pareto_frontier(&pairs)
-                .into_iter()
-                .map(|i| {
+            pareto_frontier(&pairs)
+        })
+        .collect();
+    let frontiers = series
+        .iter()
+        .zip(&fronts)
+        .map(|(s, front)| {
+            let path = front
+                .iter()
+                .map(|&i| {
+                    let p = &s.points[i];
                     format!(
                         "{},{}",
-                        px(x.scale.map(pairs[i].0)),
-                        px(y.scale.map(pairs[i].1))
+                        px(x.scale.map(p.throughput)),
+                        px(y.scale.map(p.accuracy))
                     )
                 })
                 .collect::<Vec<_>>()
@@ -160,17 +170,6 @@ pub(crate) fn TradeoffChart(
         &widths,
         (0.0, frame.top, frame.width, frame.height - frame.bottom),
     );
-    let fronts: Vec<Vec<usize>> = series
-        .iter()
-        .map(|s| {
-            let pairs: Vec<(f64, f64)> = s
-                .points
-                .iter()
-                .map(|p| (p.throughput, p.accuracy))
-                .collect();
-            pareto_frontier(&pairs)
-        })
-        .collect();
     let markers = placed
         .iter()
         .zip(centres.iter().zip(&spots))
