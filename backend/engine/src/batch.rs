@@ -1,6 +1,7 @@
 //! Batch re-targeting: rewrite a model's batch dimension and the literal batch constants
 //! inside its graph.
 
+use std::collections::HashSet;
 use std::str::FromStr;
 
 use crate::graph::{GraphIndex, Patch, Use};
@@ -84,11 +85,12 @@ pub fn retarget_batch(model: &ModelProto, batch: BatchSize) -> Result<ModelProto
         BatchSize::Dynamic => 0,
     };
     let index = GraphIndex::new(graph)?;
+    let shape_values = shape_values(&index);
     let mut patch = Patch::new();
     for &id in index.order() {
         let node = index.node(id);
         let (slot, replacement) = match node.op_type.as_deref() {
-            Some("Reshape") => (1, new_first),
+            Some("Reshape") if !shape_values.contains(node.input[0].as_str()) => (1, new_first),
             Some("Resize") if node.input.len() > 3 && matches!(batch, BatchSize::Fixed(_)) => {
                 (3, new_first)
             }
@@ -113,6 +115,24 @@ pub fn retarget_batch(model: &ModelProto, batch: BatchSize) -> Result<ModelProto
     drop(index);
     patch.apply(graph)?;
     Ok(model)
+}
+
+/// The values computed from tensor shapes (`Shape`, `Size`) and constants only: a Reshape of
+/// one of them (`[1, -1]` of a shape) has no batch dimension, whatever its leading number.
+fn shape_values<'g>(index: &GraphIndex<'g>) -> HashSet<&'g str> {
+    let mut values: HashSet<&'g str> = HashSet::new();
+    for &id in index.order() {
+        let node = index.node(id);
+        let from_shapes = matches!(node.op_type.as_deref(), Some("Shape" | "Size"))
+            || (node.input.iter().any(|i| values.contains(i.as_str()))
+                && node.input.iter().all(|i| {
+                    i.is_empty() || values.contains(i.as_str()) || index.constant(i).is_some()
+                }));
+        if from_shapes {
+            values.extend(node.output.iter().map(String::as_str));
+        }
+    }
+    values
 }
 
 /// Sets the leading dimension of a tensor value; returns the old one when it was fixed.
@@ -140,4 +160,64 @@ fn set_leading_dim(value: &mut ValueInfoProto, batch: BatchSize) -> Result<Optio
         denotation: first.denotation.take(),
     };
     Ok(old)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cleanup::test_graphs::node;
+    use crate::onnx::proto::{GraphProto, TensorShapeProto, TypeProto};
+
+    fn input(name: &str, dims: &[i64]) -> ValueInfoProto {
+        ValueInfoProto {
+            name: Some(name.to_owned()),
+            r#type: Some(TypeProto {
+                value: Some(type_proto::Value::TensorType(type_proto::Tensor {
+                    elem_type: Some(1),
+                    shape: Some(TensorShapeProto {
+                        dim: dims
+                            .iter()
+                            .map(|&d| Dimension {
+                                value: Some(Dim::DimValue(d)),
+                                denotation: None,
+                            })
+                            .collect(),
+                    }),
+                })),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_batch_reshape_follows_the_batch_but_a_reshaped_shape_does_not() {
+        let model = ModelProto {
+            graph: Some(GraphProto {
+                node: vec![
+                    node("Reshape", &["x", "flat"], &["rows"]),
+                    node("Shape", &["rows"], &["dims"]),
+                    node("Reshape", &["dims", "flat"], &["dims_row"]),
+                ],
+                initializer: vec![i64_tensor("flat", &[2], &[1, -1])],
+                input: vec![input("x", &[1, 3, 4, 4])],
+                output: vec![input("rows", &[1, 48])],
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let retargeted = retarget_batch(&model, BatchSize::Fixed(32)).unwrap();
+        let graph = retargeted.graph.unwrap();
+        let shape_of = |slot: usize| {
+            let name = &graph.node[slot].input[1];
+            let tensor = graph
+                .initializer
+                .iter()
+                .find(|t| t.name.as_deref() == Some(name.as_str()))
+                .unwrap();
+            tensor_i64(tensor).unwrap()
+        };
+        assert_eq!(shape_of(0), [32, -1]);
+        assert_eq!(shape_of(2), [1, -1]);
+    }
 }

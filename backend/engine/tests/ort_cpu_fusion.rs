@@ -11,6 +11,8 @@ mod ranges;
 
 use std::collections::BTreeMap;
 
+use common::fixture;
+use qbound_engine::cleanup::prepare_for_quantization;
 use qbound_engine::onnx::{encode_model, load_model};
 use qbound_engine::quantize::{GroupSelection, Target, decode_tail_ops, quantize_model};
 use qbound_engine::runtime::write_cpu_optimized_model;
@@ -73,6 +75,10 @@ fn the_yolov8n_runs_its_silu_blocks_in_int8_and_its_decode_in_float() {
         "{ops:?}"
     );
     assert_eq!(count(&ops, "Softmax"), 1, "{ops:?}");
+    // The DFL Softmax over the bins' inner axis runs over the last axis between Transposes.
+    let model = load_model(&fixture("data/models/yolov8n-320.onnx")).unwrap();
+    let (_, cleanup) = prepare_for_quantization(&model).unwrap();
+    assert_eq!(cleanup.last_axis_softmaxes, 1);
 }
 
 #[test]

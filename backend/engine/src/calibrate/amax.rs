@@ -42,6 +42,10 @@ pub enum CalibrationMethod {
 }
 
 impl CalibrationMethod {
+    /// What `auto` keeps unless another candidate clearly judges better: a 99.999th
+    /// percentile, the best or within the judge's noise of it on every fixture family.
+    pub const AUTO_DEFAULT: CalibrationMethod = Self::Percentile(99.999);
+
     /// The methods `auto` chooses among.
     pub const CANDIDATES: [CalibrationMethod; 5] = [
         Self::Max,

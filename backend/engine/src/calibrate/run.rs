@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use ndarray::ArrayD;
+use ndarray::{ArrayD, ArrayViewD, Axis, Slice};
 use rayon::prelude::*;
 
 use super::{AutoChoice, CalibrationMethod, CalibrationTable, Histogram, TensorRange};
@@ -14,7 +14,7 @@ use crate::onnx::encode_model;
 use crate::onnx::proto::{ModelProto, ValueInfoProto};
 use crate::quantize::{GroupSelection, Target, calibration_tensors, quantize_model};
 use crate::runtime::{SessionConfig, run_f32, session_from_bytes};
-use crate::sensitivity::{OutputFidelity, Scorer};
+use crate::sensitivity::{OutputFidelity, Score, Scorer};
 use crate::{Error, Result};
 
 /// Calibrates `model` (after [`prepare_for_quantization`]): runs it in float over `batches`
@@ -138,28 +138,73 @@ fn calibrate(
             (&mut proxy as &mut dyn Scorer, &histograms.all, judged)
         }
     };
-    let mut best: Option<(f64, CalibrationMethod)> = None;
-    let mut fidelity = Vec::new();
+    let mut scores = Vec::new();
     for candidate in CalibrationMethod::CANDIDATES {
         let table = table_for(candidate, fitted);
         let (quantized, _) =
             quantize_model(&model, GroupSelection::All, &table.ranges(), Target::OrtCpu)?;
-        let score = judge.score(&quantized)?.primary;
-        fidelity.push((candidate, score));
-        if best.is_none_or(|(b, _)| score > b) {
-            best = Some((score, candidate));
-        }
+        scores.push((candidate, judge.score(&quantized)?));
     }
-    let (_, chosen) = best.ok_or_else(|| Error::Runtime("no calibration candidate".into()))?;
+    let chosen = clear_winner(&scores);
     let mut table = table_for(chosen, &histograms.all);
+    let halves = scores
+        .iter()
+        .filter_map(|(_, score)| score.halves)
+        .collect::<Vec<_>>();
     table.auto = Some(AutoChoice {
         chosen,
-        fidelity,
+        fidelity: scores
+            .iter()
+            .map(|(c, score)| (*c, score.primary))
+            .collect(),
+        halves: if halves.len() == scores.len() {
+            halves
+        } else {
+            Vec::new()
+        },
         judged_images: judged as u64,
         held_out,
     });
     table.method = CalibrationMethod::Auto;
     Ok(table)
+}
+
+/// The values of `array` in memory order, borrowed when they already lie that way.
+fn contiguous(array: ArrayViewD<'_, f32>) -> std::borrow::Cow<'_, [f32]> {
+    match array.to_slice() {
+        Some(slice) => std::borrow::Cow::Borrowed(slice),
+        None => std::borrow::Cow::Owned(array.iter().copied().collect()),
+    }
+}
+
+/// The candidate `auto` keeps: [`CalibrationMethod::AUTO_DEFAULT`] unless another scores
+/// higher on all the judged images and on each half of them (when the judge splits them), so
+/// that a difference within the judge's noise does not move the choice; among those, the
+/// highest scorer.
+fn clear_winner(scores: &[(CalibrationMethod, Score)]) -> CalibrationMethod {
+    let default = scores
+        .iter()
+        .find(|(candidate, _)| *candidate == CalibrationMethod::AUTO_DEFAULT)
+        .map(|(_, score)| score);
+    let beats_default = |score: &Score| match default {
+        None => true,
+        Some(default) => {
+            score.primary > default.primary
+                && match (score.halves, default.halves) {
+                    (Some(halves), Some(default_halves)) => {
+                        halves[0] > default_halves[0] && halves[1] > default_halves[1]
+                    }
+                    _ => true,
+                }
+        }
+    };
+    scores
+        .iter()
+        .filter(|(candidate, score)| {
+            *candidate == CalibrationMethod::AUTO_DEFAULT || beats_default(score)
+        })
+        .max_by(|a, b| a.1.primary.total_cmp(&b.1.primary))
+        .map_or(CalibrationMethod::AUTO_DEFAULT, |(candidate, _)| *candidate)
 }
 
 /// Each calibration tensor's histogram over every image, and over the images after the
@@ -217,7 +262,11 @@ fn collect_histograms(
     for batch in batches {
         let batch = batch?;
         let values = run_f32(&mut session, input, batch.view(), &outputs)?;
-        let past_held_out = images >= held_out;
+        let batch_images = batch.shape().first().copied().unwrap_or(0);
+        // The first `held_rows` images of this batch are held out; the rest also go to
+        // `after`. A tensor whose leading dimension is not the batch cannot be split: the
+        // batch that straddles the boundary then stays out of its `after`.
+        let held_rows = held_out.saturating_sub(images).min(batch_images);
         histograms
             .par_iter_mut()
             .try_for_each(|(name, (histogram, after))| {
@@ -228,21 +277,17 @@ fn collect_histograms(
                 };
                 let array = array
                     .ok_or_else(|| Error::Runtime(format!("tensor `{name}` was not produced")))?;
-                let owned;
-                let values = match array.as_slice() {
-                    Some(slice) => slice,
-                    None => {
-                        owned = array.iter().copied().collect::<Vec<_>>();
-                        &owned
-                    }
-                };
-                histogram.add(values);
-                if past_held_out {
-                    after.add(values);
+                histogram.add(&contiguous(array.view()));
+                if held_rows == 0 {
+                    after.add(&contiguous(array.view()));
+                } else if held_rows < batch_images && array.shape().first() == Some(&batch_images) {
+                    after.add(&contiguous(
+                        array.slice_axis(Axis(0), Slice::from(held_rows..)),
+                    ));
                 }
                 Ok::<_, Error>(())
             })?;
-        images += batch.shape().first().copied().unwrap_or(0);
+        images += batch_images;
         on_batch(images);
     }
     let (all, after_held_out) = histograms

@@ -100,6 +100,10 @@ pub struct AutoChoice {
     /// Whether the candidates' ranges were fitted without the judged images.
     #[serde(default)]
     pub held_out: bool,
+    /// Each candidate's score on the even- and on the odd-numbered judged images, in the
+    /// order of `fidelity`, when the judge can split its images (empty otherwise).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub halves: Vec<[f64; 2]>,
 }
 
 /// Per-tensor activation ranges of one model from one calibration run.

@@ -1,7 +1,8 @@
 //! Pre-quantization cleanup: the float graph rewritten, without changing what it computes, so
 //! that quantizers land where runtimes fuse them. Constant nodes become initializers,
 //! Identity nodes go, BatchNormalization folds into the convolution before it, and a division
-//! by a constant becomes a multiplication (which ONNX Runtime runs as QLinearMul).
+//! by a constant becomes a multiplication (which ONNX Runtime runs as QLinearMul), and a
+//! Softmax over an inner axis runs over the last one between Transposes.
 //!
 //! Deterministic and idempotent: calibration and quantization both run it, so the tensor
 //! names a calibration table holds are the ones the quantizer sees.
@@ -10,6 +11,7 @@ mod batch_norm;
 mod constants;
 mod division;
 mod identity;
+mod softmax_axis;
 
 use crate::onnx::proto::{GraphProto, ModelProto};
 use crate::{Error, Result};
@@ -25,11 +27,14 @@ pub struct CleanupReport {
     pub folded_batch_norms: usize,
     /// Divisions by a constant turned into multiplications.
     pub divisions: usize,
+    /// Softmaxes over an inner axis moved to the last axis between Transposes.
+    pub last_axis_softmaxes: usize,
 }
 
 /// The model after cleanup, and what changed.
 pub fn prepare_for_quantization(model: &ModelProto) -> Result<(ModelProto, CleanupReport)> {
     let mut model = model.clone();
+    let opset = crate::onnx::default_opset(&model).unwrap_or(1);
     let graph = model
         .graph
         .as_mut()
@@ -39,6 +44,7 @@ pub fn prepare_for_quantization(model: &ModelProto) -> Result<(ModelProto, Clean
         identities: identity::remove_identities(graph),
         folded_batch_norms: batch_norm::fold_batch_norms(graph)?,
         divisions: division::divisions_to_multiplications(graph)?,
+        last_axis_softmaxes: softmax_axis::softmax_over_last_axis(graph, opset)?,
     };
     Ok((model, report))
 }
