@@ -200,6 +200,17 @@ async fn a_run_keeps_its_model_dataset_and_artifacts_in_an_s3_bucket() {
         );
     }
     assert!(files_under(&data_dir.join("blobs")).is_empty());
+
+    // The model (15 MB) went up in parts and comes back whole; sent again, it is not stored
+    // twice.
+    let url = format!("/api/models/{model_id}/download");
+    let downloaded = app.get(&url).await.bytes().await.unwrap();
+    assert_eq!(downloaded, std::fs::read(demo_model()).unwrap());
+    assert_eq!(upload_model(&app).await, model["sha256"].as_str().unwrap());
+    assert_eq!(
+        bucket_keys(&endpoint, "qbound-test", "team/blobs/").await,
+        keys
+    );
 }
 
 #[tokio::test]
