@@ -1,7 +1,8 @@
 //! The blob store beyond `<data dir>/blobs`: a `file://` folder shared by two servers, and
 //! an S3 bucket served by moto's S3 emulator (`.tools/pyenv/bin/moto_server`, installed by
 //! `scripts/setup-python.sh`). The S3 server runs as its own `qbound serve` process, since
-//! `--store s3://` reads its endpoint and credentials from the environment.
+//! `--store s3://` reads its endpoint and credentials from the environment. A store that is
+//! wrong or does not answer stops the server at start with the reason.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -229,6 +230,23 @@ async fn a_bucket_that_does_not_exist_stops_the_server_with_its_name() {
         stderr.contains("`s3://no-such-bucket` cannot be read"),
         "{stderr}"
     );
+}
+
+#[tokio::test]
+async fn an_s3_endpoint_that_does_not_answer_stops_the_server_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let closed = format!("http://127.0.0.1:{}", free_port());
+    let mut command = serve_command(&dir.path().join("data"), "s3://qbound/team", &closed);
+    let output = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("`s3://qbound/team` cannot be read"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(&closed), "{stderr}");
 }
 
 fn store_options(store: &Path) -> Options {
