@@ -29,7 +29,7 @@ pub(crate) async fn register_model(
     let summary = tokio::task::spawn_blocking(move || inspect_model(&path))
         .await
         .map_err(|e| Error::Internal(format!("model check stopped: {e}")))??;
-    let info = state.store.commit(pending)?;
+    let info = state.store.commit(pending).await?;
     let model = NewModel {
         name: name.to_owned(),
         sha256: info.sha256,
@@ -124,7 +124,7 @@ pub(crate) async fn register_dataset(
     })
     .await
     .map_err(|e| Error::Internal(format!("dataset check stopped: {e}")))??;
-    let info = state.store.commit(normalised)?;
+    let info = state.store.commit(normalised).await?;
     db::datasets::insert_dataset(
         &state.pool,
         name,

@@ -52,6 +52,9 @@ pub enum Error {
     /// The quantization engine failed.
     #[error("{0}")]
     Engine(#[from] qbound_engine::Error),
+    /// The blob store (`--store`) is misconfigured, unreachable, or failed a request.
+    #[error("{0}")]
+    Store(String),
     /// A call to the server (from a worker) failed.
     #[error("server request: {0}")]
     Client(#[from] reqwest::Error),
@@ -88,6 +91,12 @@ impl IntoResponse for Error {
             self.to_string()
         };
         (status, axum::Json(qbound_shared::ApiError { error })).into_response()
+    }
+}
+
+impl From<object_store::Error> for Error {
+    fn from(err: object_store::Error) -> Self {
+        Self::Store(format!("blob store: {err}"))
     }
 }
 

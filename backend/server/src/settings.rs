@@ -10,8 +10,15 @@ use qbound_shared::Capability;
 /// Settings of the server (`qbound serve`).
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// Holds the SQLite database (`qbound.db`), the blob store and temporary files.
+    /// Holds the SQLite database (`qbound.db`), temporary files, and the blob store unless
+    /// [`Settings::store_url`] puts it elsewhere.
     pub data_dir: PathBuf,
+    /// Where models, datasets and artifacts are kept, by content: `None` for
+    /// `<data dir>/blobs`; `file:///path` for the same layout in another folder (replicas on
+    /// one machine may share it); `s3://bucket[/prefix]`, `gs://bucket[/prefix]` or
+    /// `az://container[/prefix]` for an object store, configured from the provider's
+    /// environment variables (`AWS_ENDPOINT`, `AWS_ACCESS_KEY_ID`, …).
+    pub store_url: Option<String>,
     /// Where the API listens; port 0 picks a free port. Defaults to 127.0.0.1:8080.
     pub bind: SocketAddr,
     /// Whether to run a CPU worker inside the server.
@@ -50,6 +57,7 @@ impl Settings {
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         Self {
             data_dir: data_dir.into(),
+            store_url: None,
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             embedded_worker: true,
             lease: Duration::from_secs(30),

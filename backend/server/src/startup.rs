@@ -33,11 +33,11 @@ pub struct Application {
 }
 
 impl Application {
-    /// Opens the data directory (database, migrations, blob store), registers the demo data
+    /// Opens the data directory (database, migrations) and the blob store, registers the demo data
     /// on first start, and binds the listener.
     pub async fn build(settings: Settings) -> Result<Self> {
         let pool = db::connect(&settings.data_dir).await?;
-        let store = BlobStore::open(&settings.data_dir)?;
+        let store = BlobStore::open(&settings.data_dir, settings.store_url.as_deref()).await?;
         let listener = TcpListener::bind(settings.bind).await?;
         let address = listener.local_addr()?;
         let state = AppState {

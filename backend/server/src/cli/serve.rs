@@ -1,4 +1,5 @@
-//! `qbound serve [--data DIR] [--bind ADDR]`: the web app, the API and an embedded worker.
+//! `qbound serve [--data DIR] [--store URL] [--bind ADDR]`: the web app, the API and an
+//! embedded worker.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -7,9 +8,16 @@ use qbound_server::{Application, Settings, init_tracing};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// Folder for the SQLite database and stored files.
+    /// Folder for the SQLite database, temporary files and (without `--store`) stored files.
     #[arg(long, default_value = "qbound-data")]
     data: PathBuf,
+    /// Where models, datasets and artifacts are kept (default: `<data>/blobs`):
+    /// `file:///path` (a folder replicas on one machine may share), `s3://bucket[/prefix]`
+    /// (credentials and endpoint from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+    /// `AWS_REGION`, `AWS_ENDPOINT`, `AWS_ALLOW_HTTP`), `gs://bucket[/prefix]` or
+    /// `az://container[/prefix]`.
+    #[arg(long, env = "QBOUND_STORE", value_name = "URL")]
+    store: Option<String>,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     bind: SocketAddr,
@@ -64,6 +72,7 @@ struct Limits {
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     init_tracing();
     let mut settings = Settings::new(&args.data);
+    settings.store_url = args.store;
     settings.bind = args.bind;
     settings.embedded_worker = !args.no_worker;
     settings.private = args.private || (!args.public && !args.bind.ip().is_loopback());

@@ -8,6 +8,7 @@ mod health;
 mod jobs;
 mod models;
 mod paged;
+mod range;
 mod runs;
 mod tokens;
 mod upload;

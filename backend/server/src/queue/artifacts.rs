@@ -50,7 +50,7 @@ pub(crate) async fn store_artifact(
         .store
         .receive(body.into_data_stream(), state.settings.max_artifact_bytes)
         .await?;
-    let blob = state.store.commit(pending)?;
+    let blob = state.store.commit(pending).await?;
     let artifact = NewArtifact {
         run_id: job.run_id,
         job_id,

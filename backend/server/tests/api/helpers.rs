@@ -59,6 +59,7 @@ pub(crate) struct Options {
     pub(crate) static_dir: Option<PathBuf>,
     pub(crate) private: bool,
     pub(crate) header_read_timeout: Duration,
+    pub(crate) store_url: Option<String>,
 }
 
 impl Default for Options {
@@ -71,6 +72,7 @@ impl Default for Options {
             static_dir: None,
             private: false,
             header_read_timeout: Duration::from_secs(10),
+            store_url: None,
         }
     }
 }
@@ -108,6 +110,7 @@ pub(crate) async fn start_server(
     settings.static_dir = options.static_dir.clone();
     settings.private = options.private;
     settings.header_read_timeout = options.header_read_timeout;
+    settings.store_url = options.store_url.clone();
     let application = Application::build(settings).await.unwrap();
     let address = format!("http://127.0.0.1:{}", application.port());
     let (stop, stopped) = oneshot::channel::<()>();
@@ -131,6 +134,24 @@ pub(crate) async fn start_server(
 }
 
 impl TestApp {
+    /// A client of a server run elsewhere (another process) at `address`, with its tokens.
+    pub(crate) fn at(
+        address: String,
+        data_dir: &Path,
+        write_token: String,
+        worker_token: String,
+    ) -> TestApp {
+        TestApp {
+            address,
+            client: reqwest::Client::new(),
+            write_token,
+            worker_token,
+            data_dir: data_dir.to_path_buf(),
+            stop: None,
+            server: None,
+        }
+    }
+
     /// A new server on this one's data folder, with the same tokens (stop this one first).
     pub(crate) async fn restarted(&self, options: &Options) -> TestApp {
         start_server(

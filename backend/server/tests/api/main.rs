@@ -1,5 +1,6 @@
 //! Integration tests: a real server on 127.0.0.1:0 with a temporary data directory and a
-//! real SQLite file, real requests, the real engine.
+//! real SQLite file, real requests, the real engine (and a real S3 API, moto's, for the
+//! object store).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -11,6 +12,7 @@ mod catalog;
 mod health;
 mod lists;
 mod load;
+mod object_store;
 mod openapi;
 mod partial;
 mod privacy;
