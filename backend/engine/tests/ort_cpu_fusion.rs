@@ -13,13 +13,15 @@ use std::collections::BTreeMap;
 
 use common::fixture;
 use qbound_engine::cleanup::prepare_for_quantization;
-use qbound_engine::onnx::{encode_model, load_model};
+use qbound_engine::onnx::{attr_i64, encode_model, load_model};
 use qbound_engine::quantize::{GroupSelection, Target, decode_tail_ops, quantize_model};
 use qbound_engine::runtime::write_cpu_optimized_model;
 use ranges::max_calibrated;
 
 /// Op type -> count in the graph ONNX Runtime runs for the full-INT8 `ort-cpu` model.
-fn runtime_ops(model: &str, images: &str) -> (BTreeMap<String, usize>, Vec<String>) {
+/// The op counts of ONNX Runtime's optimized graph of the full-INT8 `ort-cpu` model, the
+/// decode tail's ops, and the `axis` of every Softmax ONNX Runtime runs.
+fn runtime_ops(model: &str, images: &str) -> (BTreeMap<String, usize>, Vec<String>, Vec<i64>) {
     let (model, ranges) = max_calibrated(model, images, 4);
     let (int8, _) = quantize_model(&model, GroupSelection::All, &ranges, Target::OrtCpu).unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -27,11 +29,15 @@ fn runtime_ops(model: &str, images: &str) -> (BTreeMap<String, usize>, Vec<Strin
     write_cpu_optimized_model(&encode_model(&int8), &path).unwrap();
     let optimized = load_model(&path).unwrap();
     let mut ops = BTreeMap::new();
+    let mut softmax_axes = Vec::new();
     for node in &optimized.graph.unwrap().node {
         *ops.entry(node.op_type.clone().unwrap_or_default())
             .or_insert(0) += 1;
+        if node.op_type.as_deref() == Some("Softmax") {
+            softmax_axes.push(attr_i64(node, "axis").unwrap().unwrap_or(-1));
+        }
     }
-    (ops, decode_tail_ops(&model).unwrap())
+    (ops, decode_tail_ops(&model).unwrap(), softmax_axes)
 }
 
 fn count(ops: &BTreeMap<String, usize>, op: &str) -> usize {
@@ -44,7 +50,7 @@ fn tail_count(tail: &[String], op: &str) -> usize {
 
 #[test]
 fn the_nanodet_runs_every_conv_activation_concat_and_add_in_int8() {
-    let (ops, tail) = runtime_ops("data/nanodet-coco-416.onnx", "data/images/calib");
+    let (ops, tail, _) = runtime_ops("data/nanodet-coco-416.onnx", "data/images/calib");
     assert_eq!(count(&ops, "QLinearConv"), 34, "{ops:?}");
     assert_eq!(count(&ops, "QLinearLeakyRelu"), 28, "{ops:?}");
     assert_eq!(count(&ops, "QLinearConcat"), 12, "{ops:?}");
@@ -59,7 +65,8 @@ fn the_nanodet_runs_every_conv_activation_concat_and_add_in_int8() {
 
 #[test]
 fn the_yolov8n_runs_its_silu_blocks_in_int8_and_its_decode_in_float() {
-    let (ops, tail) = runtime_ops("data/models/yolov8n-320.onnx", "data/images/calib");
+    let (ops, tail, softmax_axes) =
+        runtime_ops("data/models/yolov8n-320.onnx", "data/images/calib");
     // 64 convolutions, one of them the DFL decode's.
     assert_eq!(count(&ops, "QLinearConv"), 63, "{ops:?}");
     assert_eq!(count(&ops, "Conv"), 1, "{ops:?}");
@@ -75,15 +82,20 @@ fn the_yolov8n_runs_its_silu_blocks_in_int8_and_its_decode_in_float() {
         "{ops:?}"
     );
     assert_eq!(count(&ops, "Softmax"), 1, "{ops:?}");
-    // The DFL Softmax over the bins' inner axis runs over the last axis between Transposes.
+    // The DFL Softmax over the bins' inner axis runs over the last axis of a matrix, and
+    // ONNX Runtime's optimizer keeps it there.
     let model = load_model(&fixture("data/models/yolov8n-320.onnx")).unwrap();
     let (_, cleanup) = prepare_for_quantization(&model).unwrap();
     assert_eq!(cleanup.last_axis_softmaxes, 1);
+    assert!(
+        softmax_axes.iter().all(|axis| [-1, 1].contains(axis)),
+        "{softmax_axes:?}"
+    );
 }
 
 #[test]
 fn the_picodet_folds_its_batch_norms_and_runs_hardswish_in_int8() {
-    let (ops, _) = runtime_ops("data/models/picodet-layout-cdla.onnx", "data/pages/calib");
+    let (ops, _, _) = runtime_ops("data/models/picodet-layout-cdla.onnx", "data/pages/calib");
     assert_eq!(count(&ops, "BatchNormalization"), 0, "{ops:?}");
     assert_eq!(count(&ops, "QLinearConv"), 102, "{ops:?}");
     assert_eq!(count(&ops, "Conv"), 0, "{ops:?}");
