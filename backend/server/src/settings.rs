@@ -12,6 +12,12 @@ use qbound_shared::Capability;
 pub struct Settings {
     /// Holds the SQLite database (`qbound.db`), the blob store and temporary files.
     pub data_dir: PathBuf,
+    /// A PostgreSQL URL (`postgres://user:password@host/db`) to keep the records in instead
+    /// of SQLite in `data_dir`; several servers on one such database act as one service.
+    pub database_url: Option<String>,
+    /// The folder of the content-addressed blobs; `<data_dir>/blobs` when absent. Replicas
+    /// on one PostgreSQL database must share it.
+    pub blob_dir: Option<PathBuf>,
     /// Where the API listens; port 0 picks a free port. Defaults to 127.0.0.1:8080.
     pub bind: SocketAddr,
     /// Whether to run a CPU worker inside the server.
@@ -50,6 +56,8 @@ impl Settings {
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         Self {
             data_dir: data_dir.into(),
+            database_url: None,
+            blob_dir: None,
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             embedded_worker: true,
             lease: Duration::from_secs(30),

@@ -11,7 +11,7 @@ use tokio::io::AsyncWriteExt;
 
 use crate::error::{Error, Result};
 
-/// The blob store under `<data dir>/blobs`.
+/// The blob store under `<data dir>/blobs` (or a folder replicas share).
 #[derive(Debug, Clone)]
 pub(crate) struct BlobStore {
     blobs: PathBuf,
@@ -43,10 +43,11 @@ impl PendingBlob {
 }
 
 impl BlobStore {
-    /// Opens (creating) the store under `data_dir`, removing what a stopped server left in
-    /// its temporary area (partial uploads, half-unpacked archives).
-    pub(crate) fn open(data_dir: &Path) -> Result<Self> {
-        let blobs = data_dir.join("blobs");
+    /// Opens (creating) the store in `blob_dir`, by default `<data_dir>/blobs`, with its
+    /// temporary area in `data_dir`, removing what a stopped server left there (partial
+    /// uploads, half-unpacked archives).
+    pub(crate) fn open(data_dir: &Path, blob_dir: Option<&Path>) -> Result<Self> {
+        let blobs = blob_dir.map_or_else(|| data_dir.join("blobs"), Path::to_path_buf);
         let temp = data_dir.join("tmp");
         std::fs::create_dir_all(&blobs)?;
         if temp.exists() {

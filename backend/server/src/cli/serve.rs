@@ -10,6 +10,16 @@ pub(crate) struct Args {
     /// Folder for the SQLite database and stored files.
     #[arg(long, default_value = "qbound-data")]
     data: PathBuf,
+    /// Keep the records in this PostgreSQL database instead of SQLite in `--data`
+    /// (`postgres://user:password@host:5432/qbound`); several servers on one database act
+    /// as one service.
+    #[arg(
+        long,
+        env = "QBOUND_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    database_url: Option<String>,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     bind: SocketAddr,
@@ -65,6 +75,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     init_tracing();
     let mut settings = Settings::new(&args.data);
     settings.bind = args.bind;
+    settings.database_url = args.database_url;
     settings.embedded_worker = !args.no_worker;
     settings.private = args.private || (!args.public && !args.bind.ip().is_loopback());
     settings.allowed_hosts = args.allowed_host;

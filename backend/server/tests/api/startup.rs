@@ -93,14 +93,15 @@ async fn a_start_removes_partial_uploads_and_the_embedded_workers_stale_job_fold
         std::fs::create_dir_all(file.parent().unwrap()).unwrap();
         std::fs::write(file, vec![0u8; 1024 * 1024]).unwrap();
     }
-    let write = qbound_server::create_api_token(&data_dir, "t", qbound_server::Role::Write)
-        .await
-        .unwrap();
-    let worker = qbound_server::create_api_token(&data_dir, "w", qbound_server::Role::Worker)
-        .await
-        .unwrap();
+    let database_url = crate::helpers::fresh_database().await;
+    let token = |name: &'static str, role| {
+        qbound_server::create_api_token(&data_dir, database_url.as_deref(), name, role)
+    };
+    let write = token("t", qbound_server::Role::Write).await.unwrap();
+    let worker = token("w", qbound_server::Role::Worker).await.unwrap();
     let mut app = crate::helpers::start_server(
         &data_dir,
+        database_url.clone(),
         &crate::helpers::Options::default(),
         write,
         worker,
