@@ -93,6 +93,9 @@ impl Settings {
 pub struct WorkerSettings {
     /// The server's base URL, e.g. `http://127.0.0.1:8080`.
     pub server: String,
+    /// Other replicas of the same service (servers on one PostgreSQL database), tried in
+    /// turn when the one in use cannot be reached.
+    pub other_servers: Vec<String>,
     /// A token with the `worker` role.
     pub token: String,
     /// How the worker is named in job records.
@@ -115,6 +118,7 @@ impl WorkerSettings {
     ) -> Self {
         Self {
             server: server.into(),
+            other_servers: Vec::new(),
             token: token.into(),
             name: format!("worker-{}", uuid::Uuid::new_v4().simple()),
             capabilities: detected_capabilities(),
