@@ -17,7 +17,7 @@ use std::str::FromStr;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{AnyPool, ConnectOptions, Executor};
+use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
 
 pub(crate) use dialect::Dialect;
 
@@ -43,6 +43,14 @@ pub(crate) async fn connect(data_dir: &Path, database_url: Option<&str>) -> Resu
     };
     let options = AnyConnectOptions::from_str(&url)
         .map_err(|e| Error::Config(format!("the database URL is not usable: {e}")))?;
+    if dialect == Dialect::Postgres {
+        // One connection first: its error says why (refused, a wrong password, no such
+        // database), where the pool's would only say that it timed out.
+        let probe = sqlx::AnyConnection::connect_with(&options)
+            .await
+            .map_err(|e| Error::Config(format!("cannot connect to `--database-url`: {e}")))?;
+        probe.close().await?;
+    }
     let pool = AnyPoolOptions::new()
         .max_connections(8)
         .after_connect(move |conn, _| {
