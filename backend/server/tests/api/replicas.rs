@@ -144,3 +144,53 @@ async fn replicas_starting_together_register_the_demo_once_and_keep_each_others_
     a.stop().await;
     b.stop().await;
 }
+
+#[tokio::test]
+async fn claims_racing_on_two_replicas_each_take_a_different_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = Options {
+        embedded_worker: false,
+        ..Options::default()
+    };
+    let Some((mut a, mut b, _)) = two_replicas(options, dir.path()).await else {
+        return;
+    };
+    let (model_id, dataset_id) = a.upload_demo(1).await;
+    // Each run's first job (calibration) is the only one ready: three jobs to take.
+    for app in [&a, &b, &a] {
+        app.create_small_run(model_id, dataset_id).await;
+    }
+    let claim = |app: &TestApp, n: usize| {
+        let request = app
+            .client
+            .post(app.url("/api/jobs/claim"))
+            .bearer_auth(&app.worker_token)
+            .json(&serde_json::json!({ "worker_name": format!("racer-{n}"), "capabilities": ["cpu"] }));
+        async move {
+            let response = request.send().await.unwrap();
+            match response.status().as_u16() {
+                200 => Some(
+                    response.json::<Value>().await.unwrap()["job_id"]
+                        .as_i64()
+                        .unwrap(),
+                ),
+                204 => None,
+                status => panic!("claim answered {status}"),
+            }
+        }
+    };
+    let claims =
+        futures_util::future::join_all((0..8).map(|n| claim(if n % 2 == 0 { &a } else { &b }, n)))
+            .await;
+    let mut taken: Vec<i64> = claims.into_iter().flatten().collect();
+    taken.sort_unstable();
+    let before = taken.len();
+    taken.dedup();
+    assert_eq!(
+        (before, taken.len()),
+        (3, 3),
+        "three jobs, each taken once: {taken:?}"
+    );
+    a.stop().await;
+    b.stop().await;
+}
