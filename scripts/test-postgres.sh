@@ -13,7 +13,9 @@ start_test_postgres() {
     fi
     QBOUND_PG_DIR=$(mktemp -d /tmp/qbound-pg.XXXXXX)
     chmod 755 "$QBOUND_PG_DIR"
-    [ "$(id -u)" -eq 0 ] && chown postgres: "$QBOUND_PG_DIR"
+    if [ "$(id -u)" -eq 0 ]; then
+        chown postgres: "$QBOUND_PG_DIR"
+    fi
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     "${run_as[@]}" "$bin/initdb" -D "$QBOUND_PG_DIR/data" -U qbound --auth=trust \
         --no-sync -E UTF8 --locale=C.UTF-8 >"$QBOUND_PG_DIR/initdb.log"
