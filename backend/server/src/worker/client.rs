@@ -17,6 +17,17 @@ use crate::run::protocol::{
 };
 use crate::settings::WorkerSettings;
 
+/// Whether a request may go to another server after it failed on its way, when it may have
+/// reached the first: a heartbeat, a download, an upload or a completion may (the server
+/// takes each twice the same), a claim may not (a job would be leased to a lost answer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Resend {
+    /// Sent again after any failure to get an answer.
+    Safe,
+    /// Sent again only when no connection could be made.
+    OnlyUnsent,
+}
+
 /// A client of one service with one worker token: its server, or the replicas of it the
 /// worker was given, of which it talks to one and moves on to the next when that one
 /// cannot be reached.
@@ -47,10 +58,11 @@ impl ServerClient {
     }
 
     /// Sends the request `build` makes for a server's base URL to the server in use; when
-    /// that one cannot be reached, to the next in turn (each tried once), which is then
-    /// kept. An error status becomes an [`Error`].
+    /// that one cannot be reached (or, as `resend` allows, drops the request), to the next
+    /// in turn (each tried once), which is then kept. An error status becomes an [`Error`].
     async fn send(
         &self,
+        resend: Resend,
         build: impl Fn(&str) -> Result<reqwest::RequestBuilder>,
     ) -> Result<reqwest::Response> {
         let first = self.current.load(Ordering::Relaxed);
@@ -66,7 +78,9 @@ impl ServerClient {
                     }
                     return checked(response).await;
                 }
-                Err(err) if err.is_connect() => unreachable = Some(err),
+                Err(err) if err.is_connect() || (resend == Resend::Safe && err.is_request()) => {
+                    unreachable = Some(err)
+                }
                 Err(err) => return Err(err.into()),
             }
         }
@@ -85,7 +99,9 @@ impl ServerClient {
 
     pub(crate) async fn claim(&self, request: &ClaimRequest) -> Result<Option<ClaimedJob>> {
         let response = self
-            .send(|base| Ok(self.post(base, "/api/jobs/claim").json(request)))
+            .send(Resend::OnlyUnsent, |base| {
+                Ok(self.post(base, "/api/jobs/claim").json(request))
+            })
             .await?;
         if response.status() == StatusCode::NO_CONTENT {
             return Ok(None);
@@ -96,29 +112,35 @@ impl ServerClient {
     /// Sends a heartbeat; an [`Error::Conflict`] means the lease is gone.
     pub(crate) async fn heartbeat(&self, job_id: i64, request: &HeartbeatRequest) -> Result<()> {
         let path = format!("/api/jobs/{job_id}/heartbeat");
-        self.send(|base| Ok(self.post(base, &path).json(request)))
-            .await?;
+        self.send(Resend::Safe, |base| {
+            Ok(self.post(base, &path).json(request))
+        })
+        .await?;
         Ok(())
     }
 
     pub(crate) async fn complete(&self, job_id: i64, request: &CompleteRequest) -> Result<()> {
         let path = format!("/api/jobs/{job_id}/complete");
-        self.send(|base| Ok(self.post(base, &path).json(request)))
-            .await?;
+        self.send(Resend::Safe, |base| {
+            Ok(self.post(base, &path).json(request))
+        })
+        .await?;
         Ok(())
     }
 
     pub(crate) async fn fail(&self, job_id: i64, request: &FailRequest) -> Result<()> {
         let path = format!("/api/jobs/{job_id}/fail");
-        self.send(|base| Ok(self.post(base, &path).json(request)))
-            .await?;
+        self.send(Resend::Safe, |base| {
+            Ok(self.post(base, &path).json(request))
+        })
+        .await?;
         Ok(())
     }
 
     /// Downloads `path` (relative to the server) to `dest`, checking its sha256.
     pub(crate) async fn download(&self, path: &str, sha256: &str, dest: &Path) -> Result<()> {
         let response = self
-            .send(|base| {
+            .send(Resend::Safe, |base| {
                 Ok(self
                     .http
                     .get(format!("{base}{path}"))
@@ -161,7 +183,7 @@ impl ServerClient {
                 .map(|size| ("batch_size", size.to_string())),
         );
         let path = format!("/api/jobs/{job_id}/artifacts/{name}");
-        self.send(|base| {
+        self.send(Resend::Safe, |base| {
             let file = tokio::fs::File::from_std(std::fs::File::open(&artifact.path)?);
             Ok(self
                 .http
