@@ -10,7 +10,8 @@ use qbound_shared::Capability;
 /// Settings of the server (`qbound serve`).
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// Holds the SQLite database (`qbound.db`), the blob store and temporary files.
+    /// Holds the SQLite database (`qbound.db`, unless `database_url` is set), the blob store
+    /// (unless `blob_dir` is set) and temporary files.
     pub data_dir: PathBuf,
     /// A PostgreSQL URL (`postgres://user:password@host/db`) to keep the records in instead
     /// of SQLite in `data_dir`; several servers on one such database act as one service.
