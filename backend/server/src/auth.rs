@@ -27,20 +27,27 @@ pub(crate) fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Creates a token named `name` with `role` in the database under `data_dir` and returns
-/// the token itself, which is shown only this once; it does not expire.
-pub async fn create_api_token(data_dir: &Path, name: &str, role: Role) -> Result<String> {
-    create_expiring_api_token(data_dir, name, role, None).await
+/// Creates a token named `name` with `role` in the server's database (PostgreSQL at
+/// `database_url` when given, else SQLite under `data_dir`) and returns the token itself,
+/// which is shown only this once; it does not expire.
+pub async fn create_api_token(
+    data_dir: &Path,
+    database_url: Option<&str>,
+    name: &str,
+    role: Role,
+) -> Result<String> {
+    create_expiring_api_token(data_dir, database_url, name, role, None).await
 }
 
 /// As [`create_api_token`], valid for `days` when given. Used by `qbound token create`.
 pub async fn create_expiring_api_token(
     data_dir: &Path,
+    database_url: Option<&str>,
     name: &str,
     role: Role,
     days: Option<u32>,
 ) -> Result<String> {
-    let pool = db::connect(data_dir).await?;
+    let pool = db::connect(data_dir, database_url).await?;
     let (token, _) = issue_token(&pool, name, role, days).await?;
     pool.close().await;
     Ok(token)
@@ -52,7 +59,7 @@ const MAX_TOKEN_DAYS: u32 = 3650;
 /// Creates a token in `pool`, valid for `days` (1 to 3650) when given; returns the token and
 /// its record.
 pub(crate) async fn issue_token(
-    pool: &sqlx::SqlitePool,
+    pool: &sqlx::AnyPool,
     name: &str,
     role: Role,
     days: Option<u32>,
@@ -68,14 +75,14 @@ pub(crate) async fn issue_token(
 
 /// Creates the token of the server's embedded worker, removed at the next start.
 pub(crate) async fn issue_embedded_worker_token(
-    pool: &sqlx::SqlitePool,
+    pool: &sqlx::AnyPool,
     name: &str,
 ) -> Result<String> {
     Ok(store_token(pool, name, Role::Worker, None, true).await?.0)
 }
 
 async fn store_token(
-    pool: &sqlx::SqlitePool,
+    pool: &sqlx::AnyPool,
     name: &str,
     role: Role,
     expires_at: Option<i64>,

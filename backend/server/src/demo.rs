@@ -11,11 +11,18 @@ use crate::state::AppState;
 pub const DEMO_MODEL: &str = "nanodet-coco-416.onnx";
 
 /// Registers `dir/nanodet-coco-416.onnx`, `dir/images/calib` and `dir/images/val` when the
-/// database has no model yet; missing files are skipped with a warning.
+/// database has no model yet; missing files are skipped with a warning. Replicas starting
+/// together register them once: each checks and registers holding the database's startup
+/// lock.
 pub(crate) async fn register_demo_data(state: &AppState, dir: &Path) -> Result<()> {
-    if db::models::count_models(&state.pool).await? > 0 {
-        return Ok(());
+    let lock = db::startup_lock::acquire(&state.pool).await?;
+    if db::models::count_models(&state.pool).await? == 0 {
+        register(state, dir).await?;
     }
+    lock.release().await
+}
+
+async fn register(state: &AppState, dir: &Path) -> Result<()> {
     let model_path = dir.join(DEMO_MODEL);
     if !model_path.is_file() {
         tracing::warn!(path = %model_path.display(), "demo model not found; starting empty");

@@ -40,6 +40,10 @@ pub enum Error {
     /// The request is well-formed but its content is invalid (422).
     #[error("{0}")]
     Unprocessable(String),
+    /// The server's configuration cannot work (a bad database URL, an unreachable
+    /// database).
+    #[error("{0}")]
+    Config(String),
     /// The database failed.
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),

@@ -1,7 +1,7 @@
-//! qbound's server: the REST API, the SQLite experiment history, the job queue and its
-//! workers. The `qbound` binary's `serve`, `worker` and `token` commands call into here:
-//! [`Application::build`] + [`Application::run_until_stopped`], [`run_worker_until_stopped`],
-//! and [`create_api_token`].
+//! qbound's server: the REST API, the experiment history (SQLite or PostgreSQL), the job
+//! queue and its workers. The `qbound` binary's `serve`, `worker` and `token` commands call
+//! into here: [`Application::build`] + [`Application::run_until_stopped`],
+//! [`run_worker_until_stopped`], and [`create_api_token`].
 
 mod archive;
 mod auth;

@@ -45,7 +45,7 @@ impl Metrics {
     }
 
     /// The metrics page.
-    pub(crate) async fn render(&self, pool: &sqlx::SqlitePool) -> Result<String> {
+    pub(crate) async fn render(&self, pool: &sqlx::AnyPool) -> Result<String> {
         let counts = db::jobs::count_by_state(pool).await?;
         let (wait, duration) = self.inner.lock().map(|g| *g).unwrap_or_default();
         let mut out = String::new();

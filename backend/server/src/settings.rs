@@ -10,9 +10,12 @@ use qbound_shared::Capability;
 /// Settings of the server (`qbound serve`).
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// Holds the SQLite database (`qbound.db`), temporary files, and the blob store unless
-    /// [`Settings::store_url`] puts it elsewhere.
+    /// Holds the SQLite database (`qbound.db`, unless `database_url` is set), temporary
+    /// files, and the blob store unless [`Settings::store_url`] puts it elsewhere.
     pub data_dir: PathBuf,
+    /// A PostgreSQL URL (`postgres://user:password@host/db`) to keep the records in instead
+    /// of SQLite in `data_dir`; several servers on one such database act as one service.
+    pub database_url: Option<String>,
     /// Where models, datasets and artifacts are kept, by content: `None` for
     /// `<data dir>/blobs`; `file:///path` for the same layout in another folder (replicas on
     /// one machine may share it); `s3://bucket[/prefix]`, `gs://bucket[/prefix]` or
@@ -58,6 +61,7 @@ impl Settings {
         Self {
             data_dir: data_dir.into(),
             store_url: None,
+            database_url: None,
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             embedded_worker: true,
             lease: Duration::from_secs(30),
@@ -93,6 +97,9 @@ impl Settings {
 pub struct WorkerSettings {
     /// The server's base URL, e.g. `http://127.0.0.1:8080`.
     pub server: String,
+    /// Other replicas of the same service (servers on one PostgreSQL database), tried in
+    /// turn when the one in use cannot be reached.
+    pub other_servers: Vec<String>,
     /// A token with the `worker` role.
     pub token: String,
     /// How the worker is named in job records.
@@ -115,6 +122,7 @@ impl WorkerSettings {
     ) -> Self {
         Self {
             server: server.into(),
+            other_servers: Vec::new(),
             token: token.into(),
             name: format!("worker-{}", uuid::Uuid::new_v4().simple()),
             capabilities: detected_capabilities(),

@@ -36,25 +36,35 @@ impl Application {
     /// Opens the data directory (database, migrations) and the blob store, registers the demo data
     /// on first start, and binds the listener.
     pub async fn build(settings: Settings) -> Result<Self> {
-        let pool = db::connect(&settings.data_dir).await?;
+        let pool = db::connect(&settings.data_dir, settings.database_url.as_deref()).await?;
         let store = BlobStore::open(&settings.data_dir, settings.store_url.as_deref()).await?;
         let listener = TcpListener::bind(settings.bind).await?;
         let address = listener.local_addr()?;
+        let shutdown = CancellationToken::new();
+        let events = match &settings.database_url {
+            Some(url) => EventBus::shared(pool.clone(), url, shutdown.clone()).await?,
+            None => EventBus::new(),
+        };
+        let replica = replica_id(&settings.data_dir)?;
         let state = AppState {
             pool,
             store,
             settings: Arc::new(settings),
-            events: EventBus::new(),
+            events,
             metrics: Arc::new(Metrics::default()),
             validations: Arc::new(tokio::sync::Semaphore::new(1)),
-            shutdown: CancellationToken::new(),
+            shutdown,
         };
         if let Some(demo) = state.settings.demo_data.clone() {
             crate::demo::register_demo_data(&state, &demo).await?;
         }
-        db::tokens::delete_embedded_tokens(&state.pool).await?;
+        // Only this server's earlier embedded workers' tokens, and those of workers gone
+        // for a day: other replicas' embedded workers keep theirs.
+        let own_prefix = format!("{EMBEDDED_WORKER_PREFIX}{replica}-");
+        let day_ago = db::now_ms() - 24 * 3600 * 1000;
+        db::tokens::delete_stale_embedded_tokens(&state.pool, &own_prefix, day_ago).await?;
         let embedded_worker = if state.settings.embedded_worker {
-            let name = format!("{EMBEDDED_WORKER_PREFIX}{}", uuid::Uuid::new_v4().simple());
+            let name = format!("{own_prefix}{}", uuid::Uuid::new_v4().simple());
             let token = issue_embedded_worker_token(&state.pool, &name).await?;
             let mut worker = WorkerSettings::new(
                 format!("http://{address}"),
@@ -134,6 +144,22 @@ impl Application {
         self.state.pool.close().await;
         Ok(())
     }
+}
+
+/// The name of the server that keeps its files in `data_dir`, kept in `<data_dir>/replica-id`
+/// (written on the first start): what tells its embedded workers' tokens from other
+/// replicas'.
+fn replica_id(data_dir: &std::path::Path) -> Result<String> {
+    let path = data_dir.join("replica-id");
+    if let Ok(id) = std::fs::read_to_string(&path)
+        && !id.trim().is_empty()
+    {
+        return Ok(id.trim().to_owned());
+    }
+    std::fs::create_dir_all(data_dir)?;
+    let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
+    std::fs::write(&path, &id)?;
+    Ok(id)
 }
 
 /// Returns lapsed leases to the queue every half lease.

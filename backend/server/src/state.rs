@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 use crate::events::EventBus;
 use crate::metrics::Metrics;
@@ -12,7 +12,7 @@ use crate::store::BlobStore;
 /// The application state behind every handler.
 #[derive(Clone)]
 pub(crate) struct AppState {
-    pub(crate) pool: SqlitePool,
+    pub(crate) pool: AnyPool,
     pub(crate) store: BlobStore,
     pub(crate) settings: Arc<Settings>,
     pub(crate) events: EventBus,

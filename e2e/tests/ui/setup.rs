@@ -62,10 +62,10 @@ impl Server {
         let dist = built_ui();
         let data = tempfile::tempdir().unwrap();
         let data_dir = data.path().join("data");
-        let write_token = create_api_token(&data_dir, "e2e", Role::Write)
+        let write_token = create_api_token(&data_dir, None, "e2e", Role::Write)
             .await
             .unwrap();
-        let worker_token = create_api_token(&data_dir, "e2e-worker", Role::Worker)
+        let worker_token = create_api_token(&data_dir, None, "e2e-worker", Role::Worker)
             .await
             .unwrap();
         let mut settings = Settings::new(&data_dir);

@@ -18,6 +18,16 @@ pub(crate) struct Args {
     /// `az://container[/prefix]`.
     #[arg(long, env = "QBOUND_STORE", value_name = "URL")]
     store: Option<String>,
+    /// Keep the records in this PostgreSQL database instead of SQLite in `--data`
+    /// (`postgres://user:password@host:5432/qbound`); several servers on one database act
+    /// as one service.
+    #[arg(
+        long,
+        env = "QBOUND_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    database_url: Option<String>,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     bind: SocketAddr,
@@ -74,6 +84,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     let mut settings = Settings::new(&args.data);
     settings.store_url = args.store;
     settings.bind = args.bind;
+    settings.database_url = args.database_url;
     settings.embedded_worker = !args.no_worker;
     settings.private = args.private || (!args.public && !args.bind.ip().is_loopback());
     settings.allowed_hosts = args.allowed_host;

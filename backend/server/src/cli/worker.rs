@@ -1,4 +1,5 @@
-//! `qbound worker --server URL --token T`: a remote worker that takes jobs from a server.
+//! `qbound worker --server URL [--server URL...] --token T`: a remote worker that takes jobs
+//! from a server (or from the first of its replicas that answers).
 
 use std::path::PathBuf;
 
@@ -8,9 +9,11 @@ use qbound_server::{
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The server's base URL, e.g. http://127.0.0.1:8080.
-    #[arg(long)]
-    server: String,
+    /// The server's base URL, e.g. http://127.0.0.1:8080. Repeat it for the replicas of
+    /// one service (servers on one PostgreSQL database): the worker moves to the next when
+    /// the one in use cannot be reached.
+    #[arg(long, required = true)]
+    server: Vec<String>,
     /// A `worker` API token (`qbound token create --role worker`).
     #[arg(long, env = "QBOUND_TOKEN")]
     token: String,
@@ -28,7 +31,10 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     init_tracing();
-    let mut settings = WorkerSettings::new(args.server, args.token, args.work_dir);
+    let mut servers = args.server.into_iter();
+    let first = servers.next().unwrap_or_default();
+    let mut settings = WorkerSettings::new(first, args.token, args.work_dir);
+    settings.other_servers = servers.collect();
     if let Some(name) = args.name {
         settings.name = name;
     }

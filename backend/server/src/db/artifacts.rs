@@ -1,12 +1,12 @@
 //! Artifacts: files a job produced, by content hash; one row per job and name.
 
 use qbound_shared::{ArtifactKind, ArtifactRecord, ExportBatchSize};
-use sqlx::{Row, SqlitePool};
+use sqlx::{AnyPool, Row};
 
 use super::{enum_column, found, now_ms};
 use crate::error::Result;
 
-fn record(row: &sqlx::sqlite::SqliteRow) -> Result<ArtifactRecord> {
+fn record(row: &sqlx::any::AnyRow) -> Result<ArtifactRecord> {
     let artifact_id: i64 = row.try_get("artifact_id")?;
     Ok(ArtifactRecord {
         artifact_id,
@@ -45,14 +45,11 @@ pub(crate) struct NewArtifact<'a> {
 
 /// Records an artifact; an upload repeated for the same job and name replaces the row,
 /// so a result uploaded twice is stored once.
-pub(crate) async fn upsert_artifact(
-    pool: &SqlitePool,
-    a: &NewArtifact<'_>,
-) -> Result<ArtifactRecord> {
+pub(crate) async fn upsert_artifact(pool: &AnyPool, a: &NewArtifact<'_>) -> Result<ArtifactRecord> {
     let row = sqlx::query(
         "INSERT INTO artifact (run_id, job_id, kind, point, batch_size, name, sha256, size, \
              content_type, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
          ON CONFLICT (job_id, name) DO UPDATE SET kind = excluded.kind, point = excluded.point, \
              batch_size = excluded.batch_size, sha256 = excluded.sha256, size = excluded.size, \
              content_type = excluded.content_type RETURNING *",
@@ -72,19 +69,16 @@ pub(crate) async fn upsert_artifact(
     record(&row)
 }
 
-pub(crate) async fn artifact_by_id(pool: &SqlitePool, artifact_id: i64) -> Result<ArtifactRecord> {
-    let row = sqlx::query("SELECT * FROM artifact WHERE artifact_id = ?")
+pub(crate) async fn artifact_by_id(pool: &AnyPool, artifact_id: i64) -> Result<ArtifactRecord> {
+    let row = sqlx::query("SELECT * FROM artifact WHERE artifact_id = $1")
         .bind(artifact_id)
         .fetch_optional(pool)
         .await?;
     found(row.as_ref(), record, || format!("artifact {artifact_id}"))
 }
 
-pub(crate) async fn artifacts_of_run(
-    pool: &SqlitePool,
-    run_id: i64,
-) -> Result<Vec<ArtifactRecord>> {
-    let rows = sqlx::query("SELECT * FROM artifact WHERE run_id = ? ORDER BY artifact_id")
+pub(crate) async fn artifacts_of_run(pool: &AnyPool, run_id: i64) -> Result<Vec<ArtifactRecord>> {
+    let rows = sqlx::query("SELECT * FROM artifact WHERE run_id = $1 ORDER BY artifact_id")
         .bind(run_id)
         .fetch_all(pool)
         .await?;
@@ -93,11 +87,11 @@ pub(crate) async fn artifacts_of_run(
 
 /// The artifacts of the jobs `job_id` depends on (its inputs).
 pub(crate) async fn artifacts_of_dependencies(
-    pool: &SqlitePool,
+    pool: &AnyPool,
     job_id: i64,
 ) -> Result<Vec<ArtifactRecord>> {
     let rows = sqlx::query(
-        "SELECT a.* FROM artifact a JOIN job_dependency d ON d.depends_on_job_id = a.job_id WHERE d.job_id = ? ORDER BY a.artifact_id",
+        "SELECT a.* FROM artifact a JOIN job_dependency d ON d.depends_on_job_id = a.job_id WHERE d.job_id = $1 ORDER BY a.artifact_id",
     )
     .bind(job_id)
     .fetch_all(pool)
@@ -105,7 +99,7 @@ pub(crate) async fn artifacts_of_dependencies(
     rows.iter().map(record).collect()
 }
 
-pub(crate) async fn list_artifacts(pool: &SqlitePool) -> Result<Vec<ArtifactRecord>> {
+pub(crate) async fn list_artifacts(pool: &AnyPool) -> Result<Vec<ArtifactRecord>> {
     let rows = sqlx::query("SELECT * FROM artifact ORDER BY artifact_id DESC LIMIT 1000")
         .fetch_all(pool)
         .await?;

@@ -1,16 +1,26 @@
 //! Job records: reading them, and the user's changes (cancel, retry).
 
 use qbound_shared::{JobRecord, JobState};
-use sqlx::{Row, SqlitePool};
+use sqlx::{AnyPool, Row};
 
-use super::{Page, enum_column, found, json_column, now_ms};
+use super::{Dialect, Page, enum_column, found, json_column, now_ms};
 use crate::error::{Error, Result};
 use crate::run::protocol::JobParams;
 
-pub(crate) const JOB_COLUMNS: &str = "job.*, (SELECT group_concat(depends_on_job_id) FROM job_dependency d \
-     WHERE d.job_id = job.job_id) AS depends_on";
+/// A job's columns with the ids it depends on (`depends_on`, joined by commas).
+fn job_columns(dialect: Dialect) -> String {
+    format!("job.*, {}", depends_on_column(dialect))
+}
 
-pub(crate) fn record(row: &sqlx::sqlite::SqliteRow) -> Result<JobRecord> {
+/// The ids job `job.job_id` depends on, joined by commas, as column `depends_on`.
+fn depends_on_column(dialect: Dialect) -> String {
+    format!(
+        "(SELECT {} FROM job_dependency d WHERE d.job_id = job.job_id) AS depends_on",
+        dialect.join_ids("depends_on_job_id")
+    )
+}
+
+pub(crate) fn record(row: &sqlx::any::AnyRow) -> Result<JobRecord> {
     let depends_on: Option<String> = row.try_get("depends_on")?;
     let result: Option<String> = row.try_get("result")?;
     Ok(JobRecord {
@@ -39,9 +49,10 @@ pub(crate) fn record(row: &sqlx::sqlite::SqliteRow) -> Result<JobRecord> {
     })
 }
 
-pub(crate) async fn job_by_id(pool: &SqlitePool, job_id: i64) -> Result<JobRecord> {
+pub(crate) async fn job_by_id(pool: &AnyPool, job_id: i64) -> Result<JobRecord> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {JOB_COLUMNS} FROM job WHERE job_id = ?"
+        "SELECT {} FROM job WHERE job_id = $1",
+        job_columns(Dialect::of_pool(pool))
     )))
     .bind(job_id)
     .fetch_optional(pool)
@@ -51,12 +62,13 @@ pub(crate) async fn job_by_id(pool: &SqlitePool, job_id: i64) -> Result<JobRecor
 
 /// Jobs, optionally of one run and in one state, oldest first.
 pub(crate) async fn list_jobs(
-    pool: &SqlitePool,
+    pool: &AnyPool,
     run_id: Option<i64>,
     state: Option<JobState>,
 ) -> Result<Vec<JobRecord>> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {JOB_COLUMNS} FROM job WHERE (?1 IS NULL OR run_id = ?1) AND (?2 IS NULL OR state = ?2) ORDER BY job_id"
+        "SELECT {} FROM job WHERE ($1 IS NULL OR run_id = $1) AND ($2 IS NULL OR state = $2) ORDER BY job_id",
+        job_columns(Dialect::of_pool(pool))
     )))
     .bind(run_id)
     .bind(state.map(JobState::as_str))
@@ -68,13 +80,12 @@ pub(crate) async fn list_jobs(
 /// The columns of a job in lists: everything but its log, which is read by its own route.
 const JOB_SUMMARY_COLUMNS: &str = "job_id, run_id, kind, label, capability, state, progress, \
      attempts, max_attempts, worker_name, result, error, '' AS log, created_at, queued_at, \
-     started_at, finished_at, (SELECT group_concat(depends_on_job_id) FROM job_dependency d \
-     WHERE d.job_id = job.job_id) AS depends_on";
+     started_at, finished_at";
 
 /// One page of jobs (without their logs), optionally of one run and in one state, oldest
 /// first, after the job `cursor`.
 pub(crate) async fn list_job_summaries(
-    pool: &SqlitePool,
+    pool: &AnyPool,
     run_id: Option<i64>,
     state: Option<JobState>,
     cursor: Option<i64>,
@@ -82,8 +93,9 @@ pub(crate) async fn list_job_summaries(
 ) -> Result<Page<JobRecord>> {
     let limit = limit.unwrap_or(100).clamp(1, 500);
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {JOB_SUMMARY_COLUMNS} FROM job WHERE (?1 IS NULL OR run_id = ?1) \
-         AND (?2 IS NULL OR state = ?2) AND (?3 IS NULL OR job_id > ?3) ORDER BY job_id LIMIT ?4"
+        "SELECT {JOB_SUMMARY_COLUMNS}, {} FROM job WHERE ($1 IS NULL OR run_id = $1) \
+         AND ($2 IS NULL OR state = $2) AND ($3 IS NULL OR job_id > $3) ORDER BY job_id LIMIT $4",
+        depends_on_column(Dialect::of_pool(pool))
     )))
     .bind(run_id)
     .bind(state.map(JobState::as_str))
@@ -96,8 +108,8 @@ pub(crate) async fn list_job_summaries(
 }
 
 /// The parameters a job was created with.
-pub(crate) async fn job_params(pool: &SqlitePool, job_id: i64) -> Result<JobParams> {
-    let text: String = sqlx::query_scalar("SELECT params FROM job WHERE job_id = ?")
+pub(crate) async fn job_params(pool: &AnyPool, job_id: i64) -> Result<JobParams> {
+    let text: String = sqlx::query_scalar("SELECT params FROM job WHERE job_id = $1")
         .bind(job_id)
         .fetch_optional(pool)
         .await?
@@ -106,19 +118,19 @@ pub(crate) async fn job_params(pool: &SqlitePool, job_id: i64) -> Result<JobPara
 }
 
 /// A job's log.
-pub(crate) async fn job_log(pool: &SqlitePool, job_id: i64) -> Result<String> {
-    sqlx::query_scalar("SELECT log FROM job WHERE job_id = ?")
+pub(crate) async fn job_log(pool: &AnyPool, job_id: i64) -> Result<String> {
+    sqlx::query_scalar("SELECT log FROM job WHERE job_id = $1")
         .bind(job_id)
         .fetch_optional(pool)
         .await?
         .ok_or_else(|| Error::NotFound(format!("job {job_id}")))
 }
 
-/// Runs `update` (an UPDATE of job `?2` at time `?1`, guarded by the states the job may
+/// Runs `update` (an UPDATE of job `$2` at time `$1`, guarded by the states the job may
 /// leave) and returns the job; when it was in none of them, a conflict that `refused` words
 /// from its state.
 async fn change_state(
-    pool: &SqlitePool,
+    pool: &AnyPool,
     job_id: i64,
     update: &'static str,
     refused: impl FnOnce(JobState) -> String,
@@ -136,12 +148,12 @@ async fn change_state(
 }
 
 /// Cancels a queued or running job (a running one's worker learns at its next heartbeat).
-pub(crate) async fn cancel_job(pool: &SqlitePool, job_id: i64) -> Result<JobRecord> {
+pub(crate) async fn cancel_job(pool: &AnyPool, job_id: i64) -> Result<JobRecord> {
     change_state(
         pool,
         job_id,
-        "UPDATE job SET state = 'cancelled', lease_token = NULL, lease_expires_at = NULL, finished_at = ?1 \
-         WHERE job_id = ?2 AND state IN ('queued', 'running')",
+        "UPDATE job SET state = 'cancelled', lease_token = NULL, lease_expires_at = NULL, finished_at = $1 \
+         WHERE job_id = $2 AND state IN ('queued', 'running')",
         |state| format!("job {job_id} is {state} and cannot be cancelled"),
     )
     .await
@@ -149,19 +161,19 @@ pub(crate) async fn cancel_job(pool: &SqlitePool, job_id: i64) -> Result<JobReco
 
 /// Puts a failed or cancelled job back in the queue with a fresh set of attempts, and the
 /// jobs that were abandoned because of it.
-pub(crate) async fn retry_job(pool: &SqlitePool, job_id: i64) -> Result<JobRecord> {
+pub(crate) async fn retry_job(pool: &AnyPool, job_id: i64) -> Result<JobRecord> {
     let job = change_state(
         pool,
         job_id,
-        "UPDATE job SET state = 'queued', attempts = 0, error = NULL, progress = 0, queued_at = ?1, finished_at = NULL \
-         WHERE job_id = ?2 AND state IN ('failed', 'cancelled')",
+        "UPDATE job SET state = 'queued', attempts = 0, error = NULL, progress = 0, queued_at = $1, finished_at = NULL \
+         WHERE job_id = $2 AND state IN ('failed', 'cancelled')",
         |state| format!("job {job_id} is {state}; only failed or cancelled jobs can be retried"),
     )
     .await?;
     sqlx::query(
-        "WITH RECURSIVE downstream(id) AS (SELECT job_id FROM job_dependency WHERE depends_on_job_id = ?1 \
+        "WITH RECURSIVE downstream(id) AS (SELECT job_id FROM job_dependency WHERE depends_on_job_id = $1 \
            UNION SELECT d.job_id FROM job_dependency d JOIN downstream ON d.depends_on_job_id = downstream.id) \
-         UPDATE job SET state = 'queued', attempts = 0, error = NULL, queued_at = ?2, finished_at = NULL \
+         UPDATE job SET state = 'queued', attempts = 0, error = NULL, queued_at = $2, finished_at = NULL \
          WHERE job_id IN (SELECT id FROM downstream) AND state = 'cancelled'",
     )
     .bind(job_id)
@@ -172,7 +184,7 @@ pub(crate) async fn retry_job(pool: &SqlitePool, job_id: i64) -> Result<JobRecor
 }
 
 /// Counts of jobs by state, for metrics.
-pub(crate) async fn count_by_state(pool: &SqlitePool) -> Result<Vec<(String, i64)>> {
+pub(crate) async fn count_by_state(pool: &AnyPool) -> Result<Vec<(String, i64)>> {
     let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM job GROUP BY state")
         .fetch_all(pool)
         .await?;

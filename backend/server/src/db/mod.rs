@@ -2,45 +2,101 @@
 
 pub(crate) mod artifacts;
 pub(crate) mod datasets;
+mod dialect;
 pub(crate) mod jobs;
 pub(crate) mod models;
 pub(crate) mod queue;
 pub(crate) mod results;
 pub(crate) mod runs;
+pub(crate) mod startup_lock;
 pub(crate) mod tokens;
 pub(crate) mod workers;
 
 use std::path::Path;
 use std::str::FromStr;
-use std::time::Duration;
 
-use sqlx::SqlitePool;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
+
+pub(crate) use dialect::Dialect;
 
 use crate::error::{Error, Result};
 
 /// The database file inside the data directory.
 pub(crate) const DATABASE_FILE: &str = "qbound.db";
 
-/// Opens (creating) the database in `data_dir` and brings its schema up to date.
-pub(crate) async fn connect(data_dir: &Path) -> Result<SqlitePool> {
-    std::fs::create_dir_all(data_dir)?;
-    let options = SqliteConnectOptions::new()
-        .filename(data_dir.join(DATABASE_FILE))
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(10));
-    let pool = SqlitePoolOptions::new()
+/// Opens the database, `database_url` (PostgreSQL) when given, else SQLite in `data_dir`
+/// (created if missing), and brings its schema up to date with that dialect's migrations.
+pub(crate) async fn connect(data_dir: &Path, database_url: Option<&str>) -> Result<AnyPool> {
+    sqlx::any::install_default_drivers();
+    let (url, dialect) = match database_url {
+        None => {
+            std::fs::create_dir_all(data_dir)?;
+            let url = SqliteConnectOptions::new()
+                .filename(data_dir.join(DATABASE_FILE))
+                .create_if_missing(true)
+                .to_url_lossy();
+            (url.to_string(), Dialect::Sqlite)
+        }
+        Some(url) => (postgres_url(url)?.to_owned(), Dialect::Postgres),
+    };
+    let options = AnyConnectOptions::from_str(&url)
+        .map_err(|e| Error::Config(format!("the database URL is not usable: {e}")))?;
+    if dialect == Dialect::Postgres {
+        // One connection first: its error says why (refused, a wrong password, no such
+        // database), where the pool's would only say that it timed out.
+        let probe = sqlx::AnyConnection::connect_with(&options)
+            .await
+            .map_err(|e| Error::Config(format!("cannot connect to `--database-url`: {e}")))?;
+        probe.close().await?;
+    }
+    let pool = AnyPoolOptions::new()
         .max_connections(8)
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if dialect == Dialect::Sqlite {
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    conn.execute("PRAGMA busy_timeout = 10000").await?;
+                }
+                Ok(())
+            })
+        })
         .connect_with(options)
-        .await?;
-    sqlx::migrate!("../../migrations").run(&pool).await?;
+        .await
+        .map_err(|e| match dialect {
+            Dialect::Postgres => Error::Config(format!(
+                "cannot connect to PostgreSQL at `--database-url`: {e}"
+            )),
+            Dialect::Sqlite => Error::Database(e),
+        })?;
+    match dialect {
+        Dialect::Sqlite => sqlx::migrate!("../../migrations/sqlite").run(&pool).await?,
+        Dialect::Postgres => {
+            sqlx::migrate!("../../migrations/postgres")
+                .run(&pool)
+                .await?
+        }
+    }
     Ok(pool)
 }
 
+/// `url` when it names a PostgreSQL database; otherwise an error that says what is expected.
+fn postgres_url(url: &str) -> Result<&str> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(url)
+    } else {
+        Err(Error::Config(
+            "`--database-url` must be a PostgreSQL URL such as \
+             `postgres://user:password@host:5432/qbound` (leave it out to use SQLite in the \
+             data folder)"
+                .into(),
+        ))
+    }
+}
+
 /// Checks that the database answers.
-pub(crate) async fn ping(pool: &SqlitePool) -> Result<()> {
+pub(crate) async fn ping(pool: &AnyPool) -> Result<()> {
     sqlx::query("SELECT 1").execute(pool).await?;
     Ok(())
 }
@@ -67,8 +123,8 @@ pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
 /// The record `record` reads from `row`, or not found (404) naming `what` when there is no
 /// row.
 pub(crate) fn found<T>(
-    row: Option<&SqliteRow>,
-    record: impl FnOnce(&SqliteRow) -> Result<T>,
+    row: Option<&AnyRow>,
+    record: impl FnOnce(&AnyRow) -> Result<T>,
     what: impl FnOnce() -> String,
 ) -> Result<T> {
     row.map(record)
@@ -85,7 +141,7 @@ pub(crate) fn enum_column<T: FromStr>(text: &str, column: &str) -> Result<T> {
 /// Runs `delete` (a `DELETE` of one row by its id) for the `what` numbered `id`: a 404 when
 /// there is none, a 409 while a run refers to it (a foreign key).
 async fn delete_unless_used(
-    pool: &SqlitePool,
+    pool: &AnyPool,
     delete: &'static str,
     what: &str,
     id: i64,

@@ -1,7 +1,7 @@
 //! Uploaded models.
 
 use qbound_shared::{LayerInfo, ModelRecord, TensorInfo};
-use sqlx::{Row, SqlitePool};
+use sqlx::{AnyPool, Row};
 
 use super::{delete_unless_used, found, json_column, now_ms, to_json};
 use crate::error::Result;
@@ -22,7 +22,7 @@ pub(crate) struct NewModel {
     pub(crate) layers: Vec<LayerInfo>,
 }
 
-fn record(row: &sqlx::sqlite::SqliteRow) -> Result<ModelRecord> {
+fn record(row: &sqlx::any::AnyRow) -> Result<ModelRecord> {
     Ok(ModelRecord {
         model_id: row.try_get("model_id")?,
         name: row.try_get("name")?,
@@ -43,11 +43,11 @@ fn record(row: &sqlx::sqlite::SqliteRow) -> Result<ModelRecord> {
     })
 }
 
-pub(crate) async fn insert_model(pool: &SqlitePool, model: &NewModel) -> Result<ModelRecord> {
+pub(crate) async fn insert_model(pool: &AnyPool, model: &NewModel) -> Result<ModelRecord> {
     let row = sqlx::query(
         "INSERT INTO model (name, sha256, size, opset, inputs, outputs, input_tensors, \
              output_tensors, profile, profile_error, layers, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *",
     )
     .bind(&model.name)
     .bind(&model.sha256)
@@ -66,32 +66,32 @@ pub(crate) async fn insert_model(pool: &SqlitePool, model: &NewModel) -> Result<
     record(&row)
 }
 
-pub(crate) async fn list_models(pool: &SqlitePool) -> Result<Vec<ModelRecord>> {
+pub(crate) async fn list_models(pool: &AnyPool) -> Result<Vec<ModelRecord>> {
     let rows = sqlx::query("SELECT * FROM model ORDER BY model_id")
         .fetch_all(pool)
         .await?;
     rows.iter().map(record).collect()
 }
 
-pub(crate) async fn model_by_id(pool: &SqlitePool, model_id: i64) -> Result<ModelRecord> {
-    let row = sqlx::query("SELECT * FROM model WHERE model_id = ?")
+pub(crate) async fn model_by_id(pool: &AnyPool, model_id: i64) -> Result<ModelRecord> {
+    let row = sqlx::query("SELECT * FROM model WHERE model_id = $1")
         .bind(model_id)
         .fetch_optional(pool)
         .await?;
     found(row.as_ref(), record, || format!("model {model_id}"))
 }
 
-pub(crate) async fn count_models(pool: &SqlitePool) -> Result<i64> {
+pub(crate) async fn count_models(pool: &AnyPool) -> Result<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM model")
         .fetch_one(pool)
         .await?)
 }
 
 /// Deletes model `model_id`; a 409 while a run uses it.
-pub(crate) async fn delete_model(pool: &SqlitePool, model_id: i64) -> Result<()> {
+pub(crate) async fn delete_model(pool: &AnyPool, model_id: i64) -> Result<()> {
     delete_unless_used(
         pool,
-        "DELETE FROM model WHERE model_id = ?",
+        "DELETE FROM model WHERE model_id = $1",
         "model",
         model_id,
     )

@@ -1,18 +1,18 @@
 //! Per-layer results and trade-off points of a run.
 
 use qbound_shared::{LayerResult, Metric, TradeoffPoint};
-use sqlx::{Row, SqliteConnection, SqlitePool};
+use sqlx::{AnyConnection, AnyPool, Row};
 
 use qbound_engine::sensitivity::{
     PointKind, Score, Throughput, TradeoffPoint as EnginePoint, mark_pareto_frontier,
 };
 
-use super::{enum_column, json_column, to_json};
+use super::{Dialect, enum_column, json_column, to_json};
 use crate::error::Result;
 use crate::run::protocol::LayerScore;
 
-pub(crate) async fn layers_of_run(pool: &SqlitePool, run_id: i64) -> Result<Vec<LayerResult>> {
-    let rows = sqlx::query("SELECT * FROM layer_result WHERE run_id = ? ORDER BY position")
+pub(crate) async fn layers_of_run(pool: &AnyPool, run_id: i64) -> Result<Vec<LayerResult>> {
+    let rows = sqlx::query("SELECT * FROM layer_result WHERE run_id = $1 ORDER BY position")
         .bind(run_id)
         .fetch_all(pool)
         .await?;
@@ -34,14 +34,14 @@ pub(crate) async fn layers_of_run(pool: &SqlitePool, run_id: i64) -> Result<Vec<
         .collect()
 }
 
-pub(crate) async fn tradeoff_of_run(pool: &SqlitePool, run_id: i64) -> Result<Vec<TradeoffPoint>> {
+pub(crate) async fn tradeoff_of_run(pool: &AnyPool, run_id: i64) -> Result<Vec<TradeoffPoint>> {
     let mut conn = pool.acquire().await?;
     points_of_run(&mut conn, run_id).await
 }
 
-async fn points_of_run(conn: &mut SqliteConnection, run_id: i64) -> Result<Vec<TradeoffPoint>> {
+async fn points_of_run(conn: &mut AnyConnection, run_id: i64) -> Result<Vec<TradeoffPoint>> {
     let rows =
-        sqlx::query("SELECT * FROM tradeoff_point WHERE run_id = ? ORDER BY tradeoff_point_id")
+        sqlx::query("SELECT * FROM tradeoff_point WHERE run_id = $1 ORDER BY tradeoff_point_id")
             .bind(run_id)
             .fetch_all(conn)
             .await?;
@@ -69,13 +69,13 @@ async fn points_of_run(conn: &mut SqliteConnection, run_id: i64) -> Result<Vec<T
 }
 
 pub(crate) async fn set_point_layers(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     run_id: i64,
     label: &str,
     float_layers: i64,
     quantized_layers: i64,
 ) -> Result<()> {
-    sqlx::query("UPDATE tradeoff_point SET float_layer_count = ?, quantized_layer_count = ? WHERE run_id = ? AND label = ?")
+    sqlx::query("UPDATE tradeoff_point SET float_layer_count = $1, quantized_layer_count = $2 WHERE run_id = $3 AND label = $4")
         .bind(float_layers)
         .bind(quantized_layers)
         .bind(run_id)
@@ -88,39 +88,56 @@ pub(crate) async fn set_point_layers(
 /// Records the images per second of `label` at `batch_size`: the median run's, and the
 /// slowest and the fastest run's when measured.
 pub(crate) async fn set_point_throughput(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     run_id: i64,
     label: &str,
     batch_size: i64,
     images_per_second: f64,
     spread: Option<(f64, f64)>,
 ) -> Result<()> {
-    sqlx::query(
-        "UPDATE tradeoff_point SET throughput = json_set(throughput, '$.' || json_quote(?1), ?2), \
-         throughput_spread = CASE WHEN ?3 IS NULL THEN json_remove(throughput_spread, '$.' || json_quote(?1)) \
-         ELSE json_set(throughput_spread, '$.' || json_quote(?1), json_object('min', ?3, 'max', ?4)) END \
-         WHERE run_id = ?5 AND label = ?6",
-    )
-    .bind(batch_size.to_string())
-    .bind(images_per_second)
-    .bind(spread.map(|s| s.0))
-    .bind(spread.map(|s| s.1))
-    .bind(run_id)
-    .bind(label)
-    .execute(conn)
-    .await?;
+    sqlx::query(set_throughput_sql(Dialect::of_conn(conn)))
+        .bind(batch_size.to_string())
+        .bind(images_per_second)
+        .bind(spread.map(|s| s.0))
+        .bind(spread.map(|s| s.1))
+        .bind(run_id)
+        .bind(label)
+        .execute(conn)
+        .await?;
     Ok(())
+}
+
+/// The UPDATE behind [`set_point_throughput`]: key `$1` (the batch size) of the JSON
+/// objects `throughput` (set to `$2`) and `throughput_spread` (`{"min": $3, "max": $4}`,
+/// removed when `$3` is NULL), of point `$6` of run `$5`.
+fn set_throughput_sql(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Sqlite => {
+            "UPDATE tradeoff_point SET throughput = json_set(throughput, '$.' || json_quote($1), $2), \
+             throughput_spread = CASE WHEN $3 IS NULL THEN json_remove(throughput_spread, '$.' || json_quote($1)) \
+             ELSE json_set(throughput_spread, '$.' || json_quote($1), json_object('min', $3, 'max', $4)) END \
+             WHERE run_id = $5 AND label = $6"
+        }
+        Dialect::Postgres => {
+            "UPDATE tradeoff_point SET \
+             throughput = CAST(jsonb_set(CAST(throughput AS jsonb), ARRAY[$1], to_jsonb(CAST($2 AS double precision))) AS text), \
+             throughput_spread = CAST(CASE WHEN $3 IS NULL THEN CAST(throughput_spread AS jsonb) - CAST($1 AS text) \
+             ELSE jsonb_set(CAST(throughput_spread AS jsonb), ARRAY[$1], \
+                 jsonb_build_object('min', CAST($3 AS double precision), 'max', CAST($4 AS double precision))) END AS text) \
+             WHERE run_id = $5 AND label = $6"
+        }
+    }
 }
 
 /// Records one layer's measured sensitivity.
 pub(crate) async fn set_layer_sensitivity(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     run_id: i64,
     layer: &LayerScore,
 ) -> Result<()> {
     sqlx::query(
-        "UPDATE layer_result SET sensitivity = ?, sensitivity_rank = ?, score = ?, score_secondary = ?, seconds = ? \
-         WHERE run_id = ? AND name = ?",
+        "UPDATE layer_result SET sensitivity = $1, sensitivity_rank = $2, score = $3, score_secondary = $4, seconds = $5 \
+         WHERE run_id = $6 AND name = $7",
     )
     .bind(layer.sensitivity)
     .bind(layer.rank as i64)
@@ -136,13 +153,16 @@ pub(crate) async fn set_layer_sensitivity(
 
 /// Marks exactly `float_layers` as kept in float by the run's chosen boundary.
 pub(crate) async fn mark_float_layers(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     run_id: i64,
     float_layers: &[String],
 ) -> Result<()> {
-    sqlx::query(
-        "UPDATE layer_result SET kept_float = (name IN (SELECT value FROM json_each(?))) WHERE run_id = ?",
-    )
+    let dialect = Dialect::of_conn(conn);
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE layer_result SET kept_float = CASE WHEN name IN (SELECT value FROM {}) THEN 1 ELSE 0 END \
+         WHERE run_id = $2",
+        dialect.json_strings("$1")
+    )))
     .bind(to_json(&float_layers)?)
     .bind(run_id)
     .execute(conn)
@@ -152,7 +172,7 @@ pub(crate) async fn mark_float_layers(
 
 /// Records the accuracy of `label`.
 pub(crate) async fn set_point_accuracy(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     run_id: i64,
     label: &str,
     metric: Metric,
@@ -160,7 +180,7 @@ pub(crate) async fn set_point_accuracy(
     accuracy50: f64,
 ) -> Result<()> {
     sqlx::query(
-        "UPDATE tradeoff_point SET accuracy = ?, accuracy50 = ?, metric = ? WHERE run_id = ? AND label = ?",
+        "UPDATE tradeoff_point SET accuracy = $1, accuracy50 = $2, metric = $3 WHERE run_id = $4 AND label = $5",
     )
     .bind(accuracy)
     .bind(accuracy50)
@@ -174,7 +194,7 @@ pub(crate) async fn set_point_accuracy(
 
 /// Marks the Pareto frontier among the run's points that have both an accuracy and a
 /// throughput; the others are left unmarked.
-pub(crate) async fn refresh_pareto(conn: &mut SqliteConnection, run_id: i64) -> Result<()> {
+pub(crate) async fn refresh_pareto(conn: &mut AnyConnection, run_id: i64) -> Result<()> {
     let points = points_of_run(conn, run_id).await?;
     let mut measured: Vec<EnginePoint> = points
         .iter()
@@ -211,13 +231,13 @@ pub(crate) async fn refresh_pareto(conn: &mut SqliteConnection, run_id: i64) -> 
         })
         .collect();
     mark_pareto_frontier(&mut measured);
-    sqlx::query("UPDATE tradeoff_point SET pareto = NULL WHERE run_id = ?")
+    sqlx::query("UPDATE tradeoff_point SET pareto = NULL WHERE run_id = $1")
         .bind(run_id)
         .execute(&mut *conn)
         .await?;
     for point in &measured {
-        sqlx::query("UPDATE tradeoff_point SET pareto = ? WHERE run_id = ? AND label = ?")
-            .bind(point.pareto)
+        sqlx::query("UPDATE tradeoff_point SET pareto = $1 WHERE run_id = $2 AND label = $3")
+            .bind(i64::from(point.pareto))
             .bind(run_id)
             .bind(&point.label)
             .execute(&mut *conn)

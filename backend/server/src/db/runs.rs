@@ -3,14 +3,14 @@
 
 use qbound_shared::{FLOAT_LABEL, LayerInfo, RunConfig, RunRecord};
 use serde::Deserialize;
-use sqlx::{Row, SqliteConnection, SqlitePool};
+use sqlx::{AnyConnection, AnyPool, Row};
 
-use super::{Page, found, json_column, now_ms, to_json};
+use super::{Dialect, Page, found, json_column, now_ms, to_json};
 use crate::error::{Error, Result};
 use crate::run::config::point_labels;
 use crate::run::plan::PlannedJob;
 
-fn record(row: &sqlx::sqlite::SqliteRow) -> Result<RunRecord> {
+fn record(row: &sqlx::any::AnyRow) -> Result<RunRecord> {
     Ok(RunRecord {
         run_id: row.try_get("run_id")?,
         name: row.try_get("name")?,
@@ -31,7 +31,7 @@ fn record(row: &sqlx::sqlite::SqliteRow) -> Result<RunRecord> {
 
 /// Inserts a run, its jobs and dependencies, its layer rows and its trade-off points.
 pub(crate) async fn create_run(
-    pool: &SqlitePool,
+    pool: &AnyPool,
     name: &str,
     config: &RunConfig,
     layers: &[LayerInfo],
@@ -42,7 +42,7 @@ pub(crate) async fn create_run(
     let mut tx = pool.begin().await?;
     let run_id: i64 = sqlx::query_scalar(
         "INSERT INTO run (name, model_id, calibration_dataset_id, validation_dataset_id, config, status, tags, created_at, updated_at) \
-         VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?) RETURNING run_id",
+         VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8) RETURNING run_id",
     )
     .bind(name)
     .bind(config.model_id)
@@ -58,7 +58,7 @@ pub(crate) async fn create_run(
     for job in plan {
         let job_id: i64 = sqlx::query_scalar(
             "INSERT INTO job (run_id, kind, label, params, capability, state, max_attempts, created_at, queued_at) \
-             VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?) RETURNING job_id",
+             VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8) RETURNING job_id",
         )
         .bind(run_id)
         .bind(job.kind.as_str())
@@ -74,7 +74,7 @@ pub(crate) async fn create_run(
             let depends_on = *job_ids
                 .get(dep)
                 .ok_or_else(|| Error::Internal("a job depends on a later one".into()))?;
-            sqlx::query("INSERT INTO job_dependency (job_id, depends_on_job_id) VALUES (?, ?)")
+            sqlx::query("INSERT INTO job_dependency (job_id, depends_on_job_id) VALUES ($1, $2)")
                 .bind(job_id)
                 .bind(depends_on)
                 .execute(&mut *tx)
@@ -83,7 +83,7 @@ pub(crate) async fn create_run(
         job_ids.push(job_id);
     }
     for layer in layers {
-        sqlx::query("INSERT INTO layer_result (run_id, position, name, op, parameters) VALUES (?, ?, ?, ?, ?)")
+        sqlx::query("INSERT INTO layer_result (run_id, position, name, op, parameters) VALUES ($1, $2, $3, $4, $5)")
             .bind(run_id)
             .bind(layer.position as i64)
             .bind(&layer.name)
@@ -94,7 +94,7 @@ pub(crate) async fn create_run(
     }
     let labels = std::iter::once(FLOAT_LABEL.to_owned()).chain(point_labels(config));
     for label in labels {
-        sqlx::query("INSERT INTO tradeoff_point (run_id, label) VALUES (?, ?)")
+        sqlx::query("INSERT INTO tradeoff_point (run_id, label) VALUES ($1, $2)")
             .bind(run_id)
             .bind(label)
             .execute(&mut *tx)
@@ -104,8 +104,8 @@ pub(crate) async fn create_run(
     Ok(run_id)
 }
 
-pub(crate) async fn run_by_id(pool: &SqlitePool, run_id: i64) -> Result<RunRecord> {
-    let row = sqlx::query("SELECT * FROM run WHERE run_id = ?")
+pub(crate) async fn run_by_id(pool: &AnyPool, run_id: i64) -> Result<RunRecord> {
+    let row = sqlx::query("SELECT * FROM run WHERE run_id = $1")
         .bind(run_id)
         .fetch_optional(pool)
         .await?;
@@ -132,7 +132,7 @@ pub(crate) struct RunFilter {
 }
 
 /// One page of runs, filtered and sorted; pages continue by the last run's id.
-pub(crate) async fn list_runs(pool: &SqlitePool, filter: &RunFilter) -> Result<Page<RunRecord>> {
+pub(crate) async fn list_runs(pool: &AnyPool, filter: &RunFilter) -> Result<Page<RunRecord>> {
     let sort = filter.sort.as_deref().unwrap_or("-created_at");
     let (column, descending) = match sort.strip_prefix('-') {
         Some(column) => (column, true),
@@ -149,12 +149,15 @@ pub(crate) async fn list_runs(pool: &SqlitePool, filter: &RunFilter) -> Result<P
         ("ASC", ">")
     };
     let limit = filter.limit.unwrap_or(100).clamp(1, 500);
+    let dialect = Dialect::of_pool(pool);
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT * FROM run WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR model_id = ?2) \
-         AND (?3 IS NULL OR EXISTS (SELECT 1 FROM json_each(run.tags) WHERE value = ?3)) \
-         AND (?4 IS NULL OR instr(lower(name), lower(?4)) > 0) \
-         AND (?6 IS NULL OR ({column}, run_id) {past} ((SELECT {column} FROM run WHERE run_id = ?6), ?6)) \
-         ORDER BY {column} {direction}, run_id {direction} LIMIT ?5"
+        "SELECT * FROM run WHERE ($1 IS NULL OR status = $1) AND ($2 IS NULL OR model_id = $2) \
+         AND ($3 IS NULL OR EXISTS (SELECT 1 FROM {tags} WHERE value = $3)) \
+         AND ($4 IS NULL OR {named}) \
+         AND ($6 IS NULL OR ({column}, run_id) {past} ((SELECT {column} FROM run WHERE run_id = $6), $6)) \
+         ORDER BY {column} {direction}, run_id {direction} LIMIT $5",
+        tags = dialect.json_strings("run.tags"),
+        named = dialect.contains("lower(name)", "lower($4)"),
     )))
     .bind(&filter.status)
     .bind(filter.model_id)
@@ -169,14 +172,14 @@ pub(crate) async fn list_runs(pool: &SqlitePool, filter: &RunFilter) -> Result<P
 }
 
 pub(crate) async fn update_run(
-    pool: &SqlitePool,
+    pool: &AnyPool,
     run_id: i64,
     tags: Option<&[String]>,
     notes: Option<&str>,
 ) -> Result<RunRecord> {
     let tags = tags.map(|t| to_json(&t)).transpose()?;
     let done = sqlx::query(
-        "UPDATE run SET tags = coalesce(?, tags), notes = coalesce(?, notes), updated_at = ? WHERE run_id = ?",
+        "UPDATE run SET tags = coalesce($1, tags), notes = coalesce($2, notes), updated_at = $3 WHERE run_id = $4",
     )
     .bind(tags)
     .bind(notes)
@@ -192,13 +195,13 @@ pub(crate) async fn update_run(
 
 /// Records how reliable the run's sensitivity ranking is.
 pub(crate) async fn set_sensitivity_reliability(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     run_id: i64,
     split_half: Option<f64>,
     reliability: Option<f64>,
 ) -> Result<()> {
     sqlx::query(
-        "UPDATE run SET sensitivity_split_half = ?, sensitivity_reliability = ? WHERE run_id = ?",
+        "UPDATE run SET sensitivity_split_half = $1, sensitivity_reliability = $2 WHERE run_id = $3",
     )
     .bind(split_half)
     .bind(reliability)
@@ -209,10 +212,10 @@ pub(crate) async fn set_sensitivity_reliability(
 }
 
 /// Deletes a run with its jobs and results; refused while one of its jobs runs.
-pub(crate) async fn delete_run(pool: &SqlitePool, run_id: i64) -> Result<()> {
+pub(crate) async fn delete_run(pool: &AnyPool, run_id: i64) -> Result<()> {
     let done = sqlx::query(
-        "DELETE FROM run WHERE run_id = ?1 \
-         AND NOT EXISTS (SELECT 1 FROM job WHERE run_id = ?1 AND state = 'running')",
+        "DELETE FROM run WHERE run_id = $1 \
+         AND NOT EXISTS (SELECT 1 FROM job WHERE run_id = $1 AND state = 'running')",
     )
     .bind(run_id)
     .execute(pool)

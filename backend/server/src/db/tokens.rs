@@ -2,7 +2,7 @@
 
 use qbound_shared::Role;
 use serde::Serialize;
-use sqlx::{Row, SqlitePool};
+use sqlx::{AnyPool, Row};
 
 use super::{ResultExt, enum_column, now_ms};
 use crate::error::Result;
@@ -22,7 +22,7 @@ pub(crate) struct TokenRecord {
     pub(crate) expires_at: Option<i64>,
 }
 
-fn record(row: &sqlx::sqlite::SqliteRow) -> Result<TokenRecord> {
+fn record(row: &sqlx::any::AnyRow) -> Result<TokenRecord> {
     Ok(TokenRecord {
         api_token_id: row.try_get("api_token_id")?,
         name: row.try_get("name")?,
@@ -41,27 +41,24 @@ pub(crate) struct NewToken<'a> {
     pub(crate) embedded: bool,
 }
 
-pub(crate) async fn insert_token(pool: &SqlitePool, new: &NewToken<'_>) -> Result<TokenRecord> {
+pub(crate) async fn insert_token(pool: &AnyPool, new: &NewToken<'_>) -> Result<TokenRecord> {
     let name = new.name;
-    let row = sqlx::query("INSERT INTO api_token (name, role, token_hash, created_at, expires_at, embedded) VALUES (?, ?, ?, ?, ?, ?) RETURNING *")
+    let row = sqlx::query("INSERT INTO api_token (name, role, token_hash, created_at, expires_at, embedded) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *")
         .bind(name)
         .bind(new.role.as_str())
         .bind(new.token_hash)
         .bind(now_ms())
         .bind(new.expires_at)
-        .bind(new.embedded)
+        .bind(i64::from(new.embedded))
         .fetch_one(pool)
         .await
         .on_unique(|| format!("a token named `{name}` exists already; pick another name"))?;
     record(&row)
 }
 
-pub(crate) async fn token_by_hash(
-    pool: &SqlitePool,
-    token_hash: &str,
-) -> Result<Option<TokenRecord>> {
+pub(crate) async fn token_by_hash(pool: &AnyPool, token_hash: &str) -> Result<Option<TokenRecord>> {
     let row = sqlx::query(
-        "SELECT * FROM api_token WHERE token_hash = ? AND (expires_at IS NULL OR expires_at > ?)",
+        "SELECT * FROM api_token WHERE token_hash = $1 AND (expires_at IS NULL OR expires_at > $2)",
     )
     .bind(token_hash)
     .bind(now_ms())
@@ -70,25 +67,36 @@ pub(crate) async fn token_by_hash(
     row.as_ref().map(record).transpose()
 }
 
-pub(crate) async fn list_tokens(pool: &SqlitePool) -> Result<Vec<TokenRecord>> {
+pub(crate) async fn list_tokens(pool: &AnyPool) -> Result<Vec<TokenRecord>> {
     let rows = sqlx::query("SELECT * FROM api_token ORDER BY api_token_id")
         .fetch_all(pool)
         .await?;
     rows.iter().map(record).collect()
 }
 
-pub(crate) async fn delete_token(pool: &SqlitePool, api_token_id: i64) -> Result<bool> {
-    let done = sqlx::query("DELETE FROM api_token WHERE api_token_id = ?")
+pub(crate) async fn delete_token(pool: &AnyPool, api_token_id: i64) -> Result<bool> {
+    let done = sqlx::query("DELETE FROM api_token WHERE api_token_id = $1")
         .bind(api_token_id)
         .execute(pool)
         .await?;
     Ok(done.rows_affected() > 0)
 }
 
-/// Removes the tokens of earlier embedded workers (never a token a user created).
-pub(crate) async fn delete_embedded_tokens(pool: &SqlitePool) -> Result<u64> {
-    let done = sqlx::query("DELETE FROM api_token WHERE embedded = 1")
-        .execute(pool)
-        .await?;
+/// Removes the tokens of embedded workers (never a token a user created) that are named
+/// with `own_prefix` (this server's earlier ones), or that were made before `stale_before`
+/// (Unix ms) for a worker not seen since: a replica's live embedded worker keeps its token.
+pub(crate) async fn delete_stale_embedded_tokens(
+    pool: &AnyPool,
+    own_prefix: &str,
+    stale_before: i64,
+) -> Result<u64> {
+    let done = sqlx::query(
+        "DELETE FROM api_token WHERE embedded = 1 AND (name LIKE $1 OR (created_at < $2 \
+         AND NOT EXISTS (SELECT 1 FROM worker w WHERE w.name = api_token.name AND w.last_seen_at >= $2)))",
+    )
+    .bind(format!("{own_prefix}%"))
+    .bind(stale_before)
+    .execute(pool)
+    .await?;
     Ok(done.rows_affected())
 }

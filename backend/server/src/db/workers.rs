@@ -1,18 +1,18 @@
 //! Workers that have talked to the server.
 
-use sqlx::{Row, SqlitePool};
+use sqlx::{AnyPool, Row};
 
 use super::{json_column, now_ms, to_json};
 use crate::error::Result;
 use qbound_shared::{Capability, WorkerRecord};
 
 pub(crate) async fn touch_worker(
-    pool: &SqlitePool,
+    pool: &AnyPool,
     name: &str,
     capabilities: &[Capability],
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO worker (name, capabilities, last_seen_at) VALUES (?, ?, ?) \
+        "INSERT INTO worker (name, capabilities, last_seen_at) VALUES ($1, $2, $3) \
          ON CONFLICT (name) DO UPDATE SET capabilities = excluded.capabilities, last_seen_at = excluded.last_seen_at",
     )
     .bind(name)
@@ -23,7 +23,7 @@ pub(crate) async fn touch_worker(
     Ok(())
 }
 
-pub(crate) async fn list_workers(pool: &SqlitePool) -> Result<Vec<WorkerRecord>> {
+pub(crate) async fn list_workers(pool: &AnyPool) -> Result<Vec<WorkerRecord>> {
     let rows = sqlx::query("SELECT * FROM worker ORDER BY last_seen_at DESC")
         .fetch_all(pool)
         .await?;

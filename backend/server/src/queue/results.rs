@@ -10,7 +10,7 @@ use crate::run::protocol::{JobParams, JobResult};
 
 /// Stores what a job found in the run's layer rows, trade-off points and reliability.
 pub(super) async fn record_result(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     job: &JobRecord,
     params: &JobParams,
     result: &JobResult,

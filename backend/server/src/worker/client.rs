@@ -1,6 +1,8 @@
 //! The worker's side of the REST protocol, over reqwest.
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use futures_util::StreamExt;
 use reqwest::StatusCode;
@@ -15,11 +17,26 @@ use crate::run::protocol::{
 };
 use crate::settings::WorkerSettings;
 
-/// A client of one server with one worker token.
+/// Whether a request may go to another server after it failed on its way, when it may have
+/// reached the first: a heartbeat, a download, an upload or a completion may (the server
+/// takes each twice the same), a claim may not (a job would be leased to a lost answer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Resend {
+    /// Sent again after any failure to get an answer.
+    Safe,
+    /// Sent again only when no connection could be made.
+    OnlyUnsent,
+}
+
+/// A client of one service with one worker token: its server, or the replicas of it the
+/// worker was given, of which it talks to one and moves on to the next when that one
+/// cannot be reached.
 #[derive(Debug, Clone)]
 pub(crate) struct ServerClient {
     http: reqwest::Client,
-    base: String,
+    bases: Arc<[String]>,
+    /// The index in `bases` of the server in use.
+    current: Arc<AtomicUsize>,
     token: String,
 }
 
@@ -28,26 +45,64 @@ impl ServerClient {
         let http = reqwest::Client::builder()
             .connect_timeout(std::time::Duration::from_secs(10))
             .build()?;
+        let bases = std::iter::once(&settings.server)
+            .chain(&settings.other_servers)
+            .map(|base| base.trim_end_matches('/').to_owned())
+            .collect();
         Ok(Self {
             http,
-            base: settings.server.trim_end_matches('/').to_owned(),
+            bases,
+            current: Arc::new(AtomicUsize::new(0)),
             token: settings.token.clone(),
         })
     }
 
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
+    /// Sends the request `build` makes for a server's base URL to the server in use; when
+    /// that one cannot be reached (or, as `resend` allows, drops the request), to the next
+    /// in turn (each tried once), which is then kept. An error status becomes an [`Error`].
+    async fn send(
+        &self,
+        resend: Resend,
+        build: impl Fn(&str) -> Result<reqwest::RequestBuilder>,
+    ) -> Result<reqwest::Response> {
+        let first = self.current.load(Ordering::Relaxed);
+        let mut unreachable = None;
+        for offset in 0..self.bases.len() {
+            let index = (first + offset) % self.bases.len();
+            let base = &self.bases[index];
+            match build(base)?.send().await {
+                Ok(response) => {
+                    if offset > 0 {
+                        self.current.store(index, Ordering::Relaxed);
+                        tracing::warn!(server = %base, "switched to another server");
+                    }
+                    return checked(response).await;
+                }
+                Err(err) if err.is_connect() || (resend == Resend::Safe && err.is_request()) => {
+                    unreachable = Some(err)
+                }
+                Err(err) => return Err(err.into()),
+            }
+        }
+        Err(unreachable.map_or_else(
+            || Error::Internal("the worker has no server to talk to".into()),
+            Error::from,
+        ))
     }
 
-    fn post(&self, path: &str) -> reqwest::RequestBuilder {
+    fn post(&self, base: &str, path: &str) -> reqwest::RequestBuilder {
         self.http
-            .post(self.url(path))
+            .post(format!("{base}{path}"))
             .bearer_auth(&self.token)
             .timeout(std::time::Duration::from_secs(60))
     }
 
     pub(crate) async fn claim(&self, request: &ClaimRequest) -> Result<Option<ClaimedJob>> {
-        let response = checked(self.post("/api/jobs/claim").json(request).send().await?).await?;
+        let response = self
+            .send(Resend::OnlyUnsent, |base| {
+                Ok(self.post(base, "/api/jobs/claim").json(request))
+            })
+            .await?;
         if response.status() == StatusCode::NO_CONTENT {
             return Ok(None);
         }
@@ -56,48 +111,42 @@ impl ServerClient {
 
     /// Sends a heartbeat; an [`Error::Conflict`] means the lease is gone.
     pub(crate) async fn heartbeat(&self, job_id: i64, request: &HeartbeatRequest) -> Result<()> {
-        checked(
-            self.post(&format!("/api/jobs/{job_id}/heartbeat"))
-                .json(request)
-                .send()
-                .await?,
-        )
+        let path = format!("/api/jobs/{job_id}/heartbeat");
+        self.send(Resend::Safe, |base| {
+            Ok(self.post(base, &path).json(request))
+        })
         .await?;
         Ok(())
     }
 
     pub(crate) async fn complete(&self, job_id: i64, request: &CompleteRequest) -> Result<()> {
-        checked(
-            self.post(&format!("/api/jobs/{job_id}/complete"))
-                .json(request)
-                .send()
-                .await?,
-        )
+        let path = format!("/api/jobs/{job_id}/complete");
+        self.send(Resend::Safe, |base| {
+            Ok(self.post(base, &path).json(request))
+        })
         .await?;
         Ok(())
     }
 
     pub(crate) async fn fail(&self, job_id: i64, request: &FailRequest) -> Result<()> {
-        checked(
-            self.post(&format!("/api/jobs/{job_id}/fail"))
-                .json(request)
-                .send()
-                .await?,
-        )
+        let path = format!("/api/jobs/{job_id}/fail");
+        self.send(Resend::Safe, |base| {
+            Ok(self.post(base, &path).json(request))
+        })
         .await?;
         Ok(())
     }
 
     /// Downloads `path` (relative to the server) to `dest`, checking its sha256.
     pub(crate) async fn download(&self, path: &str, sha256: &str, dest: &Path) -> Result<()> {
-        let response = checked(
-            self.http
-                .get(self.url(path))
-                .bearer_auth(&self.token)
-                .send()
-                .await?,
-        )
-        .await?;
+        let response = self
+            .send(Resend::Safe, |base| {
+                Ok(self
+                    .http
+                    .get(format!("{base}{path}"))
+                    .bearer_auth(&self.token))
+            })
+            .await?;
         let partial = dest.with_extension("part");
         let mut file = tokio::fs::File::create(&partial).await?;
         let mut hasher = Sha256::new();
@@ -126,7 +175,6 @@ impl ServerClient {
         lease_token: &str,
         artifact: &OutputArtifact,
     ) -> Result<()> {
-        let file = tokio::fs::File::open(&artifact.path).await?;
         let name = &artifact.name;
         let mut query = vec![("kind", artifact.kind.to_string())];
         query.extend(
@@ -134,15 +182,18 @@ impl ServerClient {
                 .batch_size
                 .map(|size| ("batch_size", size.to_string())),
         );
-        let body = reqwest::Body::wrap_stream(ReaderStream::new(file));
-        let request = self
-            .http
-            .put(self.url(&format!("/api/jobs/{job_id}/artifacts/{name}")))
-            .query(&query)
-            .bearer_auth(&self.token)
-            .header(crate::run::protocol::LEASE_HEADER, lease_token)
-            .body(body);
-        checked(request.send().await?).await?;
+        let path = format!("/api/jobs/{job_id}/artifacts/{name}");
+        self.send(Resend::Safe, |base| {
+            let file = tokio::fs::File::from_std(std::fs::File::open(&artifact.path)?);
+            Ok(self
+                .http
+                .put(format!("{base}{path}"))
+                .query(&query)
+                .bearer_auth(&self.token)
+                .header(crate::run::protocol::LEASE_HEADER, lease_token)
+                .body(reqwest::Body::wrap_stream(ReaderStream::new(file))))
+        })
+        .await?;
         Ok(())
     }
 }

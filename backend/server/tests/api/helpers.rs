@@ -41,12 +41,42 @@ pub(crate) fn tar_of(files: &[PathBuf], prefix: &str) -> Vec<u8> {
     builder.into_inner().unwrap()
 }
 
+/// The PostgreSQL cluster the API tests run on, named by `QBOUND_TEST_POSTGRES_URL`
+/// (`scripts/test.sh` starts one and runs the suite a second time with it); unset, they run
+/// on SQLite.
+pub(crate) fn test_postgres() -> Option<String> {
+    std::env::var("QBOUND_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+}
+
+/// A new, empty database on the test cluster for one test (its URL), or None on SQLite.
+pub(crate) async fn fresh_database() -> Option<String> {
+    use sqlx::Connection;
+    let cluster = test_postgres()?;
+    let name = format!("qbound_test_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = sqlx::PgConnection::connect(&cluster)
+        .await
+        .expect("QBOUND_TEST_POSTGRES_URL names a PostgreSQL server that answers");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    let (server, _) = cluster
+        .rsplit_once('/')
+        .expect("a URL with a database name");
+    Some(format!("{server}/{name}"))
+}
+
 pub(crate) struct TestApp {
     pub(crate) address: String,
     pub(crate) client: reqwest::Client,
     pub(crate) write_token: String,
     pub(crate) worker_token: String,
     pub(crate) data_dir: PathBuf,
+    /// The PostgreSQL database, when the suite runs on one.
+    pub(crate) database_url: Option<String>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
 }
@@ -84,23 +114,31 @@ pub(crate) async fn spawn_app() -> (TestApp, TempDir) {
 pub(crate) async fn spawn_app_with(options: Options) -> (TestApp, TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().join("data");
-    let write_token = create_api_token(&data_dir, "tester", Role::Write)
+    let database_url = fresh_database().await;
+    let write_token = create_api_token(&data_dir, database_url.as_deref(), "tester", Role::Write)
         .await
         .unwrap();
-    let worker_token = create_api_token(&data_dir, "remote-worker", Role::Worker)
-        .await
-        .unwrap();
-    let app = start_server(&data_dir, &options, write_token, worker_token).await;
+    let worker_token = create_api_token(
+        &data_dir,
+        database_url.as_deref(),
+        "remote-worker",
+        Role::Worker,
+    )
+    .await
+    .unwrap();
+    let app = start_server(&data_dir, database_url, &options, write_token, worker_token).await;
     (app, dir)
 }
 
 pub(crate) async fn start_server(
     data_dir: &Path,
+    database_url: Option<String>,
     options: &Options,
     write_token: String,
     worker_token: String,
 ) -> TestApp {
     let mut settings = Settings::new(data_dir);
+    settings.database_url = database_url.clone();
     settings.bind = "127.0.0.1:0".parse().unwrap();
     settings.embedded_worker = options.embedded_worker;
     settings.lease = options.lease;
@@ -128,6 +166,7 @@ pub(crate) async fn start_server(
         write_token,
         worker_token,
         data_dir: data_dir.to_path_buf(),
+        database_url,
         stop: Some(stop),
         server: Some(server),
     }
@@ -156,11 +195,27 @@ impl TestApp {
     pub(crate) async fn restarted(&self, options: &Options) -> TestApp {
         start_server(
             &self.data_dir,
+            self.database_url.clone(),
             options,
             self.write_token.clone(),
             self.worker_token.clone(),
         )
         .await
+    }
+
+    /// Runs `sql` on this server's database (SQLite or PostgreSQL), as an operator would.
+    pub(crate) async fn execute_sql(&self, sql: &str) {
+        sqlx::any::install_default_drivers();
+        let url = match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}", self.data_dir.join("qbound.db").display()),
+        };
+        let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
     }
 
     /// Claims the next job by hand with the worker token.

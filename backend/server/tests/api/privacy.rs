@@ -81,17 +81,8 @@ async fn an_expired_token_is_refused_and_bearer_is_read_in_any_case() {
     assert_eq!(list("BEARER").await.unwrap().status(), 200);
     assert_json_error(list("Basic").await.unwrap(), 401).await;
 
-    let pool = sqlx::SqlitePool::connect(&format!(
-        "sqlite://{}",
-        app.data_dir.join("qbound.db").display()
-    ))
-    .await
-    .unwrap();
-    sqlx::query("UPDATE api_token SET expires_at = 1 WHERE name = 'brief'")
-        .execute(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
+    app.execute_sql("UPDATE api_token SET expires_at = 1 WHERE name = 'brief'")
+        .await;
     assert_json_error(list("Bearer").await.unwrap(), 401).await;
 
     let too_long = app
@@ -194,24 +185,29 @@ async fn a_user_token_named_like_an_embedded_workers_survives_a_restart() {
 #[tokio::test]
 async fn a_token_made_on_the_command_line_expires_after_the_days_it_was_given() {
     let dir = tempfile::tempdir().unwrap();
+    // On PostgreSQL the command finds its database through `QBOUND_DATABASE_URL`.
+    let database_url = crate::helpers::fresh_database().await;
     let create = |days: &str| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_qbound"))
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_qbound"));
+        command
             .args(["token", "create", "--name", days, "--role", "read"])
             .arg("--data")
             .arg(dir.path())
-            .args(["--expires-in-days", days])
-            .output()
-            .unwrap()
+            .args(["--expires-in-days", days]);
+        match &database_url {
+            Some(url) => command.env("QBOUND_DATABASE_URL", url),
+            None => command.env_remove("QBOUND_DATABASE_URL"),
+        };
+        command.output().unwrap()
     };
     assert!(!create("0").status.success(), "zero days is refused");
     let made = create("30");
-    assert!(made.status.success());
-    let pool = sqlx::SqlitePool::connect(&format!(
-        "sqlite://{}",
-        dir.path().join("qbound.db").display()
-    ))
-    .await
-    .unwrap();
+    assert!(made.status.success(), "{made:?}");
+    sqlx::any::install_default_drivers();
+    let url = database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("qbound.db").display()));
+    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
     let (created, expires): (i64, i64) =
         sqlx::query_as("SELECT created_at, expires_at FROM api_token WHERE name = '30'")
             .fetch_one(&pool)

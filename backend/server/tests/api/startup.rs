@@ -93,14 +93,15 @@ async fn a_start_removes_partial_uploads_and_the_embedded_workers_stale_job_fold
         std::fs::create_dir_all(file.parent().unwrap()).unwrap();
         std::fs::write(file, vec![0u8; 1024 * 1024]).unwrap();
     }
-    let write = qbound_server::create_api_token(&data_dir, "t", qbound_server::Role::Write)
-        .await
-        .unwrap();
-    let worker = qbound_server::create_api_token(&data_dir, "w", qbound_server::Role::Worker)
-        .await
-        .unwrap();
+    let database_url = crate::helpers::fresh_database().await;
+    let token = |name: &'static str, role| {
+        qbound_server::create_api_token(&data_dir, database_url.as_deref(), name, role)
+    };
+    let write = token("t", qbound_server::Role::Write).await.unwrap();
+    let worker = token("w", qbound_server::Role::Worker).await.unwrap();
     let mut app = crate::helpers::start_server(
         &data_dir,
+        database_url.clone(),
         &crate::helpers::Options::default(),
         write,
         worker,
@@ -114,4 +115,40 @@ async fn a_start_removes_partial_uploads_and_the_embedded_workers_stale_job_fold
     assert!(!stale.exists(), "the stale job folder is gone");
     assert!(data_dir.join("tmp").is_dir());
     app.stop().await;
+}
+
+#[tokio::test]
+async fn a_database_url_that_is_not_postgres_or_does_not_answer_is_refused_with_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let create = |url: &str| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_qbound"))
+            .args(["token", "create", "--name", "n", "--role", "read"])
+            .arg("--data")
+            .arg(dir.path())
+            .args(["--database-url", url])
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{url} is refused");
+        String::from_utf8(output.stderr).unwrap()
+    };
+    let wrong_kind = create("mysql://localhost/qbound");
+    assert!(
+        wrong_kind.contains("must be a PostgreSQL URL such as `postgres://"),
+        "{wrong_kind}"
+    );
+    let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let unreachable = create(&format!("postgres://qbound@127.0.0.1:{closed_port}/qbound"));
+    assert!(
+        unreachable.contains("cannot connect to `--database-url`")
+            && !unreachable.contains("panicked"),
+        "{unreachable}"
+    );
+    assert!(
+        !dir.path().join("qbound.db").exists(),
+        "no SQLite database is made instead"
+    );
 }

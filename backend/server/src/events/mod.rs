@@ -7,21 +7,46 @@ use std::convert::Infallible;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures_util::{Stream, StreamExt};
 use qbound_shared::{Event, JobRecord};
-use tokio::sync::broadcast;
+use sqlx::AnyPool;
+use tokio::sync::{broadcast, mpsc};
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_util::sync::CancellationToken;
 
-/// The broadcast channel behind the SSE streams.
+use crate::error::Result;
+
+mod relay;
+
+/// The broadcast channel behind the SSE streams; on PostgreSQL, shared by every replica
+/// through the database ([`relay`]).
 #[derive(Debug, Clone)]
 pub(crate) struct EventBus {
     sender: broadcast::Sender<Event>,
+    /// Where events go to reach every replica, this one included; None with SQLite.
+    relay: Option<mpsc::UnboundedSender<Event>>,
 }
 
 impl EventBus {
+    /// A bus for this process alone.
     pub(crate) fn new() -> Self {
         Self {
             sender: broadcast::channel(1024).0,
+            relay: None,
         }
+    }
+
+    /// A bus shared by every server on the PostgreSQL database at `database_url`; it
+    /// listens until `shutdown`.
+    pub(crate) async fn shared(
+        pool: AnyPool,
+        database_url: &str,
+        shutdown: CancellationToken,
+    ) -> Result<Self> {
+        let sender = broadcast::channel(1024).0;
+        let relay = relay::start(pool, database_url, sender.clone(), shutdown).await?;
+        Ok(Self {
+            sender,
+            relay: Some(relay),
+        })
     }
 
     pub(crate) fn subscribe(&self) -> broadcast::Receiver<Event> {
@@ -29,14 +54,25 @@ impl EventBus {
     }
 
     pub(crate) fn publish_job(&self, job: &JobRecord) {
-        let _ = self.sender.send(job_event(job));
+        self.publish(job_event(job));
     }
 
     pub(crate) fn publish_run(&self, run_id: i64, status: &str) {
-        let _ = self.sender.send(Event::Run {
+        self.publish(Event::Run {
             run_id,
             status: status.to_owned(),
         });
+    }
+
+    fn publish(&self, event: Event) {
+        match &self.relay {
+            Some(relay) => {
+                let _ = relay.send(event);
+            }
+            None => {
+                let _ = self.sender.send(event);
+            }
+        }
     }
 }
 
