@@ -173,10 +173,12 @@ pub(crate) async fn start_server(
 }
 
 impl TestApp {
-    /// A client of a server run elsewhere (another process) at `address`, with its tokens.
+    /// A client of a server run elsewhere (another process) at `address`, on `data_dir` and
+    /// `database_url`, with its tokens.
     pub(crate) fn at(
         address: String,
         data_dir: &Path,
+        database_url: Option<String>,
         write_token: String,
         worker_token: String,
     ) -> TestApp {
@@ -186,6 +188,7 @@ impl TestApp {
             write_token,
             worker_token,
             data_dir: data_dir.to_path_buf(),
+            database_url,
             stop: None,
             server: None,
         }

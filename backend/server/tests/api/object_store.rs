@@ -14,7 +14,9 @@ use qbound_server::{Application, Role, Settings, create_api_token};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::helpers::{Options, TestApp, demo_model, files_under, find, repo_root, spawn_app_with};
+use crate::helpers::{
+    Options, TestApp, demo_model, files_under, find, fresh_database, repo_root, spawn_app_with,
+};
 
 /// A child process killed when the test ends, passing or not.
 struct Killed(Child);
@@ -93,10 +95,16 @@ async fn bucket_keys(endpoint: &str, bucket: &str, prefix: &str) -> Vec<String> 
 
 /// `qbound serve` on a free port with its blobs in `store`, moto's endpoint and test
 /// credentials in its environment, and no demo data.
-fn serve_command(data_dir: &Path, store: &str, endpoint: &str) -> Command {
+fn serve_command(
+    data_dir: &Path,
+    database_url: Option<&str>,
+    store: &str,
+    endpoint: &str,
+) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_qbound"));
     command
         .args(["serve", "--bind", "127.0.0.1:0", "--store", store])
+        .args(database_url.map(|url| format!("--database-url={url}")))
         .arg("--data")
         .arg(data_dir)
         .arg("--demo-data")
@@ -151,15 +159,20 @@ async fn a_run_keeps_its_model_dataset_and_artifacts_in_an_s3_bucket() {
     create_bucket(&endpoint, "qbound-test").await;
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().join("data");
-    let write_token = create_api_token(&data_dir, "tester", Role::Write)
-        .await
-        .unwrap();
-    let worker_token = create_api_token(&data_dir, "remote-worker", Role::Worker)
-        .await
-        .unwrap();
-    let command = serve_command(&data_dir, "s3://qbound-test/team", &endpoint);
+    // On the PostgreSQL pass, the team setup: records in PostgreSQL, blobs in the bucket.
+    let database_url = fresh_database().await;
+    let token =
+        |name: &'static str, role| create_api_token(&data_dir, database_url.as_deref(), name, role);
+    let write_token = token("tester", Role::Write).await.unwrap();
+    let worker_token = token("remote-worker", Role::Worker).await.unwrap();
+    let command = serve_command(
+        &data_dir,
+        database_url.as_deref(),
+        "s3://qbound-test/team",
+        &endpoint,
+    );
     let (_server, address, log) = start_serving(command);
-    let app = TestApp::at(address, &data_dir, write_token, worker_token);
+    let app = TestApp::at(address, &data_dir, database_url, write_token, worker_token);
 
     let (model_id, dataset_id) = app.upload_demo(2).await;
     let run_id = app.create_small_run(model_id, dataset_id).await;
@@ -220,7 +233,12 @@ async fn a_bucket_that_does_not_exist_stops_the_server_with_its_name() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let mut command = serve_command(&dir.path().join("data"), "s3://no-such-bucket", &endpoint);
+    let mut command = serve_command(
+        &dir.path().join("data"),
+        None,
+        "s3://no-such-bucket",
+        &endpoint,
+    );
     let output = tokio::task::spawn_blocking(move || command.output().unwrap())
         .await
         .unwrap();
@@ -236,7 +254,7 @@ async fn a_bucket_that_does_not_exist_stops_the_server_with_its_name() {
 async fn an_s3_endpoint_that_does_not_answer_stops_the_server_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();
     let closed = format!("http://127.0.0.1:{}", free_port());
-    let mut command = serve_command(&dir.path().join("data"), "s3://qbound/team", &closed);
+    let mut command = serve_command(&dir.path().join("data"), None, "s3://qbound/team", &closed);
     let output = tokio::task::spawn_blocking(move || command.output().unwrap())
         .await
         .unwrap();
