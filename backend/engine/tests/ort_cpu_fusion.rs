@@ -81,6 +81,9 @@ fn the_yolov8n_runs_its_silu_blocks_in_int8_and_its_decode_in_float() {
         count(&ops, "Concat") <= tail_count(&tail, "Concat"),
         "{ops:?}"
     );
+    // So do the tail's Concats of raw head outputs (each level's box and class logits, and
+    // the levels joined) before any decoding arithmetic: 13 in the body, 4 in the tail.
+    assert_eq!(count(&ops, "QLinearConcat"), 17, "{ops:?}");
     assert_eq!(count(&ops, "Softmax"), 1, "{ops:?}");
     // The DFL Softmax over the bins' inner axis runs over the last axis of a matrix, and
     // ONNX Runtime's optimizer keeps it there.

@@ -188,19 +188,26 @@ fn layer_with_activation(
     }
 }
 
-/// Whether a decode-tail node only moves the quantized output of a quantized op: it then runs
-/// on that op's integers with its scale, which loses nothing, unless it produces a graph
-/// output (that stays float as the model wrote it).
+/// Whether a decode-tail node only moves the quantized outputs of quantized ops: a Reshape,
+/// Transpose, Split… of one (it runs on that op's integers with its scale, which loses
+/// nothing), or a Concat of several (the raw head outputs of a level, before any decoding
+/// arithmetic, requantized to one scale). Not when it produces a graph output: that stays
+/// float as the model wrote it.
 fn moves_quantized_data(index: &GraphIndex<'_>, id: NodeId, quantized: &HashSet<NodeId>) -> bool {
     let node = index.node(id);
-    shares_input_scale(node.op_type.as_deref().unwrap_or(""))
-        && node.output.iter().all(|o| !index.is_graph_output(o))
-        && node.input.first().is_some_and(|input| {
-            matches!(
-                index.producer(input),
-                Some(crate::graph::Producer::Node { node, .. }) if quantized.contains(&node)
-            )
-        })
+    let op = node.op_type.as_deref().unwrap_or("");
+    let from_quantized = |input: &String| {
+        matches!(
+            index.producer(input),
+            Some(crate::graph::Producer::Node { node, .. }) if quantized.contains(&node)
+        )
+    };
+    let moves = if VARIADIC_OPS.contains(&op) {
+        !node.input.is_empty() && node.input.iter().all(from_quantized)
+    } else {
+        shares_input_scale(op) && node.input.first().is_some_and(from_quantized)
+    };
+    moves && node.output.iter().all(|o| !index.is_graph_output(o))
 }
 
 /// Whether ONNX Runtime's CPU provider can run this node on quantized data.
