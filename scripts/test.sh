@@ -15,4 +15,5 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 env -u QBOUND_TEST_POSTGRES_URL cargo test --workspace --locked
 source scripts/test-postgres.sh
 start_test_postgres
-cargo test -p qbound-server --locked --test api
+# `--workspace` keeps the first pass's feature set, so nothing is rebuilt.
+cargo test --workspace --locked --test api
