@@ -8,15 +8,20 @@
 //! Runtime's transpose optimizer would otherwise push the Transposes through the Softmax and
 //! undo the layout. The Transpose in front usually merges with the one that made the layout.
 
-use super::fresh_name;
+use super::{drop_unused_initializers, fresh_name};
 use crate::Result;
 use crate::onnx::proto::{GraphProto, NodeProto};
-use crate::onnx::{attr_i64, attr_ints, int_attr, ints_attr};
+use crate::onnx::{
+    DataType, attr_i64, attr_ints, attr_string, f32_tensor, i64_tensor, int_attr, ints_attr,
+    tensor_f32,
+};
 
 /// Rewrites every `Softmax` over an axis other than the last of an input whose rank is known
 /// as `Transpose → Flatten → Softmax(axis=-1) → Reshape → Transpose`, the Transposes
-/// swapping that axis with the last one; returns how many. Before opset 13 Softmax flattens from its axis on, so `opset` below 13
-/// rewrites nothing.
+/// swapping that axis with the last one; returns how many. A 1×1 convolution reading such a
+/// Softmax over channels (a DFL decode) becomes a MatMul on its rows, so the Transpose back
+/// moves its few output channels instead of every bin. Before opset 13 Softmax flattens from
+/// its axis on, so `opset` below 13 rewrites nothing.
 pub(super) fn softmax_over_last_axis(graph: &mut GraphProto, opset: i64) -> Result<usize> {
     if opset < 13 {
         return Ok(0);
@@ -61,14 +66,75 @@ pub(super) fn softmax_over_last_axis(graph: &mut GraphProto, opset: i64) -> Resu
         let mut flatten = node("Flatten", "rows", &[&moved], &matrix);
         flatten.attribute.push(int_attr("axis", rank - 1));
         let shape = node("Shape", "shape", &[&moved], &moved_shape);
-        let reshape = node(
-            "Reshape",
-            "unflatten",
-            &[&soft_rows, &moved_shape],
-            &soft_moved,
-        );
-        let mut after = node("Transpose", "from_last_axis", &[&soft_moved], &output);
+        let conv = channel_mixing_conv(graph, &output, axis, rank)?;
+        let mut tail = Vec::new();
+        let back_from = match &conv {
+            Some(conv) => {
+                let mixed = name(graph, "last_axis_mixed");
+                let mut matmul = node("MatMul", "mix", &[&soft_rows, &conv.weights], &mixed);
+                let mixed = match &conv.bias {
+                    Some(bias) => {
+                        tail.push(matmul);
+                        let biased = name(graph, "last_axis_biased");
+                        matmul = node("Add", "bias", &[&mixed, bias], &biased);
+                        biased
+                    }
+                    None => mixed,
+                };
+                tail.push(matmul);
+                let [start, end, channels, leading, mixed_shape] = [
+                    "last_axis_start",
+                    "last_axis_end",
+                    "last_axis_channels",
+                    "last_axis_leading",
+                    "last_axis_mixed_shape",
+                ]
+                .map(|what| name(graph, what));
+                graph.initializer.push(i64_tensor(&start, &[1], &[0]));
+                graph.initializer.push(i64_tensor(&end, &[1], &[rank - 1]));
+                graph
+                    .initializer
+                    .push(i64_tensor(&channels, &[1], &[conv.out_channels]));
+                tail.push(node(
+                    "Slice",
+                    "leading",
+                    &[&moved_shape, &start, &end],
+                    &leading,
+                ));
+                let mut joined = node(
+                    "Concat",
+                    "mixed_shape",
+                    &[&leading, &channels],
+                    &mixed_shape,
+                );
+                joined.attribute.push(int_attr("axis", 0));
+                tail.push(joined);
+                tail.push(node(
+                    "Reshape",
+                    "unflatten",
+                    &[&mixed, &mixed_shape],
+                    &soft_moved,
+                ));
+                conv.output.clone()
+            }
+            None => {
+                tail.push(node(
+                    "Reshape",
+                    "unflatten",
+                    &[&soft_rows, &moved_shape],
+                    &soft_moved,
+                ));
+                output.clone()
+            }
+        };
+        let mut after = node("Transpose", "from_last_axis", &[&soft_moved], &back_from);
         after.attribute.push(ints_attr("perm", &perm));
+        tail.push(after);
+        if let Some(conv) = &conv {
+            graph
+                .node
+                .retain(|n| n.output.first() != Some(&conv.output));
+        }
         let softmax = &mut graph.node[position];
         softmax.input[0] = matrix;
         softmax.output[0] = soft_rows;
@@ -76,15 +142,88 @@ pub(super) fn softmax_over_last_axis(graph: &mut GraphProto, opset: i64) -> Resu
             .attribute
             .retain(|a| a.name.as_deref() != Some("axis"));
         softmax.attribute.push(int_attr("axis", -1));
-        let tail = [reshape, after];
         let head = [before, flatten, shape];
+        let added = head.len() + tail.len();
         graph.node.splice(position + 1..position + 1, tail);
         graph.node.splice(position..position, head);
-        position += 6;
-        position += 3;
+        position += added + 1;
         rewritten += 1;
     }
+    if rewritten > 0 {
+        drop_unused_initializers(graph);
+    }
     Ok(rewritten)
+}
+
+/// A 1×1 convolution that mixes the channels of a Softmax over them, as the weights of a
+/// MatMul on the Softmax's rows.
+struct ChannelConv {
+    /// The `[channels, out_channels]` initializer the MatMul multiplies by.
+    weights: String,
+    bias: Option<String>,
+    out_channels: i64,
+    /// The convolution's output, which the rewrite produces instead.
+    output: String,
+}
+
+/// The convolution that alone reads `softmax_output`, a Softmax over the channels of a
+/// rank-4 tensor, when it only mixes channels: a 1×1 kernel of constant float weights, one
+/// group, stride 1, no padding. Its weights are added, transposed, as an initializer.
+fn channel_mixing_conv(
+    graph: &mut GraphProto,
+    softmax_output: &str,
+    axis: i64,
+    rank: i64,
+) -> Result<Option<ChannelConv>> {
+    if axis != 1 || rank != 4 || super::readers(graph, softmax_output) != 1 {
+        return Ok(None);
+    }
+    let Some(conv) = graph.node.iter().find(|n| {
+        n.op_type.as_deref() == Some("Conv")
+            && n.input.first().map(String::as_str) == Some(softmax_output)
+    }) else {
+        return Ok(None);
+    };
+    let all = |name: &str, value: i64| -> Result<bool> {
+        Ok(attr_ints(conv, name)?.is_none_or(|values| values.iter().all(|v| *v == value)))
+    };
+    if attr_i64(conv, "group")?.unwrap_or(1) != 1
+        || !all("strides", 1)?
+        || !all("dilations", 1)?
+        || !all("pads", 0)?
+        || !all("kernel_shape", 1)?
+        || attr_string(conv, "auto_pad")?.is_some_and(|pad| pad != "NOTSET")
+    {
+        return Ok(None);
+    }
+    let Some(weights) = conv
+        .input
+        .get(1)
+        .and_then(|w| super::initializer(graph, w))
+        .filter(|w| w.data_type == Some(DataType::Float as i32))
+    else {
+        return Ok(None);
+    };
+    let [out_channels, channels, 1, 1] = weights.dims[..] else {
+        return Ok(None);
+    };
+    let values = tensor_f32(weights)?;
+    let (rows, columns) = (channels as usize, out_channels as usize);
+    let transposed: Vec<f32> = (0..rows * columns)
+        .map(|at| values[(at % columns) * rows + at / columns])
+        .collect();
+    let name = fresh_name(graph, &format!("{}_rows", conv.input[1]));
+    let bias = conv.input.get(2).filter(|b| !b.is_empty()).cloned();
+    let output = conv.output[0].clone();
+    graph
+        .initializer
+        .push(f32_tensor(&name, &[channels, out_channels], &transposed));
+    Ok(Some(ChannelConv {
+        weights: name,
+        bias,
+        out_channels,
+        output,
+    }))
 }
 
 /// The rank of `value` when the graph says it: its recorded shape, or the Transpose or
@@ -191,6 +330,52 @@ mod tests {
         );
         assert_eq!(back.input[0], unflatten.output[0]);
         assert_eq!(back.output[0], "p");
+    }
+
+    #[test]
+    fn a_1x1_conv_over_the_softmax_channels_becomes_a_matmul_on_its_rows() {
+        let mut graph = dfl_graph(1);
+        let arange: Vec<f32> = (0..32).map(|i| i as f32).collect();
+        graph
+            .initializer
+            .push(crate::onnx::f32_tensor("w", &[2, 16, 1, 1], &arange));
+        assert_eq!(softmax_over_last_axis(&mut graph, 17).unwrap(), 1);
+        let ops: Vec<&str> = graph
+            .node
+            .iter()
+            .map(|n| n.op_type.as_deref().unwrap())
+            .collect();
+        assert_eq!(
+            ops,
+            [
+                "Reshape",
+                "Transpose",
+                "Transpose",
+                "Flatten",
+                "Shape",
+                "Softmax",
+                "MatMul",
+                "Slice",
+                "Concat",
+                "Reshape",
+                "Transpose"
+            ]
+        );
+        assert_eq!(graph.node[10].output[0], "y");
+        let weights = graph
+            .initializer
+            .iter()
+            .find(|t| t.name.as_deref() == Some(graph.node[6].input[1].as_str()))
+            .unwrap();
+        assert_eq!(weights.dims, [16, 2]);
+        let rows = tensor_f32(weights).unwrap();
+        assert_eq!((rows[0], rows[1], rows[2], rows[3]), (0.0, 16.0, 1.0, 17.0));
+        assert!(
+            graph
+                .initializer
+                .iter()
+                .all(|t| t.name.as_deref() != Some("w"))
+        );
     }
 
     #[test]
