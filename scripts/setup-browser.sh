@@ -8,12 +8,6 @@ if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then
     exit 0
 fi
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-    SUDO="sudo"
-fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends chromium chromium-driver fonts-dejavu-core
+"$(dirname "$0")/apt-install.sh" chromium chromium-driver fonts-dejavu-core
 chromium --version
 chromedriver --version

@@ -277,9 +277,10 @@ fn collect_histograms(
                 };
                 let array = array
                     .ok_or_else(|| Error::Runtime(format!("tensor `{name}` was not produced")))?;
-                histogram.add(&contiguous(array.view()));
+                let values = contiguous(array.view());
+                histogram.add(&values);
                 if held_rows == 0 {
-                    after.add(&contiguous(array.view()));
+                    after.add(&values);
                 } else if held_rows < batch_images && array.shape().first() == Some(&batch_images) {
                     after.add(&contiguous(
                         array.slice_axis(Axis(0), Slice::from(held_rows..)),

@@ -68,20 +68,17 @@ pub(super) fn softmax_over_last_axis(graph: &mut GraphProto, opset: i64) -> Resu
         let shape = node("Shape", "shape", &[&moved], &moved_shape);
         let conv = channel_mixing_conv(graph, &output, axis, rank)?;
         let mut tail = Vec::new();
-        let back_from = match &conv {
+        // The rows the Reshape restores, the shape it gives them, and what the Transpose back
+        // then produces: the Softmax's output, or the convolution's when it became a MatMul.
+        let (rows, rows_shape, back_from) = match &conv {
             Some(conv) => {
-                let mixed = name(graph, "last_axis_mixed");
-                let mut matmul = node("MatMul", "mix", &[&soft_rows, &conv.weights], &mixed);
-                let mixed = match &conv.bias {
-                    Some(bias) => {
-                        tail.push(matmul);
-                        let biased = name(graph, "last_axis_biased");
-                        matmul = node("Add", "bias", &[&mixed, bias], &biased);
-                        biased
-                    }
-                    None => mixed,
-                };
-                tail.push(matmul);
+                let mut mixed = name(graph, "last_axis_mixed");
+                tail.push(node("MatMul", "mix", &[&soft_rows, &conv.weights], &mixed));
+                if let Some(bias) = &conv.bias {
+                    let biased = name(graph, "last_axis_biased");
+                    tail.push(node("Add", "bias", &[&mixed, bias], &biased));
+                    mixed = biased;
+                }
                 let [start, end, channels, leading, mixed_shape] = [
                     "last_axis_start",
                     "last_axis_end",
@@ -109,24 +106,16 @@ pub(super) fn softmax_over_last_axis(graph: &mut GraphProto, opset: i64) -> Resu
                 );
                 joined.attribute.push(int_attr("axis", 0));
                 tail.push(joined);
-                tail.push(node(
-                    "Reshape",
-                    "unflatten",
-                    &[&mixed, &mixed_shape],
-                    &soft_moved,
-                ));
-                conv.output.clone()
+                (mixed, mixed_shape, conv.output.clone())
             }
-            None => {
-                tail.push(node(
-                    "Reshape",
-                    "unflatten",
-                    &[&soft_rows, &moved_shape],
-                    &soft_moved,
-                ));
-                output.clone()
-            }
+            None => (soft_rows.clone(), moved_shape.clone(), output.clone()),
         };
+        tail.push(node(
+            "Reshape",
+            "unflatten",
+            &[&rows, &rows_shape],
+            &soft_moved,
+        ));
         let mut after = node("Transpose", "from_last_axis", &[&soft_moved], &back_from);
         after.attribute.push(ints_attr("perm", &perm));
         tail.push(after);
@@ -275,6 +264,14 @@ mod tests {
         softmax
     }
 
+    fn op_types(graph: &GraphProto) -> Vec<&str> {
+        graph
+            .node
+            .iter()
+            .map(|n| n.op_type.as_deref().unwrap())
+            .collect()
+    }
+
     fn dfl_graph(axis: i64) -> GraphProto {
         let mut transpose = node("Transpose", &["bins"], &["t"]);
         transpose.attribute.push(ints_attr("perm", &[0, 2, 1, 3]));
@@ -294,11 +291,7 @@ mod tests {
     fn an_inner_axis_softmax_runs_over_the_last_axis_between_swapping_transposes() {
         let mut graph = dfl_graph(1);
         assert_eq!(softmax_over_last_axis(&mut graph, 17).unwrap(), 1);
-        let ops: Vec<&str> = graph
-            .node
-            .iter()
-            .map(|n| n.op_type.as_deref().unwrap())
-            .collect();
+        let ops = op_types(&graph);
         assert_eq!(
             ops,
             [
@@ -340,11 +333,7 @@ mod tests {
             .initializer
             .push(crate::onnx::f32_tensor("w", &[2, 16, 1, 1], &arange));
         assert_eq!(softmax_over_last_axis(&mut graph, 17).unwrap(), 1);
-        let ops: Vec<&str> = graph
-            .node
-            .iter()
-            .map(|n| n.op_type.as_deref().unwrap())
-            .collect();
+        let ops = op_types(&graph);
         assert_eq!(
             ops,
             [

@@ -10,6 +10,21 @@ use qbound_engine::sensitivity::Scorer;
 
 use super::images::{image_files, resolve_profile};
 
+/// Where the server's records are, when not SQLite in its data folder.
+#[derive(Debug, clap::Args)]
+pub(crate) struct DatabaseArgs {
+    /// Keep the records in this PostgreSQL database instead of SQLite in `--data`
+    /// (`postgres://user:password@host:5432/qbound`); several servers on one database act
+    /// as one service.
+    #[arg(
+        long,
+        env = "QBOUND_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub(crate) database_url: Option<String>,
+}
+
 /// The float model and its calibration table.
 #[derive(Debug, clap::Args)]
 pub(crate) struct CalibratedModelArgs {

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use qbound_server::{Application, Settings, init_tracing};
 
+use super::args::DatabaseArgs;
+
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// Folder for the SQLite database, temporary files and (without `--store`) stored files.
@@ -18,16 +20,8 @@ pub(crate) struct Args {
     /// `az://container[/prefix]`.
     #[arg(long, env = "QBOUND_STORE", value_name = "URL")]
     store: Option<String>,
-    /// Keep the records in this PostgreSQL database instead of SQLite in `--data`
-    /// (`postgres://user:password@host:5432/qbound`); several servers on one database act
-    /// as one service.
-    #[arg(
-        long,
-        env = "QBOUND_DATABASE_URL",
-        value_name = "URL",
-        hide_env_values = true
-    )]
-    database_url: Option<String>,
+    #[command(flatten)]
+    database: DatabaseArgs,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     bind: SocketAddr,
@@ -84,7 +78,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     let mut settings = Settings::new(&args.data);
     settings.store_url = args.store;
     settings.bind = args.bind;
-    settings.database_url = args.database_url;
+    settings.database_url = args.database.database_url;
     settings.embedded_worker = !args.no_worker;
     settings.private = args.private || (!args.public && !args.bind.ip().is_loopback());
     settings.allowed_hosts = args.allowed_host;

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use qbound_server::{Role, create_expiring_api_token};
 
+use super::args::DatabaseArgs;
+
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     #[command(subcommand)]
@@ -23,15 +25,8 @@ enum Action {
         /// The server's data folder.
         #[arg(long, default_value = "qbound-data")]
         data: PathBuf,
-        /// The server's PostgreSQL database, when it uses one (as `qbound serve
-        /// --database-url`).
-        #[arg(
-            long,
-            env = "QBOUND_DATABASE_URL",
-            value_name = "URL",
-            hide_env_values = true
-        )]
-        database_url: Option<String>,
+        #[command(flatten)]
+        database: DatabaseArgs,
         /// Days until the token stops working (1 to 3650; default: never).
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
         expires_in_days: Option<u32>,
@@ -44,12 +39,12 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
             name,
             role,
             data,
-            database_url,
+            database,
             expires_in_days,
         } => {
             let token = tokio::runtime::Runtime::new()?.block_on(create_expiring_api_token(
                 &data,
-                database_url.as_deref(),
+                database.database_url.as_deref(),
                 &name,
                 role,
                 expires_in_days,

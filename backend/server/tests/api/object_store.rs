@@ -227,23 +227,23 @@ async fn a_run_keeps_its_model_dataset_and_artifacts_in_an_s3_bucket() {
     );
 }
 
+/// What `qbound serve --store store` against `endpoint` printed when it failed to start.
+async fn refused_start(store: &str, endpoint: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = serve_command(&dir.path().join("data"), None, store, endpoint);
+    let output = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
 #[tokio::test]
 async fn a_bucket_that_does_not_exist_stops_the_server_with_its_name() {
     let Some((_moto, endpoint)) = start_moto().await else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let mut command = serve_command(
-        &dir.path().join("data"),
-        None,
-        "s3://no-such-bucket",
-        &endpoint,
-    );
-    let output = tokio::task::spawn_blocking(move || command.output().unwrap())
-        .await
-        .unwrap();
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = refused_start("s3://no-such-bucket", &endpoint).await;
     assert!(
         stderr.contains("`s3://no-such-bucket` cannot be read"),
         "{stderr}"
@@ -252,14 +252,8 @@ async fn a_bucket_that_does_not_exist_stops_the_server_with_its_name() {
 
 #[tokio::test]
 async fn an_s3_endpoint_that_does_not_answer_stops_the_server_with_the_reason() {
-    let dir = tempfile::tempdir().unwrap();
     let closed = format!("http://127.0.0.1:{}", free_port());
-    let mut command = serve_command(&dir.path().join("data"), None, "s3://qbound/team", &closed);
-    let output = tokio::task::spawn_blocking(move || command.output().unwrap())
-        .await
-        .unwrap();
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = refused_start("s3://qbound/team", &closed).await;
     assert!(
         stderr.contains("`s3://qbound/team` cannot be read"),
         "{stderr}"
