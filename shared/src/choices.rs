@@ -37,6 +37,16 @@ text_enum!(
     }
 );
 
+text_enum!(
+    /// An accuracy-recovery pass run at calibration (the engine's `recover` module).
+    RecoveryPass("recovery pass") {
+        /// Each activation's uint8 bounds chosen for what the tensor feeds.
+        Ranges = "ranges",
+        /// Empirical bias correction of every biased layer.
+        Bias = "bias",
+    }
+);
+
 impl Metric {
     /// Whether scoring needs validation images (only the proxy can use calibration images).
     pub fn needs_validation_images(self) -> bool {

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::batch::ExportBatchSize;
 use crate::calibration::CalibrationMethod;
-use crate::choices::{Metric, SensitivityMode, Target};
+use crate::choices::{Metric, RecoveryPass, SensitivityMode, Target};
 use crate::jobs::Capability;
 
 /// One experiment: which model, which data, and how to quantize and measure it.
@@ -31,6 +31,10 @@ pub struct RunConfig {
     /// Use at most this many calibration images.
     #[serde(default)]
     pub calibration_images: Option<usize>,
+    /// The accuracy-recovery passes run after calibration (default: every pass; `[]` for
+    /// none).
+    #[serde(default = "default_recovery")]
+    pub recovery: Vec<RecoveryPass>,
     /// How layer sensitivity is measured; needed for partial quantization.
     #[serde(default)]
     pub sensitivity: Option<SensitivityConfig>,
@@ -148,6 +152,9 @@ impl Default for BenchmarkConfig {
     }
 }
 
+fn default_recovery() -> Vec<RecoveryPass> {
+    RecoveryPass::ALL.to_vec()
+}
 fn default_target() -> Target {
     Target::TensorRt
 }

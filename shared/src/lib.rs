@@ -22,7 +22,7 @@ pub use batch::ExportBatchSize;
 pub use calibration::CalibrationMethod;
 pub use catalog::{ApiError, DatasetRecord, Health, LayerInfo, ModelRecord, TensorInfo};
 pub use checks::check_tags_and_notes;
-pub use choices::{Metric, PROFILES, SensitivityMode, Target};
+pub use choices::{Metric, PROFILES, RecoveryPass, SensitivityMode, Target};
 pub use config::{BenchmarkConfig, Boundary, RunConfig, SensitivityConfig};
 pub use events::Event;
 pub use jobs::{ArtifactKind, Capability, JobKind, JobState};

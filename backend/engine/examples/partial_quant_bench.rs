@@ -45,7 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "demo",
         &mut |_| {},
     )?;
-    let amax = table.ranges();
+    let amax = table.calibration();
     println!(
         "calibration: {} images, {} tensors, {:.1} s",
         table.images,

@@ -1,6 +1,7 @@
 //! qbound's quantization engine: ONNX in and out, a graph IR, calibration, QDQ insertion,
 //! batch re-targeting and throughput measurement. No HTTP, no database.
 
+pub mod analyze;
 pub mod batch;
 pub mod bench;
 pub mod calibrate;
@@ -17,6 +18,7 @@ pub mod onnx;
 pub mod pipeline;
 pub mod profile;
 pub mod quantize;
+pub mod recover;
 pub mod runtime;
 pub mod sensitivity;
 pub mod tensorrt;

@@ -42,7 +42,7 @@ fn full_int8(model: &ModelProto, profile: &Profile, files: &[PathBuf]) -> ModelP
     quantize_model(
         model,
         GroupSelection::All,
-        &table.ranges(),
+        &table.calibration(),
         Target::TensorRt,
     )
     .unwrap()

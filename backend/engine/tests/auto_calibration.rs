@@ -94,7 +94,7 @@ fn assert_judged_held_out(batch: usize) {
     let (int8, _) = quantize_model(
         &model,
         GroupSelection::All,
-        &fitted_on_the_others.ranges(),
+        &fitted_on_the_others.calibration(),
         Target::OrtCpu,
     )
     .unwrap();

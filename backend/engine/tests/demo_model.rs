@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use ndarray::{Array4, ArrayD, Axis};
 use qbound_engine::batch::{BatchSize, retarget_batch};
-use qbound_engine::calibrate::TensorRange;
+use qbound_engine::calibrate::{Calibration, TensorRange};
 use qbound_engine::onnx::{SaveOptions, encode_model, load_model, save_model};
 use qbound_engine::quantize::{
     GroupSelection, Target, calibration_tensors, model_layers, quantize_model,
@@ -142,7 +142,7 @@ fn quantized_models_run_and_stay_close_to_float() {
     }
     let images = pseudo_images(1);
     let outputs = run(&exposed, &images);
-    let ranges: HashMap<String, TensorRange> = tensors
+    let ranges: Calibration = tensors
         .iter()
         .map(|t| {
             let (low, high) = outputs[t]

@@ -60,7 +60,7 @@ fn full_int8_models_pass_the_onnx_checker_and_run_at_batch_1_and_32() {
     let dir = tempfile::tempdir().unwrap();
     for target in [Target::TensorRt, Target::OrtCpu] {
         let (quantized, report) =
-            quantize_model(&model, GroupSelection::All, &table.ranges(), target).unwrap();
+            quantize_model(&model, GroupSelection::All, &table.calibration(), target).unwrap();
         assert_eq!(report.quantized_layers.len(), 34);
         let graph = quantized.graph.as_ref().unwrap();
         let int8: std::collections::HashSet<&str> = graph

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use qbound_engine::batch::{BatchSize, retarget_batch};
 use qbound_engine::bench::BenchConfig;
-use qbound_engine::calibrate::ActivationRanges;
+use qbound_engine::calibrate::Calibration;
 use qbound_engine::calibrate::{CalibrationMethod, calibrate_model};
 use qbound_engine::evaluate::{DetectionScorer, EvalImages};
 use qbound_engine::images::list_images;
@@ -29,7 +29,7 @@ fn data() -> PathBuf {
 struct Demo {
     model: ModelProto,
     profile: Profile,
-    amax: ActivationRanges,
+    amax: Calibration,
     val: Vec<PathBuf>,
 }
 
@@ -53,7 +53,7 @@ fn demo() -> &'static Demo {
         .unwrap();
         let val = list_images(&data().join("images/val")).unwrap();
         Demo {
-            amax: table.ranges(),
+            amax: table.calibration(),
             model,
             profile,
             val,

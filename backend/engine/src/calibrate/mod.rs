@@ -12,6 +12,6 @@ pub use amax::{CalibrationMethod, DEFAULT_PERCENTILE, compute_amax};
 pub use histogram::{DEFAULT_BINS, Histogram};
 pub use run::{AutoJudge, auto_judge_images, calibrate_model, calibrate_model_judged};
 pub use table::{
-    ActivationRanges, AutoChoice, CALIBRATION_TABLE_VERSION, CalibrationTable,
+    AutoChoice, CALIBRATION_TABLE_VERSION, Calibration, CalibrationTable,
     DEFAULT_TENSORRT_VERSION_CODE, TensorRange,
 };

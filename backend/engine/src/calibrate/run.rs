@@ -6,14 +6,12 @@ use ndarray::{ArrayD, ArrayViewD, Axis, Slice};
 use rayon::prelude::*;
 
 use super::{AutoChoice, CalibrationMethod, CalibrationTable, Histogram, TensorRange};
-use crate::batch::{BatchSize, retarget_batch};
 use crate::cleanup::prepare_for_quantization;
 use crate::graph::GraphIndex;
 use crate::layers::discover_layers;
-use crate::onnx::encode_model;
-use crate::onnx::proto::{ModelProto, ValueInfoProto};
+use crate::onnx::proto::ModelProto;
 use crate::quantize::{GroupSelection, Target, calibration_tensors, quantize_model};
-use crate::runtime::{SessionConfig, run_f32, session_from_bytes};
+use crate::runtime::{SessionConfig, exposed_session, run_f32};
 use crate::sensitivity::{OutputFidelity, Score, Scorer};
 use crate::{Error, Result};
 
@@ -141,8 +139,12 @@ fn calibrate(
     let mut scores = Vec::new();
     for candidate in CalibrationMethod::CANDIDATES {
         let table = table_for(candidate, fitted);
-        let (quantized, _) =
-            quantize_model(&model, GroupSelection::All, &table.ranges(), Target::OrtCpu)?;
+        let (quantized, _) = quantize_model(
+            &model,
+            GroupSelection::All,
+            &table.calibration(),
+            Target::OrtCpu,
+        )?;
         scores.push((candidate, judge.score(&quantized)?));
     }
     let chosen = clear_winner(&scores);
@@ -234,25 +236,12 @@ fn collect_histograms(
     held_out: usize,
     on_batch: &mut dyn FnMut(usize),
 ) -> Result<CollectedHistograms> {
-    let mut exposed = retarget_batch(model, BatchSize::Dynamic)?;
-    let graph = exposed
-        .graph
-        .as_mut()
-        .ok_or_else(|| Error::InvalidModel("the model has no graph".into()))?;
     let outputs: Vec<String> = tensors
         .iter()
         .filter(|t| t.as_str() != input)
         .cloned()
         .collect();
-    for name in &outputs {
-        if !graph.output.iter().any(|o| o.name.as_deref() == Some(name)) {
-            graph.output.push(ValueInfoProto {
-                name: Some(name.clone()),
-                ..Default::default()
-            });
-        }
-    }
-    let mut session = session_from_bytes(&encode_model(&exposed), &SessionConfig::default())?;
+    let mut session = exposed_session(model, &outputs)?;
     // Per tensor: (every image, images after the held-out ones).
     let mut histograms: BTreeMap<String, (Histogram, Histogram)> = tensors
         .iter()

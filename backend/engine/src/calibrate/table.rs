@@ -7,6 +7,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::{CalibrationMethod, Histogram, compute_amax};
+use crate::recover::Recovery;
 use crate::{Error, Result};
 
 /// The table format this build writes and reads.
@@ -39,10 +40,38 @@ pub struct TensorRange {
     pub highest: f32,
     /// How many finite values were seen.
     pub count: u64,
+    /// The asymmetric bounds `[low, high]` the `ranges` recovery pass chose for a
+    /// zero-point quantizer, when it chose any (they replace the method's clip there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clip: Option<[f32; 2]>,
 }
 
-/// Calibrated ranges by tensor name, what quantization reads.
-pub type ActivationRanges = std::collections::HashMap<String, TensorRange>;
+/// What quantization reads from a calibration table: each tensor's range by name, and what
+/// the accuracy-recovery passes measured (see [`Recovery`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Calibration {
+    /// The range of each tensor, by tensor name.
+    pub ranges: std::collections::HashMap<String, TensorRange>,
+    /// What the recovery passes measured.
+    pub recovery: Recovery,
+}
+
+impl Calibration {
+    /// The range of `tensor`, if it was calibrated.
+    pub fn range(&self, tensor: &str) -> Option<&TensorRange> {
+        self.ranges.get(tensor)
+    }
+}
+
+impl FromIterator<(String, TensorRange)> for Calibration {
+    /// Ranges alone, with no recovery.
+    fn from_iter<I: IntoIterator<Item = (String, TensorRange)>>(iter: I) -> Self {
+        Self {
+            ranges: iter.into_iter().collect(),
+            recovery: Recovery::default(),
+        }
+    }
+}
 
 impl TensorRange {
     /// The range of a tensor whose |x| histogram is `histogram`, by `method`.
@@ -53,6 +82,7 @@ impl TensorRange {
             lowest: histogram.lowest(),
             highest: histogram.highest(),
             count: histogram.count(),
+            clip: None,
         }
     }
 
@@ -64,25 +94,37 @@ impl TensorRange {
             lowest: -amax,
             highest: amax,
             count: 0,
+            clip: None,
         }
     }
 
-    /// The asymmetric clipping range `[low, high]` for a zero-point quantizer: the values
-    /// seen, clipped on each side to the method's `amax`, and always holding 0.
+    /// The asymmetric clipping range `[low, high]` for a zero-point quantizer, always
+    /// holding 0: the recovery's [`clip`](Self::clip) when there is one, else the values
+    /// seen, clipped on each side to the method's `amax`.
     pub fn clipped_bounds(&self) -> (f32, f32) {
-        let low = self.lowest.max(-self.amax).min(0.0);
-        let high = self.highest.min(self.amax).max(0.0);
-        (low, high)
+        match self.clip {
+            Some([low, high]) => (low.min(0.0), high.max(0.0)),
+            None => (
+                self.lowest.max(-self.amax).min(0.0),
+                self.highest.min(self.amax).max(0.0),
+            ),
+        }
     }
 
-    /// The union of two ranges, for tensors that must share one quantizer.
+    /// The union of two ranges, for tensors that must share one quantizer; a recovery clip
+    /// on either side becomes the union of both sides' clipped bounds.
     pub fn union(&self, other: &Self) -> Self {
+        let clip = (self.clip.is_some() || other.clip.is_some()).then(|| {
+            let (a, b) = (self.clipped_bounds(), other.clipped_bounds());
+            [a.0.min(b.0), a.1.max(b.1)]
+        });
         Self {
             amax: self.amax.max(other.amax),
             max: self.max.max(other.max),
             lowest: self.lowest.min(other.lowest),
             highest: self.highest.max(other.highest),
             count: self.count + other.count,
+            clip,
         }
     }
 }
@@ -122,6 +164,9 @@ pub struct CalibrationTable {
     pub auto: Option<AutoChoice>,
     /// The range of each tensor, by tensor name.
     pub tensors: BTreeMap<String, TensorRange>,
+    /// What the accuracy-recovery passes measured (none in tables written without them).
+    #[serde(default, skip_serializing_if = "Recovery::is_empty")]
+    pub recovery: Recovery,
 }
 
 impl CalibrationTable {
@@ -134,15 +179,20 @@ impl CalibrationTable {
             images,
             auto: None,
             tensors: BTreeMap::new(),
+            recovery: Recovery::default(),
         }
     }
 
-    /// Every tensor's range, by tensor name.
-    pub fn ranges(&self) -> ActivationRanges {
-        self.tensors
-            .iter()
-            .map(|(name, range)| (name.clone(), *range))
-            .collect()
+    /// What quantization reads: every tensor's range, by tensor name, and the recovery.
+    pub fn calibration(&self) -> Calibration {
+        Calibration {
+            ranges: self
+                .tensors
+                .iter()
+                .map(|(name, range)| (name.clone(), *range))
+                .collect(),
+            recovery: self.recovery.clone(),
+        }
     }
 
     /// Reads a table written by [`save`](Self::save) and checks it.
@@ -225,6 +275,13 @@ impl CalibrationTable {
                     ));
                 }
             }
+            if let Some([low, high]) = range.clip
+                && !(low.is_finite() && high.is_finite() && low <= 0.0 && high >= 0.0)
+            {
+                return Err(format!(
+                    "tensor `{name}` has clip [{low}, {high}], which must be finite and hold 0: calibrate the model again"
+                ));
+            }
         }
         Ok(())
     }
@@ -250,6 +307,7 @@ mod tests {
                     lowest: -amax,
                     highest: amax * 1.5,
                     count: 1000,
+                    clip: None,
                 },
             );
         }
@@ -362,7 +420,8 @@ mod tests {
                 max: 2.0,
                 lowest: -2.0,
                 highest: 1.0,
-                count: 3
+                count: 3,
+                clip: None,
             }
         );
         assert_eq!(range.clipped_bounds(), (-2.0, 1.0));
@@ -376,6 +435,7 @@ mod tests {
             lowest: -0.25,
             highest: 9.0,
             count: 10,
+            clip: None,
         };
         assert_eq!(range.clipped_bounds(), (-0.25, 4.0));
         let positive = TensorRange {
@@ -383,5 +443,11 @@ mod tests {
             ..range
         };
         assert_eq!(positive.clipped_bounds(), (0.0, 4.0));
+        let recovered = TensorRange {
+            clip: Some([-0.1, 2.5]),
+            ..range
+        };
+        assert_eq!(recovered.clipped_bounds(), (-0.1, 2.5));
+        assert_eq!(recovered.union(&range).clipped_bounds(), (-0.25, 4.0));
     }
 }

@@ -12,6 +12,7 @@ use crate::calibrate::{
 };
 use crate::onnx::proto::ModelProto;
 use crate::profile::Profile;
+use crate::recover::{RECOVERY_IMAGES, RecoveryPass, recover};
 
 /// What a calibration reads: the model, how it is fed, and the images.
 pub struct CalibrationInput<'a> {
@@ -25,33 +26,58 @@ pub struct CalibrationInput<'a> {
     pub batch_size: usize,
     /// What the table records as the model's identity (its sha256).
     pub model_id: &'a str,
+    /// The accuracy-recovery passes to run after the ranges are chosen.
+    pub recovery: &'a [RecoveryPass],
 }
 
 /// Calibrates by `method` on `batches` (the input's images, batched, perhaps with a stop
 /// check around them); `auto` chooses its method by the full-INT8 model's agreement mAP
-/// on the first [`auto_judge_images`] images. `on_batch` hears the images done.
+/// on the first [`auto_judge_images`] images. Then the input's recovery passes run on the
+/// first [`RECOVERY_IMAGES`] images. `on_batch` hears the images done, `on_pass` each
+/// recovery pass as it starts.
 pub fn calibrate_images(
     input: &CalibrationInput<'_>,
     batches: impl Iterator<Item = Result<ArrayD<f32>>>,
     method: CalibrationMethod,
     on_batch: &mut dyn FnMut(usize),
+    on_pass: &mut dyn FnMut(RecoveryPass),
 ) -> Result<CalibrationTable> {
     let name = input.profile.input_name(input.model)?;
-    if method != CalibrationMethod::Auto {
-        return calibrate_model(
+    let mut table = ranges(input, &name, batches, method, on_batch)?;
+    if !input.recovery.is_empty() {
+        let files = &input.files[..RECOVERY_IMAGES.min(input.files.len())];
+        let batches = input
+            .profile
+            .input_batches(files, input.batch_size)
+            .collect::<Result<Vec<_>>>()?;
+        recover(
+            &mut table,
             input.model,
             &name,
-            batches,
-            method,
-            input.model_id,
-            on_batch,
-        );
+            &batches,
+            input.recovery,
+            on_pass,
+        )?;
+    }
+    Ok(table)
+}
+
+/// The table of ranges by `method`, `auto` judged.
+fn ranges(
+    input: &CalibrationInput<'_>,
+    name: &str,
+    batches: impl Iterator<Item = Result<ArrayD<f32>>>,
+    method: CalibrationMethod,
+    on_batch: &mut dyn FnMut(usize),
+) -> Result<CalibrationTable> {
+    if method != CalibrationMethod::Auto {
+        return calibrate_model(input.model, name, batches, method, input.model_id, on_batch);
     }
     let judged = &input.files[..auto_judge_images(input.files.len()).min(input.files.len())];
     let mut judge = accuracy_scorer(input.model, input.profile, judged, None, input.batch_size)?;
     calibrate_model_judged(
         input.model,
-        &name,
+        name,
         batches,
         method,
         input.model_id,

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use crate::Result;
-use crate::calibrate::ActivationRanges;
+use crate::calibrate::Calibration;
 use crate::onnx::proto::ModelProto;
 use crate::quantize::{GroupSelection, QuantConfig, QuantizeReport, quantize_model};
 use crate::sensitivity::{FloatSelection, MaxDropChoice, float_groups};
@@ -68,7 +68,7 @@ impl From<MaxDropChoice> for FloatSet {
 pub fn quantize_point(
     model: &ModelProto,
     float: &FloatSet,
-    ranges: &ActivationRanges,
+    ranges: &Calibration,
     config: impl Into<QuantConfig>,
 ) -> Result<(ModelProto, QuantizeReport)> {
     quantize_model(model, float.selection(), ranges, config)

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use super::WeightRange;
 use super::placement::{ActivationQuantizer, Bounds};
 use super::weights::{int8_scale, quantize_bias, quantize_per_channel};
 use crate::graph::{GraphIndex, Patch, Use};
@@ -175,12 +176,15 @@ pub(crate) fn constant_dq(
 }
 
 /// Replaces a layer's float weight by INT8 values + per-channel DequantizeLinear; with an
-/// `input_scale`, also its bias by INT32 values + DequantizeLinear.
+/// `input_scale`, also its bias by INT32 values + DequantizeLinear. A `bias_shift` (one
+/// value per output channel, from bias correction) is added to the bias first.
 pub(crate) fn weight_dq(
     index: &GraphIndex<'_>,
     patch: &mut Patch,
     layer: &Layer,
     input_scale: Option<f32>,
+    bias_shift: Option<&[f32]>,
+    range: WeightRange,
 ) -> Result<()> {
     let tensor = index.constant(&layer.weight).ok_or_else(|| {
         Error::InvalidModel(format!(
@@ -192,6 +196,7 @@ pub(crate) fn weight_dq(
         &tensor_f32(tensor)?,
         &layer.weight_shape,
         layer.channel_axis,
+        range,
     );
     let axis = layer.channel_axis as i64;
     let channels = q.scales.len() as i64;
@@ -219,43 +224,55 @@ pub(crate) fn weight_dq(
     );
     patch.drop_initializer_if_unused(layer.weight.clone());
 
-    let bias_name = index
+    let Some(bias_name) = index
         .node(layer.node)
         .input
         .get(2)
-        .filter(|b| !b.is_empty());
-    if let (Some(input_scale), Some(bias_name)) = (input_scale, bias_name) {
-        let Some(bias) = index.constant(bias_name) else {
-            return Ok(());
-        };
-        let bias_values = tensor_f32(bias)?;
-        if bias.dims.len() != 1 || bias_values.len() != q.scales.len() {
-            return Ok(());
-        }
-        let (values, bias_scales) = quantize_bias(&bias_values, input_scale, &q.scales);
-        let q_values = patch.fresh_name(index, &format!("{bias_name}_quantized"));
-        let q_scales = patch.fresh_name(index, &format!("{bias_name}_scale"));
-        let q_zeros = patch.fresh_name(index, &format!("{bias_name}_zero_point"));
-        let dequantized = patch.fresh_name(index, &format!("{bias_name}_dequantized"));
-        patch.add_initializer(i32_tensor(&q_values, &[channels], &values));
-        patch.add_initializer(f32_tensor(&q_scales, &[channels], &bias_scales));
-        patch.add_initializer(i32_tensor(&q_zeros, &[channels], &vec![0; values.len()]));
-        let dq_name = patch.fresh_name(index, &format!("{bias_name}_DequantizeLinear"));
-        patch.add_node(node(
-            "DequantizeLinear",
-            dq_name,
-            [&q_values, &q_scales, &q_zeros],
-            &dequantized,
-            Some(0),
-        ));
-        patch.rewire(
-            Use {
-                node: layer.node,
-                slot: 2,
-            },
-            dequantized,
-        );
-        patch.drop_initializer_if_unused(bias_name.clone());
+        .filter(|b| !b.is_empty())
+    else {
+        return Ok(());
+    };
+    let Some(bias) = index.constant(bias_name) else {
+        return Ok(());
+    };
+    let mut bias_values = tensor_f32(bias)?;
+    if bias.dims.len() != 1 || bias_values.len() != q.scales.len() {
+        return Ok(());
     }
+    let shift = bias_shift.filter(|shift| shift.len() == bias_values.len());
+    for (value, shift) in bias_values.iter_mut().zip(shift.unwrap_or_default()) {
+        *value += shift;
+    }
+    let bias_use = Use {
+        node: layer.node,
+        slot: 2,
+    };
+    let Some(input_scale) = input_scale else {
+        if shift.is_some() {
+            let shifted = patch.fresh_name(index, &format!("{bias_name}_corrected"));
+            patch.add_initializer(f32_tensor(&shifted, &[channels], &bias_values));
+            patch.rewire(bias_use, shifted);
+            patch.drop_initializer_if_unused(bias_name.clone());
+        }
+        return Ok(());
+    };
+    let (values, bias_scales) = quantize_bias(&bias_values, input_scale, &q.scales);
+    let q_values = patch.fresh_name(index, &format!("{bias_name}_quantized"));
+    let q_scales = patch.fresh_name(index, &format!("{bias_name}_scale"));
+    let q_zeros = patch.fresh_name(index, &format!("{bias_name}_zero_point"));
+    let dequantized = patch.fresh_name(index, &format!("{bias_name}_dequantized"));
+    patch.add_initializer(i32_tensor(&q_values, &[channels], &values));
+    patch.add_initializer(f32_tensor(&q_scales, &[channels], &bias_scales));
+    patch.add_initializer(i32_tensor(&q_zeros, &[channels], &vec![0; values.len()]));
+    let dq_name = patch.fresh_name(index, &format!("{bias_name}_DequantizeLinear"));
+    patch.add_node(node(
+        "DequantizeLinear",
+        dq_name,
+        [&q_values, &q_scales, &q_zeros],
+        &dequantized,
+        Some(0),
+    ));
+    patch.rewire(bias_use, dequantized);
+    patch.drop_initializer_if_unused(bias_name.clone());
     Ok(())
 }

@@ -7,6 +7,7 @@ mod groups;
 mod opset;
 mod ort_cpu;
 mod placement;
+mod weight_range;
 mod weights;
 
 use std::collections::{BTreeMap, HashSet};
@@ -16,8 +17,10 @@ use serde::Serialize;
 
 pub use groups::{DecodeTail, QuantGroup};
 pub use placement::calibration_tensors;
+pub use weight_range::WeightRange;
+pub use weights::dequantized_weights;
 
-use crate::calibrate::ActivationRanges;
+use crate::calibrate::Calibration;
 use crate::cleanup::{CleanupReport, prepare_for_quantization};
 use crate::graph::{GraphIndex, Patch};
 use crate::layers::{Layer, discover_layers};
@@ -66,13 +69,21 @@ pub struct QuantConfig {
     pub target: Target,
     /// Whether the decode tail stays float.
     pub decode_tail: DecodeTail,
+    /// The range of the INT8 weights.
+    pub weight_range: WeightRange,
 }
 
 impl From<Target> for QuantConfig {
+    /// The decode tail float; for `ort-cpu`, the weight range this machine's CPU runs
+    /// exactly ([`WeightRange::for_this_cpu`]), for TensorRT the full one.
     fn from(target: Target) -> Self {
         Self {
             target,
             decode_tail: DecodeTail::Float,
+            weight_range: match target {
+                Target::OrtCpu => WeightRange::for_this_cpu(),
+                Target::TensorRt => WeightRange::Full,
+            },
         }
     }
 }
@@ -107,6 +118,10 @@ pub struct QuantizeReport {
     pub raised_from_opset: Option<i64>,
     /// What the pre-quantization cleanup changed.
     pub cleanup: CleanupReport,
+    /// The accuracy-recovery passes whose results the calibration brought, in run order.
+    pub recovery: Vec<crate::recover::RecoveryPass>,
+    /// The range of the INT8 weights.
+    pub weight_range: WeightRange,
 }
 
 /// Quantizes `model`: the groups `selection` names get INT8 weights per output channel and
@@ -116,7 +131,7 @@ pub struct QuantizeReport {
 pub fn quantize_model(
     model: &ModelProto,
     selection: GroupSelection<'_>,
-    ranges: &ActivationRanges,
+    ranges: &Calibration,
     config: impl Into<QuantConfig>,
 ) -> Result<(ModelProto, QuantizeReport)> {
     let config = config.into();
@@ -170,7 +185,14 @@ pub fn quantize_model(
         let input_scale = activation_scales
             .as_ref()
             .and_then(|scales| scales.get(&layer.input).copied());
-        emit::weight_dq(&index, &mut patch, layer, input_scale)?;
+        emit::weight_dq(
+            &index,
+            &mut patch,
+            layer,
+            input_scale,
+            ranges.recovery.bias_shift(&layer.name),
+            config.weight_range,
+        )?;
     }
     let report = QuantizeReport {
         quantized_groups: quantized.iter().map(|g| g.name.clone()).collect(),
@@ -180,6 +202,8 @@ pub fn quantize_model(
         activation_quantizers,
         raised_from_opset,
         cleanup,
+        recovery: ranges.recovery.passes.clone(),
+        weight_range: config.weight_range,
     };
     drop(index);
     patch.apply(graph)?;

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use super::groups::{QuantGroup, is_clamp, quantized_input_slots, shares_input_scale};
 use super::placement::{ActivationQuantizer, Bounds, ScaleGroups};
 use crate::Result;
-use crate::calibrate::{ActivationRanges, TensorRange};
+use crate::calibrate::{Calibration, TensorRange};
 use crate::graph::{GraphIndex, NodeId, Producer, Use};
 
 /// The Q/DQ plan for quantizing `groups` for ONNX Runtime's CPU provider.
@@ -96,7 +96,7 @@ pub(crate) fn plan_ort_cpu(
     index: &GraphIndex<'_>,
     groups: &[&QuantGroup],
     float: &[&QuantGroup],
-    ranges: &ActivationRanges,
+    ranges: &Calibration,
 ) -> Result<OrtCpuPlan> {
     let reverted: HashSet<NodeId> = float.iter().flat_map(|g| g.nodes.iter().copied()).collect();
     let Sites {

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use super::Target;
 use super::groups::{DecodeTail, discover_groups};
 use super::ort_cpu::ort_cpu_tensors;
-use crate::calibrate::{ActivationRanges, TensorRange};
+use crate::calibrate::{Calibration, TensorRange};
 use crate::graph::{GraphIndex, Producer, Use};
 use crate::layers::Layer;
 use crate::{Error, Result};
@@ -50,8 +50,8 @@ pub fn calibration_tensors(index: &GraphIndex<'_>, layers: &[Layer]) -> Vec<Stri
 }
 
 /// The calibrated range of `tensor`, or an error saying to calibrate again.
-pub(crate) fn range_of(ranges: &ActivationRanges, tensor: &str) -> Result<TensorRange> {
-    ranges.get(tensor).copied().ok_or_else(|| {
+pub(crate) fn range_of(ranges: &Calibration, tensor: &str) -> Result<TensorRange> {
+    ranges.range(tensor).copied().ok_or_else(|| {
         Error::InvalidInput(format!(
             "the calibration table has no range for tensor `{tensor}`: calibrate this model again"
         ))
@@ -63,7 +63,7 @@ pub(crate) fn range_of(ranges: &ActivationRanges, tensor: &str) -> Result<Tensor
 pub(crate) fn plan_tensorrt(
     index: &GraphIndex<'_>,
     layers: &[&Layer],
-    ranges: &ActivationRanges,
+    ranges: &Calibration,
 ) -> Result<Vec<ActivationQuantizer>> {
     let uses = quantized_uses(index, layers);
     let mut groups = ScaleGroups::default();

@@ -1,5 +1,7 @@
 //! Symmetric per-output-channel INT8 weights and INT32 biases.
 
+use super::WeightRange;
+
 /// Quantized weights: int8 values and one scale per output channel.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ChannelQuantized {
@@ -12,16 +14,27 @@ pub(crate) const INT8_MAX: f32 = 127.0;
 
 /// Scale for a symmetric INT8 range of `amax`; a zero range gets scale 1 (every value is 0).
 pub(crate) fn int8_scale(amax: f32) -> f32 {
+    level_scale(amax, INT8_MAX)
+}
+
+/// Scale that maps `amax` to level `max_level`; a zero range gets scale 1.
+fn level_scale(amax: f32, max_level: f32) -> f32 {
     if amax > 0.0 && amax.is_finite() {
-        amax / INT8_MAX
+        amax / max_level
     } else {
         1.0
     }
 }
 
 /// Quantizes `weights` of shape `dims` per channel along `axis`, symmetric, zero point 0,
-/// rounding half to even as ONNX QuantizeLinear does.
-pub(crate) fn quantize_per_channel(weights: &[f32], dims: &[i64], axis: usize) -> ChannelQuantized {
+/// within `range`, rounding half to even as ONNX QuantizeLinear does.
+pub(crate) fn quantize_per_channel(
+    weights: &[f32],
+    dims: &[i64],
+    axis: usize,
+    range: WeightRange,
+) -> ChannelQuantized {
+    let max_level = range.max_level();
     let channels = dims.get(axis).map_or(1, |&d| d.max(1) as usize);
     let inner: usize = dims
         .iter()
@@ -34,17 +47,41 @@ pub(crate) fn quantize_per_channel(weights: &[f32], dims: &[i64], axis: usize) -
         let c = channel_of(i);
         amax[c] = amax[c].max(w.abs());
     }
-    let scales: Vec<f32> = amax.iter().map(|&a| int8_scale(a)).collect();
+    let scales: Vec<f32> = amax.iter().map(|&a| level_scale(a, max_level)).collect();
     let values = weights
         .iter()
         .enumerate()
-        .map(|(i, &w)| quantize_value(w, scales[channel_of(i)]))
+        .map(|(i, &w)| quantize_value(w, scales[channel_of(i)], max_level))
         .collect();
     ChannelQuantized { values, scales }
 }
 
-fn quantize_value(value: f32, scale: f32) -> i8 {
-    (value / scale).round_ties_even().clamp(-INT8_MAX, INT8_MAX) as i8
+/// `weights` as per-channel INT8 within `range` represents them (quantized and dequantized),
+/// so that recovery passes can measure what INT8 weights change.
+pub fn dequantized_weights(
+    weights: &[f32],
+    dims: &[i64],
+    axis: usize,
+    range: WeightRange,
+) -> Vec<f32> {
+    let q = quantize_per_channel(weights, dims, axis, range);
+    let channels = q.scales.len();
+    let inner: usize = dims
+        .iter()
+        .skip(axis + 1)
+        .map(|&d| d.max(1) as usize)
+        .product();
+    q.values
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| f32::from(v) * q.scales[(i / inner) % channels])
+        .collect()
+}
+
+fn quantize_value(value: f32, scale: f32, max_level: f32) -> i8 {
+    (value / scale)
+        .round_ties_even()
+        .clamp(-max_level, max_level) as i8
 }
 
 /// Quantizes a bias to INT32 with per-channel scale `input_scale * weight_scale[c]`, the
@@ -74,22 +111,35 @@ mod tests {
     #[test]
     fn conv_weights_get_one_scale_per_output_channel() {
         // Two output channels of 2 values each: [[1, -0.5], [0.011, 0.02]].
-        let q = quantize_per_channel(&[1.0, -0.5, 0.011, 0.02], &[2, 2, 1, 1], 0);
+        let q = quantize_per_channel(
+            &[1.0, -0.5, 0.011, 0.02],
+            &[2, 2, 1, 1],
+            0,
+            WeightRange::Full,
+        );
         assert_eq!(q.scales, vec![1.0 / 127.0, 0.02 / 127.0]);
         assert_eq!(q.values, vec![127, -64, 70, 127]);
+        let reduced = quantize_per_channel(
+            &[1.0, -0.5, 0.011, 0.02],
+            &[2, 2, 1, 1],
+            0,
+            WeightRange::Reduced,
+        );
+        assert_eq!(reduced.scales, vec![1.0 / 63.0, 0.02 / 63.0]);
+        assert_eq!(reduced.values, vec![63, -32, 35, 63]);
     }
 
     #[test]
     fn transposed_conv_weights_use_axis_one() {
         // dims [in=2, out=2]: channel = index % 2.
-        let q = quantize_per_channel(&[1.0, 0.1, -2.0, 0.05], &[2, 2], 1);
+        let q = quantize_per_channel(&[1.0, 0.1, -2.0, 0.05], &[2, 2], 1, WeightRange::Full);
         assert_eq!(q.scales, vec![2.0 / 127.0, 0.1 / 127.0]);
         assert_eq!(q.values, vec![64, 127, -127, 64]);
     }
 
     #[test]
     fn zero_channels_and_biases_are_safe() {
-        let q = quantize_per_channel(&[0.0, 0.0], &[1, 2], 0);
+        let q = quantize_per_channel(&[0.0, 0.0], &[1, 2], 0, WeightRange::Full);
         assert_eq!(q.scales, vec![1.0]);
         assert_eq!(q.values, vec![0, 0]);
         let (values, scales) = quantize_bias(&[0.5, -1.0], 0.5, &[0.01, 0.1]);

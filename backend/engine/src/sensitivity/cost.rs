@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::Result;
 use crate::bench::node_times;
-use crate::calibrate::ActivationRanges;
+use crate::calibrate::Calibration;
 use crate::cleanup::prepare_for_quantization;
 use crate::onnx::proto::ModelProto;
 use crate::quantize::{GroupSelection, QuantConfig, model_group_members, quantize_model};
@@ -37,7 +37,7 @@ impl GroupCosts {
     /// Profiles the float model (after cleanup) and its full-INT8 model for `config`.
     pub fn measure(
         model: &ModelProto,
-        ranges: &ActivationRanges,
+        ranges: &Calibration,
         config: impl Into<QuantConfig>,
     ) -> Result<Self> {
         let config = config.into();

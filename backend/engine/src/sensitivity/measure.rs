@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::correlation::{spearman_brown, split_half_correlation};
 use super::{Score, Scorer};
-use crate::calibrate::ActivationRanges;
+use crate::calibrate::Calibration;
 use crate::onnx::proto::ModelProto;
 use crate::quantize::{GroupSelection, Target, model_groups, quantize_model};
 use crate::{Error, Result};
@@ -98,7 +98,7 @@ impl SensitivityReport {
 /// and `scorer`; `on_layer` hears (done, total, measurement) after each layer.
 pub fn layer_sensitivity(
     model: &ModelProto,
-    ranges: &ActivationRanges,
+    ranges: &Calibration,
     target: Target,
     mode: SensitivityMode,
     scorer: &mut dyn Scorer,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::reverts::{Log, Reverts, partial_model, score_with};
 use super::{GroupCosts, Score, Scorer};
 use crate::bench::{BenchConfig, BenchModel, benchmark};
-use crate::calibrate::ActivationRanges;
+use crate::calibrate::Calibration;
 use crate::onnx::proto::ModelProto;
 use crate::quantize::{GroupSelection, Target};
 use crate::{Error, Result};
@@ -87,7 +87,7 @@ pub struct SearchSpace<'a> {
     /// The float model.
     pub model: &'a ModelProto,
     /// Calibrated ranges by tensor.
-    pub ranges: &'a ActivationRanges,
+    pub ranges: &'a Calibration,
     /// Q/DQ placement.
     pub target: Target,
     /// Group names, least sensitive first.

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use qbound_engine::calibrate::{ActivationRanges, CalibrationMethod, calibrate_model};
+use qbound_engine::calibrate::{Calibration, CalibrationMethod, calibrate_model};
 use qbound_engine::images::list_images;
 use qbound_engine::onnx::load_model;
 use qbound_engine::onnx::proto::ModelProto;
@@ -11,11 +11,7 @@ use qbound_engine::profile::infer_profile;
 use crate::common::fixture;
 
 /// The fixture `model` and its ranges by max calibration on the first `count` of `images`.
-pub(crate) fn max_calibrated(
-    model: &str,
-    images: &str,
-    count: usize,
-) -> (ModelProto, ActivationRanges) {
+pub(crate) fn max_calibrated(model: &str, images: &str, count: usize) -> (ModelProto, Calibration) {
     let model = load_model(&fixture(model)).unwrap();
     let profile = infer_profile(&model).unwrap();
     let files: Vec<PathBuf> = list_images(&fixture(images))
@@ -33,5 +29,5 @@ pub(crate) fn max_calibrated(
         &mut |_| {},
     )
     .unwrap();
-    (model, table.ranges())
+    (model, table.calibration())
 }

@@ -1,0 +1,74 @@
+//! The likely causes of a large quantization error at one tensor.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// Clipping above this share of the values is heavy.
+pub(crate) const HEAVY_CLIPPING: f64 = 1e-3;
+/// Fewer levels than this for the middle 99% of the values: the range is mostly unused.
+pub(crate) const FEW_LEVELS: f64 = 24.0;
+/// A channel range this many times the median one: channels of mixed purpose share a scale.
+pub(crate) const MIXED_CHANNELS: f64 = 16.0;
+
+/// Why a tensor's quantization error is large.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Cause {
+    /// A wide range with most values near zero: rare extremes set the step.
+    WideRange {
+        /// Levels holding the middle 99% of the values.
+        levels_used: f64,
+    },
+    /// Many values fall outside the range and are clipped.
+    HeavyClipping {
+        /// The share of values clipped.
+        clipped: f64,
+    },
+    /// Channels of very different ranges share one per-tensor scale.
+    MixedChannels {
+        /// The largest channel range over the median one.
+        spread: f64,
+    },
+}
+
+impl Cause {
+    /// The causes that the figures of one tensor show.
+    pub(crate) fn of(clipped: f64, levels_used: f64, channel_spread: f64) -> Vec<Cause> {
+        let mut causes = Vec::new();
+        if levels_used < FEW_LEVELS {
+            causes.push(Self::WideRange { levels_used });
+        }
+        if clipped > HEAVY_CLIPPING {
+            causes.push(Self::HeavyClipping { clipped });
+        }
+        if channel_spread > MIXED_CHANNELS {
+            causes.push(Self::MixedChannels {
+                spread: channel_spread,
+            });
+        }
+        causes
+    }
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::WideRange { levels_used } => write!(
+                f,
+                "wide range, values near zero: 99% of them on {levels_used:.0} levels"
+            ),
+            Self::HeavyClipping { clipped } => {
+                write!(
+                    f,
+                    "heavy clipping: {:.2}% of values outside the range",
+                    clipped * 100.0
+                )
+            }
+            Self::MixedChannels { spread } => write!(
+                f,
+                "mixed channels: the widest channel spans {spread:.0}x the median one"
+            ),
+        }
+    }
+}

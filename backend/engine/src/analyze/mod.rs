@@ -1,0 +1,171 @@
+//! Where the INT8 error enters: for every activation quantizer of a quantized model, the
+//! error that quantizer adds alone (local) and the error the quantized model has gathered
+//! by that tensor (cumulative), with the quantizer's range, step and clipping, in graph
+//! order; the worst tensors flagged with their likely cause.
+
+mod causes;
+mod quantizers;
+mod stats;
+
+use ndarray::{ArrayD, Axis};
+use serde::Serialize;
+
+pub use causes::Cause;
+
+use self::quantizers::activation_quantizers;
+use self::stats::TensorStats;
+use crate::calibrate::Calibration;
+use crate::cleanup::prepare_for_quantization;
+use crate::graph::GraphIndex;
+use crate::onnx::proto::ModelProto;
+use crate::quantize::{GroupSelection, QuantConfig, quantize_model};
+use crate::recover::Elementwise;
+use crate::runtime::{exposed_session, run_f32};
+use crate::{Error, Result};
+
+/// How many of the worst tensors (by local error) are flagged.
+pub const FLAGGED: usize = 5;
+
+/// The error at one quantized tensor.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TensorError {
+    /// The tensor (its name in the cleaned-up float model).
+    pub tensor: String,
+    /// Its place among the quantized tensors, in graph order.
+    pub position: usize,
+    /// The quantizer's lowest value.
+    pub low: f32,
+    /// The quantizer's highest value.
+    pub high: f32,
+    /// The distance between two levels.
+    pub step: f32,
+    /// The share of the float values outside the range.
+    pub clipped: f64,
+    /// How many levels hold the middle 99% of the float values.
+    pub levels_used: f64,
+    /// The largest channel range over the median channel range (1 for one channel).
+    pub channel_spread: f64,
+    /// Signal-to-quantization-noise ratio, dB, of what the tensor feeds (the elementwise
+    /// function its consumers compute of it) with this quantizer alone on float values.
+    pub local_sqnr_db: f64,
+    /// Signal-to-noise ratio, dB, of the quantized model's tensor against the float one.
+    pub cumulative_sqnr_db: f64,
+    /// Whether this tensor is among the [`FLAGGED`] worst by local error.
+    pub flagged: bool,
+    /// What makes its error large, when something does.
+    pub causes: Vec<Cause>,
+}
+
+/// The per-tensor error of one quantized model.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ErrorAnalysis {
+    /// How many images were analysed.
+    pub images: usize,
+    /// Every quantized tensor, in graph order.
+    pub tensors: Vec<TensorError>,
+}
+
+impl ErrorAnalysis {
+    /// The flagged tensors, worst local error first.
+    pub fn worst(&self) -> Vec<&TensorError> {
+        let mut worst: Vec<&TensorError> = self.tensors.iter().filter(|t| t.flagged).collect();
+        worst.sort_by(|a, b| a.local_sqnr_db.total_cmp(&b.local_sqnr_db));
+        worst
+    }
+
+    /// The table as CSV, one row per tensor, in graph order.
+    pub fn to_csv(&self) -> String {
+        let mut csv = String::from(
+            "position,tensor,low,high,step,clipped,levels_used,channel_spread,local_sqnr_db,cumulative_sqnr_db,flagged,causes\n",
+        );
+        for t in &self.tensors {
+            let causes: Vec<String> = t.causes.iter().map(ToString::to_string).collect();
+            csv.push_str(&format!(
+                "{},\"{}\",{},{},{},{:.6},{:.1},{:.2},{:.2},{:.2},{},\"{}\"\n",
+                t.position,
+                t.tensor.replace('"', "\"\""),
+                t.low,
+                t.high,
+                t.step,
+                t.clipped,
+                t.levels_used,
+                t.channel_spread,
+                t.local_sqnr_db,
+                t.cumulative_sqnr_db,
+                t.flagged,
+                causes.join("; ").replace('"', "\"\"")
+            ));
+        }
+        csv
+    }
+}
+
+/// Analyses `model` quantized in full for `config` with `calibration`, on `batches` fed to
+/// `input`, one image at a time.
+pub fn analyze_errors(
+    model: &ModelProto,
+    calibration: &Calibration,
+    input: &str,
+    batches: &[ArrayD<f32>],
+    config: impl Into<QuantConfig>,
+) -> Result<ErrorAnalysis> {
+    let (float, _) = prepare_for_quantization(model)?;
+    let (quantized, _) = quantize_model(model, GroupSelection::All, calibration, config)?;
+    let quantized_graph = quantized
+        .graph
+        .as_ref()
+        .ok_or_else(|| Error::InvalidModel("the model has no graph".into()))?;
+    let quantizers = activation_quantizers(&GraphIndex::new(quantized_graph)?);
+    let float_graph = float
+        .graph
+        .as_ref()
+        .ok_or_else(|| Error::InvalidModel("the model has no graph".into()))?;
+    let float_index = GraphIndex::new(float_graph)?;
+    let names: Vec<String> = quantizers
+        .iter()
+        .map(|q| q.tensor.clone())
+        .filter(|t| t != input)
+        .collect();
+    let mut float_session = exposed_session(&float, &names)?;
+    let mut quantized_session = exposed_session(&quantized, &names)?;
+    let mut stats: Vec<TensorStats> = quantizers
+        .iter()
+        .map(|q| TensorStats::new(q.clone(), Elementwise::of(&float_index, &q.tensor)))
+        .collect();
+    let mut images = 0;
+    for batch in batches {
+        for one in batch.axis_chunks_iter(Axis(0), 1) {
+            let reference = run_f32(&mut float_session, input, one.view(), &names)?;
+            let observed = run_f32(&mut quantized_session, input, one.view(), &names)?;
+            for stat in &mut stats {
+                let name = &stat.quantizer.tensor;
+                let (float, int8) = if name == input {
+                    (one.to_owned(), one.to_owned())
+                } else {
+                    let missing = || Error::Runtime(format!("tensor `{name}` was not produced"));
+                    (
+                        reference.get(name).ok_or_else(missing)?.clone(),
+                        observed.get(name).ok_or_else(missing)?.clone(),
+                    )
+                };
+                stat.add(&float, &int8, images as u64);
+            }
+            images += 1;
+        }
+    }
+    let mut tensors: Vec<TensorError> = stats
+        .into_iter()
+        .enumerate()
+        .map(|(position, stat)| stat.finish(position))
+        .collect();
+    let mut by_local: Vec<usize> = (0..tensors.len()).collect();
+    by_local.sort_by(|&a, &b| {
+        tensors[a]
+            .local_sqnr_db
+            .total_cmp(&tensors[b].local_sqnr_db)
+    });
+    for &i in by_local.iter().take(FLAGGED) {
+        tensors[i].flagged = true;
+    }
+    Ok(ErrorAnalysis { images, tensors })
+}

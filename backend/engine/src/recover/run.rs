@@ -1,0 +1,48 @@
+//! Running the recovery passes on a calibrated table.
+
+use ndarray::ArrayD;
+
+use super::ranges::choose_ranges;
+use super::{RecoveryPass, measure_bias_shifts};
+use crate::Result;
+use crate::calibrate::CalibrationTable;
+use crate::cleanup::prepare_for_quantization;
+use crate::onnx::proto::ModelProto;
+
+/// How many calibration images the recovery passes measure on: enough for stable
+/// per-channel means, few enough to stay a small part of a calibration's time.
+pub const RECOVERY_IMAGES: usize = 16;
+
+/// Runs `passes` (in [`RecoveryPass::ALL`] order) for `model`, whose ranges `table` holds,
+/// measuring on `batches` fed to `input`; what they measure goes into `table.recovery`.
+/// `on_pass` hears each pass before it runs.
+pub fn recover(
+    table: &mut CalibrationTable,
+    model: &ModelProto,
+    input: &str,
+    batches: &[ArrayD<f32>],
+    passes: &[RecoveryPass],
+    on_pass: &mut dyn FnMut(RecoveryPass),
+) -> Result<()> {
+    let (model, _) = prepare_for_quantization(model)?;
+    let mut ordered = passes.to_vec();
+    ordered.sort_by_key(|p| RecoveryPass::ALL.iter().position(|q| q == p));
+    ordered.dedup();
+    table.recovery = Default::default();
+    for range in table.tensors.values_mut() {
+        range.clip = None;
+    }
+    for &pass in &ordered {
+        on_pass(pass);
+        match pass {
+            RecoveryPass::Ranges => {
+                choose_ranges(&model, input, batches, table)?;
+            }
+            RecoveryPass::Bias => {
+                table.recovery.bias = measure_bias_shifts(&model, input, batches)?;
+            }
+        }
+        table.recovery.passes.push(pass);
+    }
+    Ok(())
+}
