@@ -4,8 +4,8 @@
 use std::str::FromStr;
 
 use qbound_shared::{
-    BenchmarkConfig, Boundary, CalibrationMethod, Capability, ExportBatchSize, Metric, RunConfig,
-    SensitivityConfig, SensitivityMode, Target,
+    BenchmarkConfig, Boundary, CalibrationMethod, Capability, ExportBatchSize, Metric,
+    RecoveryPass, RunConfig, SensitivityConfig, SensitivityMode, Target,
 };
 
 /// The built-in model profiles the server knows.
@@ -42,6 +42,8 @@ pub struct RunForm {
     pub percentile: String,
     /// At most this many calibration images (blank: all).
     pub calibration_images: String,
+    /// The accuracy-recovery passes to run after calibration.
+    pub recovery: Vec<RecoveryPass>,
     /// Whether sensitivity is measured.
     pub sensitivity: bool,
     /// `one-on` or `one-off`.
@@ -85,6 +87,7 @@ impl Default for RunForm {
             calibration_method: "auto".into(),
             percentile: String::new(),
             calibration_images: String::new(),
+            recovery: RecoveryPass::ALL.to_vec(),
             sensitivity: true,
             sensitivity_mode: "one-on".into(),
             sensitivity_metric: "proxy".into(),
@@ -349,6 +352,11 @@ impl RunForm {
             profile: self.profile.clone(),
             calibration_method: method,
             calibration_images,
+            recovery: RecoveryPass::ALL
+                .iter()
+                .copied()
+                .filter(|pass| self.recovery.contains(pass))
+                .collect(),
             sensitivity: self.sensitivity.then_some(SensitivityConfig {
                 mode,
                 metric,
@@ -388,6 +396,7 @@ impl RunForm {
                 .calibration_images
                 .map(|n| n.to_string())
                 .unwrap_or_default(),
+            recovery: config.recovery.clone(),
             sensitivity: config.sensitivity.is_some(),
             target: config.target.to_string(),
             export_batch_sizes: joined(

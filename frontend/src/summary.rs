@@ -79,6 +79,7 @@ mod tests {
                 profile: "nanodet".into(),
                 calibration_method: CalibrationMethod::Max,
                 calibration_images: None,
+                recovery: vec![],
                 sensitivity: None,
                 boundary,
                 target: Target::OrtCpu,

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use qbound_shared::{DatasetRecord, ModelRecord, RunRecord, WorkerRecord};
+use qbound_shared::{DatasetRecord, ModelRecord, RecoveryPass, RunRecord, WorkerRecord};
 
 use crate::api::{TokenState, get_json, post_json};
 use crate::app::navigate;
@@ -80,6 +80,40 @@ fn field_error(name: &'static str) -> impl IntoView {
 /// A short explanation under the field `name`.
 fn help(name: &'static str, text: &'static str) -> impl IntoView {
     view! { <span class="help" data-for=name>{text}</span> }
+}
+
+/// One checkbox per accuracy-recovery pass, each with what it does.
+fn recovery_checks(form: RwSignal<RunForm>) -> impl IntoView {
+    let explain = |pass: RecoveryPass| match pass {
+        RecoveryPass::Ranges => {
+            "Per-tensor ranges: each activation's INT8 bounds chosen for what it feeds"
+        }
+        RecoveryPass::Bias => {
+            "Bias correction: the mean shift INT8 causes in each layer, folded back into its bias"
+        }
+    };
+    let checks = RecoveryPass::ALL
+        .iter()
+        .map(|&pass| {
+            view! {
+                <label class="check">
+                    <input type="checkbox" name=format!("recovery-{pass}")
+                        prop:checked=move || form.with(|f| f.recovery.contains(&pass))
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            form.update(|f| {
+                                f.recovery.retain(|p| *p != pass);
+                                if on {
+                                    f.recovery.push(pass);
+                                }
+                            })
+                        } />
+                    <span>{explain(pass)}</span>
+                </label>
+            }
+        })
+        .collect_view();
+    view! { <div class="field" role="group" aria-label="Accuracy recovery">{checks}</div> }
 }
 
 fn select_field(
@@ -321,6 +355,7 @@ pub(crate) fn NewRunPage(#[prop(optional)] from: Option<i64>) -> impl IntoView {
                 {select_field(form, "Method", "calibration_method", METHODS.to_vec(), |f| f.calibration_method.clone(), |f, v| f.calibration_method = v)}
                 {number_field(form, "Percentile (blank: 99.99)", "percentile", ("50", "any"), |f| f.percentile.clone(), |f, v| f.percentile = v)}
                 {number_field(form, "Use at most N images (blank: all)", "calibration_images", ("1", "1"), |f| f.calibration_images.clone(), |f, v| f.calibration_images = v)}
+                {recovery_checks(form)}
             </fieldset>
             <fieldset>
                 <legend>"Sensitivity and boundary"</legend>

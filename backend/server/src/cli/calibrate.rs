@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use qbound_engine::calibrate::{CalibrationMethod, DEFAULT_TENSORRT_VERSION_CODE};
 use qbound_engine::onnx::load_model;
 use qbound_engine::pipeline::{CalibrationInput, calibrate_images};
+use qbound_engine::recover::{Recovery, parse_passes};
 use serde::Serialize;
 
 use super::args::ImageArgs;
@@ -27,6 +28,10 @@ pub(crate) struct Args {
     /// The percentile for `--method percentile`.
     #[arg(long)]
     percentile: Option<f64>,
+    /// Accuracy-recovery passes, comma-separated: `ranges` (each activation's uint8 bounds
+    /// chosen for what it feeds), `bias` (empirical bias correction), or `none`.
+    #[arg(long, default_value = "ranges,bias")]
+    recover: String,
     /// Use only this many batches (default: every image).
     #[arg(long)]
     batch_number: Option<usize>,
@@ -51,6 +56,7 @@ struct Summary {
     trt_cache: Option<PathBuf>,
     #[serde(skip_serializing_if = "Option::is_none")]
     auto: Option<qbound_engine::calibrate::AutoChoice>,
+    recovery: Recovery,
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
@@ -74,18 +80,21 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         files: &files,
         batch_size: images.batch_size,
         model_id: &model_id,
+        recovery: &parse_passes(&args.recover)?,
     };
     let table = calibrate_images(
         &input,
         profile.input_batches(&files, images.batch_size),
         method,
         &mut |done| progress.set_position(done as u64),
+        &mut |pass| progress.set_message(format!("recovery: {pass}")),
     )?;
     progress.finish_and_clear();
     table.save(&args.out)?;
     if let Some(cache) = &args.trt_cache {
         table.write_tensorrt_cache(cache, DEFAULT_TENSORRT_VERSION_CODE)?;
     }
+    let recovery_lines = table.recovery.describe(&table);
     let summary = Summary {
         out: args.out,
         method,
@@ -94,6 +103,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         tensors: table.tensors.len(),
         trt_cache: args.trt_cache,
         auto: table.auto,
+        recovery: table.recovery,
     };
     if args.json {
         return print_json(&summary);
@@ -106,6 +116,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         summary.profile,
         summary.out.display()
     );
+    for line in &recovery_lines {
+        println!("recovery {line}");
+    }
     if let Some(auto) = &summary.auto {
         let candidates: Vec<String> = auto
             .fidelity

@@ -1,5 +1,6 @@
 //! Command-line arguments and dispatch, one file per command.
 
+mod analyze;
 mod args;
 mod bench;
 mod calibrate;
@@ -38,6 +39,9 @@ enum Command {
     Calibrate(calibrate::Args),
     /// Per-layer sensitivity to INT8, ranked least sensitive first.
     Sensitivity(sensitivity::Args),
+    /// Where the INT8 error enters: per quantized tensor, the error it adds alone and the
+    /// error gathered by then, the worst flagged with their likely cause.
+    Analyze(analyze::Args),
     /// The INT8 model, fully or partially quantized, at one or more batch sizes.
     Quantize(quantize::Args),
     /// The exact model inputs a profile makes of images, as a NumPy file.
@@ -71,6 +75,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Calibrate(args) => calibrate::run(args),
         Command::Preprocess(args) => preprocess::run(args),
         Command::Sensitivity(args) => sensitivity::run(args),
+        Command::Analyze(args) => analyze::run(args),
         Command::Quantize(args) => quantize::run(args),
         Command::Sweep(args) => sweep::run(args),
         Command::Eval(args) => eval::run(args),

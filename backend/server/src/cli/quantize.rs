@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use qbound_engine::batch::BatchSize;
-use qbound_engine::calibrate::{ActivationRanges, CalibrationTable, DEFAULT_TENSORRT_VERSION_CODE};
+use qbound_engine::calibrate::{Calibration, CalibrationTable, DEFAULT_TENSORRT_VERSION_CODE};
 use qbound_engine::onnx::load_model;
 use qbound_engine::onnx::proto::ModelProto;
 use qbound_engine::pipeline::{ExportTarget, FloatSet, export_batches, quantize_point};
@@ -89,7 +89,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     args.scoring.checked_annotations()?;
     let model = load_model(&args.model.model)?;
     let table = CalibrationTable::load(&args.model.calib)?;
-    let amax = table.ranges();
+    let amax = table.calibration();
     let float = choose_float_set(&args, &model, &amax)?;
     let decode_tail = if args.quantize_decode_tail {
         DecodeTail::Quantize
@@ -97,8 +97,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         DecodeTail::Float
     };
     let config = QuantConfig {
-        target: args.target,
         decode_tail,
+        ..QuantConfig::from(args.target)
     };
     let (quantized, report) = quantize_point(&model, &float, &amax, config)?;
     let stem = args
@@ -185,7 +185,7 @@ fn export_targets(args: &Args, stem: &str, full_int8: bool) -> anyhow::Result<Ve
 fn choose_float_set(
     args: &Args,
     model: &ModelProto,
-    amax: &ActivationRanges,
+    amax: &Calibration,
 ) -> anyhow::Result<FloatSet> {
     let Some(path) = &args.sensitivity_file else {
         return Ok(FloatSet::None);

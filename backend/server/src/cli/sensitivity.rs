@@ -57,7 +57,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     let progress = bar("sensitivity", 0);
     let report = layer_sensitivity(
         &model,
-        &table.ranges(),
+        &table.calibration(),
         args.target,
         args.mode,
         scorer.as_mut(),

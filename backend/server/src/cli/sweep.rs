@@ -49,7 +49,7 @@ pub(crate) struct Args {
 pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     args.scoring.checked_annotations()?;
     let model = load_model(&args.model.model)?;
-    let amax = CalibrationTable::load(&args.model.calib)?.ranges();
+    let amax = CalibrationTable::load(&args.model.calib)?.calibration();
     let ranking = read_ranking(&args.sensitivity_file)?;
     let (profile, files) = args.images.load(&model, None)?;
     let mut scorer = args

@@ -4,9 +4,10 @@ use qbound_engine::batch::BatchSize;
 use qbound_engine::calibrate::{CalibrationMethod as EngineMethod, DEFAULT_PERCENTILE};
 use qbound_engine::pipeline::Metric as EngineMetric;
 use qbound_engine::quantize::Target as EngineTarget;
+use qbound_engine::recover::RecoveryPass as EnginePass;
 use qbound_engine::runtime::Provider;
 use qbound_engine::sensitivity::SensitivityMode;
-use qbound_shared::{CalibrationMethod, Capability, ExportBatchSize, Metric, Target};
+use qbound_shared::{CalibrationMethod, Capability, ExportBatchSize, Metric, RecoveryPass, Target};
 
 /// A setting of the API as the engine takes it.
 pub(crate) trait ToEngine {
@@ -39,6 +40,25 @@ impl ToEngine for CalibrationMethod {
             Self::Entropy => EngineMethod::Entropy,
             Self::Mse => EngineMethod::Mse,
         }
+    }
+}
+
+impl ToEngine for RecoveryPass {
+    type Engine = EnginePass;
+
+    fn to_engine(self) -> EnginePass {
+        match self {
+            Self::Ranges => EnginePass::Ranges,
+            Self::Bias => EnginePass::Bias,
+        }
+    }
+}
+
+impl ToEngine for &[RecoveryPass] {
+    type Engine = Vec<EnginePass>;
+
+    fn to_engine(self) -> Vec<EnginePass> {
+        self.iter().map(|pass| pass.to_engine()).collect()
     }
 }
 

@@ -43,6 +43,7 @@ pub(super) fn run(task: &Task<'_>) -> Result<JobOutput> {
         files: &images,
         batch_size: CALIBRATION_BATCH,
         model_id,
+        recovery: &task.config.recovery.as_slice().to_engine(),
     };
     let table = calibrate_images(
         &input,
@@ -54,6 +55,7 @@ pub(super) fn run(task: &Task<'_>) -> Result<JobOutput> {
                 format!("{done}/{total} images"),
             )
         },
+        &mut |pass| control.progress(0.95, format!("recovery: {pass}")),
     )?;
     let table_path = task.dir.path(JobFile::CalibrationTable);
     table.save(&table_path)?;

@@ -2,7 +2,7 @@
 //! smallest set within a max drop), the model quantized and exported per batch size, and a
 //! JSON report.
 
-use qbound_engine::calibrate::{ActivationRanges, CalibrationTable};
+use qbound_engine::calibrate::{Calibration, CalibrationTable};
 use qbound_engine::pipeline::{
     ExportTarget, FloatSet, accuracy_scorer, export_batches, quantize_point,
 };
@@ -36,7 +36,7 @@ struct Report<'a> {
 
 pub(super) fn run(task: &Task<'_>) -> Result<JobOutput> {
     let target = task.config.target.to_engine();
-    let amax = CalibrationTable::load(&task.dir.path(JobFile::CalibrationTable))?.ranges();
+    let amax = CalibrationTable::load(&task.dir.path(JobFile::CalibrationTable))?.calibration();
     let float = choose_float_set(task, &amax, target)?;
     let control = task.control;
     control.progress(0.5, format!("quantizing for `{target}`"));
@@ -95,7 +95,7 @@ pub(super) fn run(task: &Task<'_>) -> Result<JobOutput> {
 
 /// The groups that stay float: a count from the ranking, or a max-drop search's choice
 /// (searched on half the validation images, verified on all).
-fn choose_float_set(task: &Task<'_>, amax: &ActivationRanges, target: Target) -> Result<FloatSet> {
+fn choose_float_set(task: &Task<'_>, amax: &Calibration, target: Target) -> Result<FloatSet> {
     let ranking = || read_ranking(&task.dir.path(JobFile::SensitivityText));
     if let Some(keep) = task.job.params.keep_float {
         if keep == 0 {

@@ -1,7 +1,7 @@
 //! The sensitivity job: every layer scored alone (one-on) or left out (one-off), ranked,
 //! written as the seed's text file and as JSON.
 
-use qbound_engine::calibrate::{ActivationRanges, CalibrationTable};
+use qbound_engine::calibrate::{Calibration, CalibrationTable};
 use qbound_engine::pipeline::{accuracy_scorer, build_scorer};
 use qbound_engine::quantize::{GroupSelection, quantize_model};
 use qbound_engine::sensitivity::{
@@ -30,7 +30,7 @@ pub(super) fn run(task: &Task<'_>) -> Result<JobOutput> {
     let target = task.config.target.to_engine();
     let model = &task.model;
     let profile = task.profile()?;
-    let amax = CalibrationTable::load(&task.dir.path(JobFile::CalibrationTable))?.ranges();
+    let amax = CalibrationTable::load(&task.dir.path(JobFile::CalibrationTable))?.calibration();
     let contents = task.dir.scoring_images()?;
     let limit = settings
         .images
@@ -108,7 +108,7 @@ pub(super) fn run(task: &Task<'_>) -> Result<JobOutput> {
 /// run's accuracy metric on every scoring image), so its prefixes never score lower.
 fn walk_greedy_path(
     task: &Task<'_>,
-    amax: &ActivationRanges,
+    amax: &Calibration,
     ranking: &[String],
     longest: usize,
 ) -> Result<GreedyPath> {

@@ -1,0 +1,81 @@
+//! `qbound analyze --model M --calib C --images DIR`: where the INT8 error enters.
+
+use std::path::PathBuf;
+
+use qbound_engine::analyze::analyze_errors;
+use qbound_engine::calibrate::CalibrationTable;
+use qbound_engine::onnx::load_model;
+use qbound_engine::quantize::Target;
+
+use super::args::{CalibratedModelArgs, ImageArgs};
+use super::output::print_json;
+
+/// Images analysed unless `--limit` says otherwise: per-tensor errors settle within a few.
+const DEFAULT_IMAGES: usize = 8;
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    #[command(flatten)]
+    model: CalibratedModelArgs,
+    #[command(flatten)]
+    images: ImageArgs,
+    /// Q/DQ placement analysed: `tensorrt` or `ort-cpu`.
+    #[arg(long, default_value = "ort-cpu")]
+    target: Target,
+    /// Analyse the first N images.
+    #[arg(long, default_value_t = DEFAULT_IMAGES)]
+    limit: usize,
+    /// Also write the whole table here as CSV.
+    #[arg(long)]
+    csv: Option<PathBuf>,
+    /// Print the whole analysis as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub(crate) fn run(args: Args) -> anyhow::Result<()> {
+    let model = load_model(&args.model.model)?;
+    let table = CalibrationTable::load(&args.model.calib)?;
+    let (profile, files) = args.images.load(&model, Some(args.limit.max(1)))?;
+    let input = profile.input_name(&model)?;
+    let batches = profile
+        .input_batches(&files, args.images.batch_size)
+        .collect::<Result<Vec<_>, _>>()?;
+    let analysis = analyze_errors(&model, &table.calibration(), &input, &batches, args.target)?;
+    if let Some(path) = &args.csv {
+        std::fs::write(path, analysis.to_csv())
+            .map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", path.display()))?;
+    }
+    if args.json {
+        return print_json(&analysis);
+    }
+    println!(
+        "{} quantized tensors on {} images ({} target); the worst by local error:",
+        analysis.tensors.len(),
+        analysis.images,
+        args.target
+    );
+    println!(
+        "{:>4}  {:<40} {:>9} {:>9} {:>8} {:>9} {:>9}  cause",
+        "#", "tensor", "low", "high", "step", "local dB", "cumul dB"
+    );
+    for t in analysis.worst() {
+        let causes: Vec<String> = t.causes.iter().map(ToString::to_string).collect();
+        println!(
+            "{:>4}  {:<40} {:>9.3} {:>9.3} {:>8.4} {:>9.1} {:>9.1}  {}",
+            t.position,
+            t.tensor,
+            t.low,
+            t.high,
+            t.step,
+            t.local_sqnr_db,
+            t.cumulative_sqnr_db,
+            if causes.is_empty() {
+                "-".to_owned()
+            } else {
+                causes.join("; ")
+            }
+        );
+    }
+    Ok(())
+}
