@@ -6,16 +6,20 @@ For one float model and its image folders, in one run:
   2. ONNX Runtime's `quantize_static` (QDQ, per-channel int8 weights, uint8 activations,
      MinMax, those inputs), after `quant_pre_process`; an opset < 13 model is converted first;
   3. qbound's full INT8 `ort-cpu` model with its default calibration (`qbound calibrate`,
-     `qbound quantize`), or with `--method`;
-  4. FP32, ORT's model and qbound's timed interleaved at bs1 and bs32 (`qbound bench`), and
-     each INT8 model's agreement mAP with the float model on the validation images
-     (`qbound eval --reference`).
-Prints images/s, the speed-up over FP32, and agreement; `--json FILE` writes them too.
+     `qbound quantize`), or with `--method`; with `--recover A --recover B ...`, one model per
+     list of accuracy-recovery passes (`none`, `ranges`, `bias`, `ranges,bias`: an ablation);
+  4. with `--max-drop D ...`: qbound's `--max-drop` model per budget (one-on sensitivity of
+     the groups by `--metric`, default recovery), scored on the validation images;
+  5. FP32, ORT's model and qbound's timed interleaved at `--batch-sizes` (`qbound bench`),
+     and each INT8 model's agreement mAP with the float model on the validation images
+     (`qbound eval --reference`), and its label mAP when `--annotations` are given.
+Prints images/s, the speed-up over FP32, agreement and label mAP; `--json FILE` writes them.
 
 Needs: the `qbound` binary (cargo build --release -p qbound-server) and a Python with
 onnxruntime==1.31.1 and onnx (scripts/setup-python.sh puts both in .tools/pyenv).
 
 Usage: compare-ort-quantizer.py --model M --calib DIR --val DIR [--profile P] [--runs N]
+       [--recover PASSES ...] [--annotations COCO.json] [--max-drop D ...] [--metric M]
 """
 import argparse
 import json
@@ -79,6 +83,12 @@ def main():
     parser.add_argument("--val", required=True, help="validation images")
     parser.add_argument("--profile", help="qbound profile (default: inferred)")
     parser.add_argument("--method", help="qbound calibration method (default: qbound's default)")
+    parser.add_argument("--recover", action="append",
+                        help="recovery passes of one qbound model (repeat for an ablation; default: qbound's)")
+    parser.add_argument("--annotations", help="COCO labels of the validation images: label mAP too")
+    parser.add_argument("--max-drop", action="append", default=[], help="also qbound's --max-drop model at this budget")
+    parser.add_argument("--metric", default="agreement", help="the --max-drop search's metric")
+    parser.add_argument("--batch-sizes", default="1,32")
     parser.add_argument("--runs", default="7")
     parser.add_argument("--threads", help="intra-op threads for the benchmark")
     parser.add_argument("--qbound", default=os.path.join(ROOT, "target/release/qbound"))
@@ -93,15 +103,36 @@ def main():
     qbound(args.qbound, "preprocess", "--model", args.model, "--images", args.calib, *profile, "--out", npy)
     ort_model = ort_quantize(args.model, np.load(npy), work)
 
-    table = os.path.join(work, "qbound.calib.json")
     method = ["--method", args.method] if args.method else []
-    qbound(args.qbound, "calibrate", "--model", args.model, "--images", args.calib, *profile, *method, "--out", table)
-    ours = os.path.join(work, "qbound-int8.onnx")
-    qbound(args.qbound, "quantize", "--model", args.model, "--calib", table, "--target", "ort-cpu",
-           "--export-batch-size", "dynamic", "--out", ours)
+    models = {"fp32": args.model, "ort-quantize-static": ort_model}
+    tables = {}
+    for passes in args.recover or [None]:
+        label = "qbound-ort-cpu" if passes is None else f"qbound-{passes.replace(',', '+')}"
+        recover = [] if passes is None else ["--recover", passes]
+        table = os.path.join(work, f"{label}.calib.json")
+        qbound(args.qbound, "calibrate", "--model", args.model, "--images", args.calib, *profile, *method,
+               *recover, "--out", table)
+        tables[label] = table
+        models[label] = os.path.join(work, f"{label}.onnx")
+        qbound(args.qbound, "quantize", "--model", args.model, "--calib", table, "--target", "ort-cpu",
+               "--export-batch-size", "dynamic", "--out", models[label])
+    if args.max_drop:
+        # The search starts from the default recovery (the last table when the ablation has it).
+        table = tables.get("qbound-ranges+bias") or tables.get("qbound-ort-cpu") or list(tables.values())[-1]
+        labels = ["--annotations", args.annotations] if args.metric == "map" else []
+        sensitivity = os.path.join(work, "sensitivity.txt")
+        qbound(args.qbound, "sensitivity", "--model", args.model, "--calib", table, "--images", args.val,
+               *profile, *labels, "--metric", args.metric, "--mode", "one-on", "--target", "ort-cpu",
+               "--out", sensitivity)
+        for drop in args.max_drop:
+            label = f"qbound-max-drop-{drop}"
+            models[label] = os.path.join(work, f"{label}.onnx")
+            qbound(args.qbound, "quantize", "--model", args.model, "--calib", table, "--target", "ort-cpu",
+                   "--sensitivity-file", sensitivity, "--max-drop", drop, "--images", args.val, *profile,
+                   *labels, "--metric", args.metric, "--export-batch-size", "dynamic", "--out", models[label])
 
-    models = {"fp32": args.model, "ort-quantize-static": ort_model, "qbound-ort-cpu": ours}
-    bench_args = ["bench", "--batch-sizes", "1,32", "--runs", args.runs, "--json"]
+    batch_sizes = [int(b) for b in args.batch_sizes.split(",")]
+    bench_args = ["bench", "--batch-sizes", args.batch_sizes, "--runs", args.runs, "--json"]
     if args.threads:
         bench_args += ["--threads", args.threads]
     for path in models.values():
@@ -113,24 +144,37 @@ def main():
         throughput[(stems[row["label"]], row["batch_size"])] = row["images_per_second"]
 
     agreement = {"fp32": 1.0}
-    for label in ("ort-quantize-static", "qbound-ort-cpu"):
-        out = json.loads(qbound(args.qbound, "eval", "--model", models[label], "--reference", args.model,
-                                "--images", args.val, *profile, "--json"))
-        agreement[label] = out["ap"]
+    label_map = {}
+    for label, path in models.items():
+        if label != "fp32":
+            out = json.loads(qbound(args.qbound, "eval", "--model", path, "--reference", args.model,
+                                    "--images", args.val, *profile, "--json"))
+            agreement[label] = out["ap"]
+        if args.annotations:
+            out = json.loads(qbound(args.qbound, "eval", "--model", path, "--annotations", args.annotations,
+                                    "--images", args.val, *profile, "--json"))
+            label_map[label] = out["ap"]
 
     results = []
-    print(f"{os.path.basename(args.model)}: images/s (x FP32), agreement mAP@0.5:0.95 with FP32")
-    print(f"{'model':<22}{'bs1':>16}{'bs32':>16}{'agreement':>11}")
+    labelled = " and label mAP (x FP32)" if args.annotations else ""
+    print(f"{os.path.basename(args.model)}: images/s (x FP32), agreement mAP@0.5:0.95 with FP32{labelled}")
+    header = "".join(f"{'bs' + str(b):>16}" for b in batch_sizes)
+    print(f"{'model':<26}{header}{'agreement':>11}" + (f"{'label mAP':>18}" if args.annotations else ""))
     for label in models:
         row = {"model": label, "agreement": agreement[label]}
         cells = []
-        for batch in (1, 32):
+        for batch in batch_sizes:
             ips = throughput[(label, batch)]
             ratio = ips / throughput[("fp32", batch)]
             row[f"bs{batch}_images_per_second"] = ips
             row[f"bs{batch}_speedup"] = ratio
             cells.append(f"{ips:8.1f} ({ratio:4.2f}x)")
-        print(f"{label:<22}{cells[0]:>16}{cells[1]:>16}{agreement[label]:>11.3f}")
+        line = f"{label:<26}{''.join(f'{c:>16}' for c in cells)}{agreement[label]:>11.3f}"
+        if args.annotations:
+            row["label_map"] = label_map[label]
+            share = label_map[label] / label_map["fp32"] if label_map["fp32"] else 0.0
+            line += f"{label_map[label]:>10.3f} ({share:4.1%})"
+        print(line)
         results.append(row)
     if args.json:
         with open(args.json, "w") as f:
