@@ -14,6 +14,7 @@ mod output;
 mod preprocess;
 mod progress;
 mod quantize;
+mod replay;
 mod sensitivity;
 mod serve;
 mod sweep;
