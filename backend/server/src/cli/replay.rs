@@ -117,13 +117,13 @@ mod tests {
         assert!(replayed.check_inputs("aa", "bb").is_ok());
         let other = replayed.check_inputs("aa", "cc").unwrap_err().to_string();
         assert!(other.contains("calibration table"), "{other}");
-        let none = report(r#"{"target": "tensorrt", "float_groups": []}"#);
+        let none = report(r#"{"target": "tensor-rt", "float_groups": []}"#);
         assert!(matches!(none.float_set().unwrap(), FloatSet::None));
     }
 
     #[test]
     fn a_report_with_neither_choice_nor_groups_is_refused() {
-        let error = report(r#"{"target": "tensorrt"}"#)
+        let error = report(r#"{"target": "tensor-rt"}"#)
             .float_set()
             .err()
             .unwrap()
