@@ -117,16 +117,24 @@ fn under_load<T>(work: impl FnOnce() -> T) -> T {
 }
 
 /// What a search decided, without the timings it recorded beside it.
-fn decisions(choice: &MaxDropChoice) -> (String, Vec<String>, Vec<(Option<String>, bool)>) {
-    (
-        format!("{:?}", choice.outcome),
-        choice.float_layers.clone(),
-        choice
+#[derive(Debug, PartialEq)]
+struct Decisions {
+    outcome: MaxDropOutcome,
+    float_layers: Vec<String>,
+    /// Each scored step: the group it reverted and whether it was kept.
+    steps: Vec<(Option<String>, bool)>,
+}
+
+fn decisions(choice: &MaxDropChoice) -> Decisions {
+    Decisions {
+        outcome: choice.outcome,
+        float_layers: choice.float_layers.clone(),
+        steps: choice
             .search_steps
             .iter()
             .map(|s| (s.group.clone(), s.kept))
             .collect(),
-    )
+    }
 }
 
 #[test]

@@ -115,7 +115,8 @@ pub struct SearchSpace<'a> {
 /// every float group the verified budget does not need goes back to INT8. A
 /// model that ends up outside the budget, or (for `ort-cpu`) no faster than the float model
 /// at batch 1 by a [`SpeedCheck`], gives way to the float model itself. Equally ranked groups
-/// are ordered by [`GroupCosts::cheapest_first`], never by a timing. `on_step` hears (float groups, score).
+/// are ordered by [`GroupCosts::cheapest_first`], never by a timing. `on_step` hears (float
+/// groups, score).
 pub fn search_max_drop(
     space: &SearchSpace<'_>,
     max_drop: f64,
