@@ -10,7 +10,9 @@ use serde::Serialize;
 use crate::batch::{BatchSize, retarget_batch};
 use crate::onnx::encode_model;
 use crate::onnx::proto::{ModelProto, tensor_shape_proto::dimension::Value as Dim, type_proto};
-use crate::runtime::{SessionConfig, device_name, node_kernel_times, session_from_bytes};
+use crate::runtime::{
+    SessionConfig, device_name, node_kernel_times, node_macs, session_from_bytes,
+};
 use crate::{Error, Result};
 
 /// One model to time.
@@ -148,6 +150,18 @@ pub fn node_times(
     )
 }
 
+/// Each node's multiply-accumulates at batch 1, by the node names of `model` itself (see
+/// [`node_macs`]).
+pub fn node_work(model: &ModelProto) -> Result<BTreeMap<String, u64>> {
+    let model = retarget_batch(model, BatchSize::Fixed(1))?;
+    let (input_name, input) = synthetic_input(&model, "model")?;
+    node_macs(&encode_model(&model), &input_name, input.view())
+}
+
+/// The seed of the pseudo-random input every benchmark and profile feeds a model: timings
+/// and profiled shapes are taken on the same input on every run.
+pub const SYNTHETIC_INPUT_SEED: u64 = 0x2545_f491_4f6c_dd1d;
+
 fn median(sorted: &[f64]) -> f64 {
     let n = sorted.len();
     if n % 2 == 1 {
@@ -205,7 +219,7 @@ fn synthetic_input(model: &ModelProto, label: &str) -> Result<(String, ArrayD<f3
                 "input `{name}` of `{label}` has a dynamic dimension besides the batch"
             ))
         })?;
-    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut state = SYNTHETIC_INPUT_SEED;
     let values = ArrayD::from_shape_simple_fn(IxDyn(&dims), || {
         state = state
             .wrapping_mul(6_364_136_223_846_793_005)

@@ -11,13 +11,20 @@ use qbound_engine::quantize::{Target, model_groups};
 use qbound_engine::sensitivity::GroupCosts;
 use ranges::max_calibrated;
 
-fn costs(model: &str, images: &str) -> (GroupCosts, Vec<String>) {
+/// The cost table and the groups, with whether each holds a convolution or a matrix product.
+fn costs(model: &str, images: &str) -> (GroupCosts, Vec<(String, bool)>) {
     let (model, ranges) = max_calibrated(model, images, 2);
     let costs = GroupCosts::measure(&model, &ranges, Target::OrtCpu).unwrap();
     let groups = model_groups(&model, Target::OrtCpu)
         .unwrap()
         .into_iter()
-        .map(|g| g.name)
+        .map(|g| {
+            let multiplies = g
+                .ops
+                .iter()
+                .any(|op| matches!(op.as_str(), "Conv" | "MatMul" | "Gemm"));
+            (g.name, multiplies)
+        })
         .collect();
     (costs, groups)
 }
@@ -28,10 +35,16 @@ fn assert_every_group_costed_and_most_time_attributed(model: &str, images: &str)
         "{model}: float {:.2} ms, int8 {:.2} ms, attributed {:.2}",
         costs.float_ms, costs.int8_ms, costs.attributed
     );
-    for group in &groups {
+    for (group, multiplies) in &groups {
         assert!(
             costs.by_group.contains_key(group),
             "{model}: `{group}` has no cost"
+        );
+        let macs = costs.macs.get(group).copied().unwrap_or(0);
+        assert_eq!(
+            macs > 0,
+            *multiplies,
+            "{model}: `{group}` has {macs} multiply-accumulates"
         );
     }
     assert!(
@@ -40,7 +53,8 @@ fn assert_every_group_costed_and_most_time_attributed(model: &str, images: &str)
         costs.attributed
     );
     assert!(costs.float_ms > 0.0 && costs.int8_ms > 0.0);
-    let all_float = costs.estimated_speedup(&groups);
+    let names: Vec<String> = groups.into_iter().map(|(g, _)| g).collect();
+    let all_float = costs.estimated_speedup(&names);
     assert!(
         (all_float - 1.0).abs() < 0.35,
         "{model}: every group float should cost about the float model, estimated {all_float:.2}x"

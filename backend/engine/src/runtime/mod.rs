@@ -15,7 +15,7 @@ pub use device::{cpu_name, device_name, gpu_name};
 pub use exposed::exposed_session;
 pub use gpu_libraries::tensorrt_version;
 pub use library::{environment, library_path};
-pub use profile::node_kernel_times;
+pub use profile::{node_kernel_times, node_macs};
 pub use provider::Provider;
 pub use session::{
     GpuOptions, SessionConfig, run_f32, session_from_bytes, session_from_bytes_with,

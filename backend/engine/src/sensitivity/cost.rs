@@ -1,11 +1,12 @@
-//! What keeping each quantizer group float costs in speed, measured once per model.
+//! What keeping each quantizer group float costs in speed, measured once per model, and the
+//! timing-free order of those costs the search tries groups in.
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Result;
-use crate::bench::node_times;
+use crate::bench::{SYNTHETIC_INPUT_SEED, node_times, node_work};
 use crate::calibrate::Calibration;
 use crate::cleanup::prepare_for_quantization;
 use crate::onnx::proto::ModelProto;
@@ -18,8 +19,10 @@ const PROFILED_RUNS: usize = 10;
 /// What keeping each group float costs at batch 1 on ONNX Runtime's CPU provider. ONNX
 /// Runtime's profiler times every node of the float model and of the full-INT8 model once;
 /// each node's time goes to the group it belongs to, found by the names ONNX Runtime derives
-/// for fused nodes from the original node or tensor names.
-#[derive(Debug, Clone, Serialize)]
+/// for fused nodes from the original node or tensor names. The times estimate speed-ups;
+/// decisions that order groups use the multiply-accumulates instead (see
+/// [`GroupCosts::cheapest_first`]), which no load on the machine can change.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct GroupCosts {
     /// Kernel time of the float model, milliseconds per image.
     pub float_ms: f64,
@@ -31,6 +34,13 @@ pub struct GroupCosts {
     /// The share of the full-INT8 model's kernel time found in some group; the rest (e.g.
     /// quantizers no kernel absorbed) is counted alike in every candidate.
     pub attributed: f64,
+    /// Per group: the multiply-accumulates of its nodes at batch 1, the work INT8 speeds up
+    /// (0 for groups without a `Conv`, `MatMul` or `Gemm`).
+    #[serde(default)]
+    pub macs: BTreeMap<String, u64>,
+    /// The seed of the pseudo-random input the models were profiled on.
+    #[serde(default)]
+    pub input_seed: u64,
 }
 
 impl GroupCosts {
@@ -45,6 +55,12 @@ impl GroupCosts {
         let (float, _) = prepare_for_quantization(model)?;
         let (int8, _) = quantize_model(model, GroupSelection::All, ranges, config)?;
         let session = SessionConfig::default();
+        let mut macs: BTreeMap<String, u64> = members.values().map(|g| (g.clone(), 0)).collect();
+        for (node, work) in node_work(&float)? {
+            if let Some(group) = members.get(&node) {
+                *macs.entry(group.clone()).or_default() += work;
+            }
+        }
         let float = attribute(&node_times(&float, &session, PROFILED_RUNS)?, &members);
         let int8 = attribute(&node_times(&int8, &session, PROFILED_RUNS)?, &members);
         let mut by_group: BTreeMap<String, f64> =
@@ -64,7 +80,17 @@ impl GroupCosts {
                 0.0
             },
             by_group,
+            macs,
+            input_seed: SYNTHETIC_INPUT_SEED,
         })
+    }
+
+    /// Orders `groups` cheapest to keep float first by their multiply-accumulates, a figure
+    /// of the model alone: groups with equal work (e.g. none) keep their order in `groups`,
+    /// so the same groups always come out in the same order, however loaded the machine
+    /// that measured the times was.
+    pub fn cheapest_first(&self, groups: &mut [&String]) {
+        groups.sort_by_key(|g| self.macs.get(*g).copied().unwrap_or(0));
     }
 
     /// What keeping `group` float costs, milliseconds per image (0 for a group not seen).
@@ -155,6 +181,8 @@ mod tests {
             int8_ms: 4.0,
             by_group: [("a".to_owned(), 1.0), ("b".to_owned(), 3.0)].into(),
             attributed: 1.0,
+            macs: BTreeMap::new(),
+            input_seed: 0,
         };
         assert_eq!(costs.estimated_speedup(&[]), 2.5);
         assert_eq!(
@@ -162,5 +190,27 @@ mod tests {
             1.25
         );
         assert_eq!(costs.cost("c"), 0.0);
+    }
+
+    #[test]
+    fn groups_are_ordered_by_their_work_and_equal_work_keeps_the_given_order() {
+        let names: Vec<String> = ["big", "none_a", "small", "none_b", "unseen"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let costs = GroupCosts {
+            float_ms: 1.0,
+            int8_ms: 1.0,
+            by_group: BTreeMap::new(),
+            attributed: 1.0,
+            macs: [("big", 900), ("none_a", 0), ("small", 10), ("none_b", 0)]
+                .into_iter()
+                .map(|(g, m)| (g.to_owned(), m))
+                .collect(),
+            input_seed: 0,
+        };
+        let mut order: Vec<&String> = names.iter().collect();
+        costs.cheapest_first(&mut order);
+        assert_eq!(order, ["none_a", "none_b", "unseen", "small", "big"]);
     }
 }

@@ -9,6 +9,7 @@ mod path;
 mod reverts;
 mod score;
 mod search;
+mod speed_check;
 mod sweep;
 
 pub use boundary::{FloatSelection, float_groups, read_ranking, sensitivity_text};
@@ -18,4 +19,5 @@ pub use measure::{LayerSensitivity, SensitivityMode, SensitivityReport, layer_se
 pub use path::{GreedyPath, greedy_path};
 pub use score::{OutputFidelity, Score, Scorer};
 pub use search::{MaxDropChoice, MaxDropOutcome, SearchSpace, SearchStep, search_max_drop};
+pub use speed_check::{SpeedCheck, SpeedEvidence};
 pub use sweep::{PointKind, Throughput, TradeoffPoint, mark_pareto_frontier, sweep};

@@ -16,8 +16,9 @@ pub(super) const MAX_TRIALS: usize = 24;
 
 /// Groups this close in the sensitivity ranking count as helping equally: one-at-a-time
 /// rankings are noisy (split-half reliability 0.63 on the demo's 67 photos), so the ranking
-/// is taken in blocks of this many, each tried cheapest first by the measured cost table (in
-/// blocks, so an expensive group waits for at most two cheaper ones).
+/// is taken in blocks of this many, each tried cheapest first by the cost table's
+/// multiply-accumulates, ties in ranking order (in blocks, so an expensive group waits for at
+/// most two cheaper ones).
 pub(super) const EQUAL_HELP_WINDOW: usize = 3;
 
 /// The cost table the path orders its reverts by: measured for `ort-cpu`, where the
@@ -168,16 +169,15 @@ impl<'a> Reverts<'a> {
     }
 
     /// The next group to try: the rest of the current block, else a new block of the next
-    /// [`EQUAL_HELP_WINDOW`] most sensitive untried groups, cheapest to keep float first
-    /// (in ranking order without costs).
+    /// [`EQUAL_HELP_WINDOW`] most sensitive untried groups, cheapest to keep float first by
+    /// [`GroupCosts::cheapest_first`] (in ranking order without costs): never by a timing, so
+    /// the order is the same on every run.
     fn take_next(&mut self, costs: Option<&GroupCosts>) -> Option<&'a String> {
         if self.block.is_empty() {
             let size = self.untried.len().min(EQUAL_HELP_WINDOW);
             self.block = self.untried.drain(..size).collect();
             if let Some(costs) = costs {
-                self.block
-                    .make_contiguous()
-                    .sort_by(|a, b| costs.cost(a).total_cmp(&costs.cost(b)));
+                costs.cheapest_first(self.block.make_contiguous());
             }
         }
         self.block.pop_front()

@@ -1,21 +1,24 @@
 //! `--max-drop`: the fewest float groups whose accuracy drop stays within a bound, found by
 //! reverting groups one at a time from full INT8, most sensitive first, keeping a revert only
-//! when it measurably helps; never a model slower than the float one it replaces.
+//! when it measurably helps; never a model slower than the float one it replaces. No timing
+//! decides the order or, unless it is clear beyond its spread, the speed: the same inputs give
+//! the same float set on a quiet and on a busy machine.
 
 use std::collections::HashSet;
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use super::reverts::{Log, Reverts, partial_model, score_with};
-use super::{GroupCosts, Score, Scorer};
-use crate::bench::{BenchConfig, BenchModel, benchmark};
+use super::reverts::{Log, Reverts, score_with};
+use super::speed_check::check_speed;
+use super::{GroupCosts, Score, Scorer, SpeedCheck};
 use crate::calibrate::Calibration;
 use crate::onnx::proto::ModelProto;
 use crate::quantize::{GroupSelection, Target};
 use crate::{Error, Result};
 
 /// How a max-drop search ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum MaxDropOutcome {
     /// Full INT8 is within the budget.
@@ -46,8 +49,9 @@ pub struct SearchStep {
     pub estimated_speedup: Option<f64>,
 }
 
-/// The outcome of a max-drop search.
-#[derive(Debug, Clone, Serialize)]
+/// The outcome of a max-drop search, with what its decisions were based on (the cost table,
+/// the speed check), so that a report read back rebuilds the same model without searching.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MaxDropChoice {
     /// How it ended.
     pub outcome: MaxDropOutcome,
@@ -64,12 +68,17 @@ pub struct MaxDropChoice {
     /// The chosen model's bs1 throughput over the float model's, measured interleaved
     /// (`ort-cpu` only: other targets are not run where they are deployed).
     pub speedup: Option<f64>,
+    /// How it was decided whether the chosen model is faster than the float model
+    /// (`ort-cpu` only).
+    #[serde(default)]
+    pub speed_check: Option<SpeedCheck>,
     /// Every model the search scored, in order.
     pub search_steps: Vec<SearchStep>,
-    /// The measured cost of keeping each group float (`ort-cpu` only).
+    /// The cost of keeping each group float (`ort-cpu` only): the work that ordered the
+    /// reverts, the measured times behind each estimate, the profiled input's seed.
     pub group_costs: Option<GroupCosts>,
     #[serde(skip)]
-    float_set: HashSet<String>,
+    float_set: OnceLock<HashSet<String>>,
 }
 
 impl MaxDropChoice {
@@ -77,7 +86,10 @@ impl MaxDropChoice {
     pub fn selection(&self) -> GroupSelection<'_> {
         match self.outcome {
             MaxDropOutcome::Float => GroupSelection::Nothing,
-            _ => GroupSelection::AllExcept(&self.float_set),
+            _ => GroupSelection::AllExcept(
+                self.float_set
+                    .get_or_init(|| self.float_layers.iter().cloned().collect()),
+            ),
         }
     }
 }
@@ -97,12 +109,14 @@ pub struct SearchSpace<'a> {
 /// Searches for the fewest float groups whose score stays at least `(1 - max_drop)` of the
 /// float model's. From full INT8, the groups are reverted to float one at a time in order of
 /// sensitivity (most sensitive first; for `ort-cpu`, the cheapest of the next
-/// few equally ranked by [`GroupCosts`] measured once) and a revert is kept only when it
+/// few equally ranked by the [`GroupCosts`] work) and a revert is kept only when it
 /// raises `search`'s score (a cheaper scorer, e.g. on fewer images); the result is then verified with `verify`
 /// (the full evaluation), reverting further with it when the verified drop is too large, and
 /// every float group the verified budget does not need goes back to INT8. A
 /// model that ends up outside the budget, or (for `ort-cpu`) no faster than the float model
-/// at batch 1, gives way to the float model itself. `on_step` hears (float groups, score).
+/// at batch 1 by a [`SpeedCheck`], gives way to the float model itself. Equally ranked groups
+/// are ordered by [`GroupCosts::cheapest_first`], never by a timing. `on_step` hears (float
+/// groups, score).
 pub fn search_max_drop(
     space: &SearchSpace<'_>,
     max_drop: f64,
@@ -156,11 +170,11 @@ pub fn search_max_drop(
     } else {
         MaxDropOutcome::Partial
     };
-    let speedup = match (outcome, space.target) {
+    let speed_check = match (outcome, space.target) {
         (MaxDropOutcome::Float, _) | (_, Target::TensorRt) => None,
-        (_, Target::OrtCpu) => Some(speedup_over_float(space, &float)?),
+        (_, Target::OrtCpu) => Some(check_speed(space, &float, log.costs.as_ref())?),
     };
-    if speedup.is_some_and(|s| s <= 1.0) {
+    if speed_check.as_ref().is_some_and(|c| !c.faster) {
         outcome = MaxDropOutcome::Float;
     }
     let (float, score) = match outcome {
@@ -175,43 +189,14 @@ pub fn search_max_drop(
     Ok(MaxDropChoice {
         outcome,
         keep_float: float.len(),
-        float_set: float.iter().cloned().collect(),
+        float_set: OnceLock::new(),
         float_layers: float,
         score,
         float_score,
         drop,
-        speedup,
+        speedup: speed_check.as_ref().map(|c| c.measured_speedup),
+        speed_check,
         search_steps: log.steps,
         group_costs: log.costs,
     })
-}
-
-/// The bs1 throughput of the model with `float` groups float over the float model's,
-/// interleaved (medians of 7 runs).
-fn speedup_over_float(space: &SearchSpace<'_>, float: &[String]) -> Result<f64> {
-    let candidate = partial_model(space, float)?;
-    let models = [
-        BenchModel {
-            label: "float".into(),
-            model: space.model.clone(),
-        },
-        BenchModel {
-            label: "candidate".into(),
-            model: candidate,
-        },
-    ];
-    let config = BenchConfig {
-        batch_sizes: vec![1],
-        timed_runs: 7,
-        ..BenchConfig::default()
-    };
-    let results = benchmark(&models, &config, &mut |_, _| {})?;
-    let throughput = |label: &str| {
-        results
-            .iter()
-            .find(|r| r.label == label)
-            .map(|r| r.images_per_second)
-            .ok_or_else(|| Error::Runtime(format!("the benchmark did not time `{label}`")))
-    };
-    Ok(throughput("candidate")? / throughput("float")?)
 }

@@ -15,6 +15,7 @@ mod output;
 mod preprocess;
 mod progress;
 mod quantize;
+mod replay;
 mod sensitivity;
 mod serve;
 mod sweep;

@@ -17,15 +17,16 @@ use serde::Serialize;
 
 use super::args::{CalibratedModelArgs, ScoringArgs};
 use super::images::{image_files, resolve_profile};
-use super::output::{print_json, write_json};
+use super::output::{print_json, sha256_file, write_json};
 use super::progress::bar;
+use super::replay::Replayed;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     #[command(flatten)]
     model: CalibratedModelArgs,
-    /// Q/DQ placement: `tensorrt` or `ort-cpu`.
-    #[arg(long, default_value = "tensorrt")]
+    /// Q/DQ placement: `tensorrt` or `ort-cpu` (with `--replay`, the report's).
+    #[arg(long, default_value = "tensorrt", conflicts_with = "replay")]
     target: Target,
     /// Quantize the decode tail too (the ops after the last body layer that turn head
     /// outputs into boxes and scores, `qbound inspect` lists them); it stays float by default.
@@ -42,8 +43,13 @@ pub(crate) struct Args {
     #[arg(long)]
     out_dir: Option<PathBuf>,
     /// The layer ranking from `qbound sensitivity` (least sensitive first).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "replay")]
     sensitivity_file: Option<PathBuf>,
+    /// Rebuild the model a report of this command (`<model>_report.json`) or of a run's
+    /// point describes, with its target and float groups, without searching again; the
+    /// model and calibration table must be the ones it was made from.
+    #[arg(long, value_name = "REPORT")]
+    replay: Option<PathBuf>,
     /// Quantize the first N+1 layers of the ranking; the rest stay float (the seed's rule).
     #[arg(long, requires = "sensitivity_file", group = "selection")]
     quant_boundary: Option<usize>,
@@ -79,6 +85,8 @@ pub(crate) struct Args {
 struct Export {
     target: Target,
     files: Vec<PathBuf>,
+    model_sha256: String,
+    calibration_sha256: String,
     #[serde(flatten)]
     report: QuantizeReport,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -90,7 +98,16 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     let model = load_model(&args.model.model)?;
     let table = CalibrationTable::load(&args.model.calib)?;
     let amax = table.calibration();
-    let float = choose_float_set(&args, &model, &amax)?;
+    let model_sha256 = sha256_file(&args.model.model)?;
+    let calibration_sha256 = sha256_file(&args.model.calib)?;
+    let replayed = args.replay.as_deref().map(Replayed::read).transpose()?;
+    let (float, target) = match &replayed {
+        Some(replayed) => {
+            replayed.check_inputs(&model_sha256, &calibration_sha256)?;
+            (replayed.float_set()?, replayed.target)
+        }
+        None => (choose_float_set(&args, &model, &amax)?, args.target),
+    };
     let decode_tail = if args.quantize_decode_tail {
         DecodeTail::Quantize
     } else {
@@ -98,9 +115,12 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     };
     let config = QuantConfig {
         decode_tail,
-        ..QuantConfig::from(args.target)
+        ..QuantConfig::from(target)
     };
     let (quantized, report) = quantize_point(&model, &float, &amax, config)?;
+    if let Some(replayed) = &replayed {
+        replayed.check_result(&report)?;
+    }
     let stem = args
         .model
         .model
@@ -109,8 +129,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     let targets = export_targets(&args, &stem, report.float_layers.is_empty())?;
     export_batches(&quantized, &targets, &mut |_, _| Ok(()))?;
     let export = Export {
-        target: args.target,
+        target,
         files: targets.into_iter().map(|t| t.path).collect(),
+        model_sha256,
+        calibration_sha256,
         report,
         max_drop: float.max_drop().cloned(),
     };

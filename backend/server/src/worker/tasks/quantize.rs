@@ -21,7 +21,8 @@ use crate::run::files::{JobFile, export_name, report_name};
 use crate::run::protocol::JobResult;
 use crate::worker::job_dir::{Dataset, first_images};
 
-/// What the point's report file says.
+/// What the point's report file says: for a max-drop point, the search's choice with what
+/// it was based on (the cost table, the speed check).
 #[derive(Serialize)]
 struct Report<'a> {
     label: &'a str,
@@ -29,6 +30,8 @@ struct Report<'a> {
     files: Vec<String>,
     quantized_layers: &'a [String],
     float_layers: &'a [String],
+    /// The groups left float, in model order: what `qbound quantize --replay` rebuilds.
+    float_groups: &'a [String],
     activation_quantizers: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     max_drop: Option<&'a MaxDropChoice>,
@@ -78,6 +81,7 @@ pub(super) fn run(task: &Task<'_>) -> Result<JobOutput> {
         files: artifacts.iter().map(|a| a.name.clone()).collect(),
         quantized_layers: &report.quantized_layers,
         float_layers: &report.float_layers,
+        float_groups: &report.float_groups,
         activation_quantizers: report.activation_quantizers,
         max_drop: float.max_drop(),
     };
