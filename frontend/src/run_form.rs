@@ -87,7 +87,7 @@ impl Default for RunForm {
             calibration_method: "auto".into(),
             percentile: String::new(),
             calibration_images: String::new(),
-            recovery: RecoveryPass::ALL.to_vec(),
+            recovery: Vec::new(),
             sensitivity: true,
             sensitivity_mode: "one-on".into(),
             sensitivity_metric: "proxy".into(),

@@ -31,9 +31,8 @@ pub struct RunConfig {
     /// Use at most this many calibration images.
     #[serde(default)]
     pub calibration_images: Option<usize>,
-    /// The accuracy-recovery passes run after calibration (default: every pass; `[]` for
-    /// none).
-    #[serde(default = "default_recovery")]
+    /// The accuracy-recovery passes run after calibration (default: none).
+    #[serde(default)]
     pub recovery: Vec<RecoveryPass>,
     /// How layer sensitivity is measured; needed for partial quantization.
     #[serde(default)]
@@ -152,9 +151,6 @@ impl Default for BenchmarkConfig {
     }
 }
 
-fn default_recovery() -> Vec<RecoveryPass> {
-    RecoveryPass::ALL.to_vec()
-}
 fn default_target() -> Target {
     Target::TensorRt
 }

@@ -2,6 +2,8 @@
 //! full-INT8 model's outputs closer to the float model's on images it never saw, the float
 //! model is untouched, and the same inputs give the same table.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::path::PathBuf;

@@ -26,9 +26,6 @@ impl RecoveryPass {
     /// Every pass, in the order they run.
     pub const ALL: [RecoveryPass; 2] = [Self::Ranges, Self::Bias];
 
-    /// The passes calibration runs unless told otherwise.
-    pub const DEFAULT: [RecoveryPass; 2] = Self::ALL;
-
     /// The pass's word.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -64,14 +61,13 @@ impl FromStr for RecoveryPass {
     }
 }
 
-/// Parses a comma-separated list of passes (`bias,ranges`), `none` for no pass, `default`
-/// for [`RecoveryPass::DEFAULT`]; the result is in run order, without repeats.
+/// Parses a comma-separated list of passes (`bias,ranges`), `none` for no pass; the result is
+/// in run order, without repeats.
 pub fn parse_passes(text: &str) -> Result<Vec<RecoveryPass>, Error> {
     let mut passes = Vec::new();
     for word in text.split(',').map(str::trim).filter(|w| !w.is_empty()) {
         match word {
             "none" => {}
-            "default" => passes.extend(RecoveryPass::DEFAULT),
             word => passes.push(word.parse()?),
         }
     }
@@ -105,7 +101,6 @@ mod tests {
             vec![RecoveryPass::Ranges, RecoveryPass::Bias]
         );
         assert_eq!(parse_passes("none").unwrap(), vec![]);
-        assert_eq!(parse_passes("default").unwrap(), RecoveryPass::DEFAULT);
         assert!(parse_passes("bias,cle2").is_err());
     }
 }

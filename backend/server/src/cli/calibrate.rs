@@ -29,8 +29,8 @@ pub(crate) struct Args {
     #[arg(long)]
     percentile: Option<f64>,
     /// Accuracy-recovery passes, comma-separated: `ranges` (each activation's uint8 bounds
-    /// chosen for what it feeds), `bias` (empirical bias correction), or `none`.
-    #[arg(long, default_value = "ranges,bias")]
+    /// chosen for what it feeds), `bias` (bias correction), or `none`.
+    #[arg(long, default_value = "none")]
     recover: String,
     /// Use only this many batches (default: every image).
     #[arg(long)]
