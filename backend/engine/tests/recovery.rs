@@ -120,12 +120,9 @@ fn each_pass_brings_the_demo_models_int8_outputs_closer_on_held_out_photos() {
     eprintln!(
         "demo held-out output SNR: none {none:.2} dB, ranges {ranges:.2}, ranges+bias {both:.2}"
     );
+    assert!(ranges > none, "ranges {ranges:.2} dB vs none {none:.2} dB");
     assert!(
-        ranges > none + 1.0,
-        "ranges {ranges:.2} dB vs none {none:.2} dB"
-    );
-    assert!(
-        both > ranges,
+        both > ranges + 1.0,
         "ranges+bias {both:.2} dB vs ranges {ranges:.2} dB"
     );
 }
