@@ -34,7 +34,7 @@ fn calibrated(model: &str, calib: &str, val: &str, images: usize) -> Calibrated 
     let model = load_model(&fixture(model)).unwrap();
     let profile = infer_profile(&model).unwrap();
     let input = profile.input_name(&model).unwrap();
-    let batches = batches(&profile, calib, images);
+    let batches = batches_from(&profile, calib, images);
     let table = calibrate_model(
         &model,
         &input,
@@ -51,10 +51,6 @@ fn calibrated(model: &str, calib: &str, val: &str, images: usize) -> Calibrated 
         batches,
         table,
     }
-}
-
-fn batches(profile: &Profile, folder: &str, count: usize) -> Vec<ArrayD<f32>> {
-    batches_from(profile, folder, count)
 }
 
 fn batches_from(profile: &Profile, folder: &str, count: usize) -> Vec<ArrayD<f32>> {

@@ -71,9 +71,15 @@ pub fn parse_passes(text: &str) -> Result<Vec<RecoveryPass>, Error> {
             word => passes.push(word.parse()?),
         }
     }
-    passes.sort_by_key(|p| RecoveryPass::ALL.iter().position(|q| q == p));
-    passes.dedup();
-    Ok(passes)
+    Ok(in_run_order(&passes))
+}
+
+/// `passes` in [`RecoveryPass::ALL`] order, without repeats.
+pub(crate) fn in_run_order(passes: &[RecoveryPass]) -> Vec<RecoveryPass> {
+    RecoveryPass::ALL
+        .into_iter()
+        .filter(|pass| passes.contains(pass))
+        .collect()
 }
 
 #[cfg(test)]

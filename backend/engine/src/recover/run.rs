@@ -2,6 +2,7 @@
 
 use ndarray::ArrayD;
 
+use super::pass::in_run_order;
 use super::ranges::choose_ranges;
 use super::{RecoveryPass, measure_bias_shifts};
 use crate::Result;
@@ -25,14 +26,11 @@ pub fn recover(
     on_pass: &mut dyn FnMut(RecoveryPass),
 ) -> Result<()> {
     let (model, _) = prepare_for_quantization(model)?;
-    let mut ordered = passes.to_vec();
-    ordered.sort_by_key(|p| RecoveryPass::ALL.iter().position(|q| q == p));
-    ordered.dedup();
     table.recovery = Default::default();
     for range in table.tensors.values_mut() {
         range.clip = None;
     }
-    for &pass in &ordered {
+    for pass in in_run_order(passes) {
         on_pass(pass);
         match pass {
             RecoveryPass::Ranges => {
