@@ -5,9 +5,12 @@ For one float model and its image folders, in one run:
   1. the exact inputs qbound's profile makes of the calibration images (`qbound preprocess`);
   2. ONNX Runtime's `quantize_static` (QDQ, per-channel int8 weights, uint8 activations,
      MinMax, those inputs), after `quant_pre_process`; an opset < 13 model is converted first;
+     once with full-range weights and once with `reduce_range` (seven-bit weights, what
+     ONNX Runtime advises on x86 CPUs without VNNI, where qbound uses seven bits too);
   3. qbound's full INT8 `ort-cpu` model with its default calibration (`qbound calibrate`,
      `qbound quantize`), or with `--method`; with `--recover A --recover B ...`, one model per
-     list of accuracy-recovery passes (`none`, `ranges`, `bias`, `ranges,bias`: an ablation);
+     list of accuracy-recovery passes (`none`, `cle`, `ranges`, `adaround`, `bias`, or a
+     comma-separated list of them: an ablation);
   4. with `--max-drop D ...`: qbound's `--max-drop` model per budget (one-on sensitivity of
      the groups by `--metric`, default recovery), scored on the validation images;
   5. FP32, ORT's model and qbound's timed interleaved at `--batch-sizes` (`qbound bench`),
@@ -51,7 +54,7 @@ class Inputs(CalibrationDataReader):
         return next(self.items, None)
 
 
-def ort_quantize(model_path, calib, out_dir):
+def ort_quantize(model_path, calib, out_dir, reduce_range=False):
     model = onnx.load(model_path)
     opset = next(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
     source = model_path
@@ -62,13 +65,14 @@ def ort_quantize(model_path, calib, out_dir):
     quant_pre_process(source, pre, skip_symbolic_shape=True)
     initializers = {t.name for t in model.graph.initializer}
     input_name = next(i.name for i in model.graph.input if i.name not in initializers)
-    out = os.path.join(out_dir, "ort-int8.onnx")
+    out = os.path.join(out_dir, "ort-int8-reduce-range.onnx" if reduce_range else "ort-int8.onnx")
     quantize_static(
         pre,
         out,
         Inputs(input_name, calib),
         quant_format=QuantFormat.QDQ,
         per_channel=True,
+        reduce_range=reduce_range,
         activation_type=QuantType.QUInt8,
         weight_type=QuantType.QInt8,
         calibrate_method=CalibrationMethod.MinMax,
@@ -102,9 +106,10 @@ def main():
     npy = os.path.join(work, "calib.npy")
     qbound(args.qbound, "preprocess", "--model", args.model, "--images", args.calib, *profile, "--out", npy)
     ort_model = ort_quantize(args.model, np.load(npy), work)
+    ort_reduced = ort_quantize(args.model, np.load(npy), work, reduce_range=True)
 
     method = ["--method", args.method] if args.method else []
-    models = {"fp32": args.model, "ort-quantize-static": ort_model}
+    models = {"fp32": args.model, "ort-quantize-static": ort_model, "ort-reduce-range": ort_reduced}
     tables = {}
     for passes in args.recover or [None]:
         label = "qbound-ort-cpu" if passes is None else f"qbound-{passes.replace(',', '+')}"

@@ -40,8 +40,12 @@ text_enum!(
 text_enum!(
     /// An accuracy-recovery pass run at calibration (the engine's `recover` module).
     RecoveryPass("recovery pass") {
+        /// Cross-layer equalization of Conv pairs.
+        Cle = "cle",
         /// Each activation's uint8 bounds chosen for what the tensor feeds.
         Ranges = "ranges",
+        /// Adaptive rounding of every layer's INT8 weights.
+        Adaround = "adaround",
         /// Empirical bias correction of every biased layer.
         Bias = "bias",
     }

@@ -85,8 +85,14 @@ fn help(name: &'static str, text: &'static str) -> impl IntoView {
 /// One checkbox per accuracy-recovery pass, each with what it does.
 fn recovery_checks(form: RwSignal<RunForm>) -> impl IntoView {
     let explain = |pass: RecoveryPass| match pass {
+        RecoveryPass::Cle => {
+            "Cross-layer equalization: Conv pairs rescaled so both weights span the same range"
+        }
         RecoveryPass::Ranges => {
             "Per-tensor ranges: each activation's INT8 bounds chosen for what it feeds"
+        }
+        RecoveryPass::Adaround => {
+            "Adaptive rounding: each INT8 weight rounds up or down where that keeps its layer's output closest"
         }
         RecoveryPass::Bias => {
             "Bias correction: the mean shift INT8 causes in each layer, folded back into its bias"

@@ -15,7 +15,7 @@ pub use causes::Cause;
 use self::quantizers::activation_quantizers;
 use self::stats::TensorStats;
 use crate::calibrate::Calibration;
-use crate::cleanup::prepare_for_quantization;
+use crate::cleanup::{equalize_cross_layer, prepare_for_quantization};
 use crate::graph::GraphIndex;
 use crate::onnx::proto::ModelProto;
 use crate::quantize::{GroupSelection, QuantConfig, quantize_model};
@@ -109,7 +109,10 @@ pub fn analyze_errors(
     batches: &[ArrayD<f32>],
     config: impl Into<QuantConfig>,
 ) -> Result<ErrorAnalysis> {
-    let (float, _) = prepare_for_quantization(model)?;
+    let (mut float, _) = prepare_for_quantization(model)?;
+    if calibration.recovery.equalizes() {
+        equalize_cross_layer(&mut float)?;
+    }
     let (quantized, _) = quantize_model(model, GroupSelection::All, calibration, config)?;
     let quantized_graph = quantized
         .graph

@@ -10,6 +10,7 @@
 mod batch_norm;
 mod constants;
 mod division;
+mod equalize;
 mod identity;
 mod softmax_axis;
 
@@ -47,6 +48,17 @@ pub fn prepare_for_quantization(model: &ModelProto) -> Result<(ModelProto, Clean
         last_axis_softmaxes: softmax_axis::softmax_over_last_axis(graph, opset)?,
     };
     Ok((model, report))
+}
+
+/// Cross-layer equalization of a cleaned-up model (see [`prepare_for_quantization`]): every
+/// Conv pair, directly or through a ReLU or LeakyReLU, scaled so that both weights span the
+/// same range per channel; the model computes the same outputs. Returns how many pairs.
+pub fn equalize_cross_layer(model: &mut ModelProto) -> Result<usize> {
+    let graph = model
+        .graph
+        .as_mut()
+        .ok_or_else(|| Error::InvalidModel("the model has no graph".into()))?;
+    equalize::equalize_cross_layer(graph)
 }
 
 /// The initializer called `name`, if there is one.

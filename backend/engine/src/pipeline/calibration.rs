@@ -10,6 +10,7 @@ use crate::calibrate::{
     AutoJudge, CalibrationMethod, CalibrationTable, auto_judge_images, calibrate_model,
     calibrate_model_judged,
 };
+use crate::cleanup::{equalize_cross_layer, prepare_for_quantization};
 use crate::onnx::proto::ModelProto;
 use crate::profile::Profile;
 use crate::recover::{RECOVERY_IMAGES, RecoveryPass, recover};
@@ -43,7 +44,16 @@ pub fn calibrate_images(
     on_pass: &mut dyn FnMut(RecoveryPass),
 ) -> Result<CalibrationTable> {
     let name = input.profile.input_name(input.model)?;
-    let mut table = ranges(input, &name, batches, method, on_batch)?;
+    let equalized;
+    let model = if input.recovery.contains(&RecoveryPass::Cle) {
+        let (mut cleaned, _) = prepare_for_quantization(input.model)?;
+        equalize_cross_layer(&mut cleaned)?;
+        equalized = cleaned;
+        &equalized
+    } else {
+        input.model
+    };
+    let mut table = ranges(input, model, &name, batches, method, on_batch)?;
     if !input.recovery.is_empty() {
         let files = &input.files[..RECOVERY_IMAGES.min(input.files.len())];
         let batches = input
@@ -62,21 +72,23 @@ pub fn calibrate_images(
     Ok(table)
 }
 
-/// The table of ranges by `method`, `auto` judged.
+/// The table of ranges of `model` (the input's, perhaps equalized) by `method`, `auto`
+/// judged.
 fn ranges(
     input: &CalibrationInput<'_>,
+    model: &ModelProto,
     name: &str,
     batches: impl Iterator<Item = Result<ArrayD<f32>>>,
     method: CalibrationMethod,
     on_batch: &mut dyn FnMut(usize),
 ) -> Result<CalibrationTable> {
     if method != CalibrationMethod::Auto {
-        return calibrate_model(input.model, name, batches, method, input.model_id, on_batch);
+        return calibrate_model(model, name, batches, method, input.model_id, on_batch);
     }
     let judged = &input.files[..auto_judge_images(input.files.len()).min(input.files.len())];
-    let mut judge = accuracy_scorer(input.model, input.profile, judged, None, input.batch_size)?;
+    let mut judge = accuracy_scorer(model, input.profile, judged, None, input.batch_size)?;
     calibrate_model_judged(
-        input.model,
+        model,
         name,
         batches,
         method,

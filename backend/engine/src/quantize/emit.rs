@@ -9,6 +9,7 @@ use crate::graph::{GraphIndex, Patch, Use};
 use crate::layers::Layer;
 use crate::onnx::proto::{NodeProto, TensorProto};
 use crate::onnx::{f32_tensor, i8_tensor, i32_tensor, int_attr, tensor_f32, u8_tensor};
+use crate::recover::Recovery;
 use crate::{Error, Result};
 
 fn node(op: &str, name: String, inputs: [&str; 3], output: &str, axis: Option<i64>) -> NodeProto {
@@ -176,14 +177,15 @@ pub(crate) fn constant_dq(
 }
 
 /// Replaces a layer's float weight by INT8 values + per-channel DequantizeLinear; with an
-/// `input_scale`, also its bias by INT32 values + DequantizeLinear. A `bias_shift` (one
-/// value per output channel, from bias correction) is added to the bias first.
+/// `input_scale`, also its bias by INT32 values + DequantizeLinear. The weights round as
+/// `recovery`'s adaptive rounding chose where it did, and its bias shift (one value per
+/// output channel, from bias correction) is added to the bias first.
 pub(crate) fn weight_dq(
     index: &GraphIndex<'_>,
     patch: &mut Patch,
     layer: &Layer,
     input_scale: Option<f32>,
-    bias_shift: Option<&[f32]>,
+    recovery: &Recovery,
     range: WeightRange,
 ) -> Result<()> {
     let tensor = index.constant(&layer.weight).ok_or_else(|| {
@@ -197,6 +199,7 @@ pub(crate) fn weight_dq(
         &layer.weight_shape,
         layer.channel_axis,
         range,
+        recovery.rounding(&layer.name),
     );
     let axis = layer.channel_axis as i64;
     let channels = q.scales.len() as i64;
@@ -239,7 +242,9 @@ pub(crate) fn weight_dq(
     if bias.dims.len() != 1 || bias_values.len() != q.scales.len() {
         return Ok(());
     }
-    let shift = bias_shift.filter(|shift| shift.len() == bias_values.len());
+    let shift = recovery
+        .bias_shift(&layer.name)
+        .filter(|shift| shift.len() == bias_values.len());
     for (value, shift) in bias_values.iter_mut().zip(shift.unwrap_or_default()) {
         *value += shift;
     }

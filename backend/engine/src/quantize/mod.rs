@@ -7,6 +7,7 @@ mod groups;
 mod opset;
 mod ort_cpu;
 mod placement;
+mod rounding;
 mod weight_range;
 mod weights;
 
@@ -17,11 +18,13 @@ use serde::Serialize;
 
 pub use groups::{DecodeTail, QuantGroup};
 pub use placement::calibration_tensors;
+pub use rounding::WeightRounding;
 pub use weight_range::WeightRange;
+pub(crate) use weights::channel_scales;
 pub use weights::dequantized_weights;
 
 use crate::calibrate::Calibration;
-use crate::cleanup::{CleanupReport, prepare_for_quantization};
+use crate::cleanup::{CleanupReport, equalize_cross_layer, prepare_for_quantization};
 use crate::graph::{GraphIndex, Patch};
 use crate::layers::{Layer, discover_layers};
 use crate::onnx::proto::ModelProto;
@@ -136,6 +139,9 @@ pub fn quantize_model(
 ) -> Result<(ModelProto, QuantizeReport)> {
     let config = config.into();
     let (mut model, cleanup) = prepare_for_quantization(model)?;
+    if ranges.recovery.equalizes() {
+        equalize_cross_layer(&mut model)?;
+    }
     let raised_from_opset = opset::raise_to_qdq_opset(&mut model)?;
     let graph = model
         .graph
@@ -190,7 +196,7 @@ pub fn quantize_model(
             &mut patch,
             layer,
             input_scale,
-            ranges.recovery.bias_shift(&layer.name),
+            &ranges.recovery,
             config.weight_range,
         )?;
     }

@@ -1,6 +1,6 @@
 //! Symmetric per-output-channel INT8 weights and INT32 biases.
 
-use super::WeightRange;
+use super::{WeightRange, WeightRounding};
 
 /// Quantized weights: int8 values and one scale per output channel.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,54 +27,83 @@ fn level_scale(amax: f32, max_level: f32) -> f32 {
 }
 
 /// Quantizes `weights` of shape `dims` per channel along `axis`, symmetric, zero point 0,
-/// within `range`, rounding half to even as ONNX QuantizeLinear does.
+/// within `range`: by `rounding` where it fits these weights and range, else to nearest,
+/// half to even, as ONNX QuantizeLinear does.
 pub(crate) fn quantize_per_channel(
     weights: &[f32],
     dims: &[i64],
     axis: usize,
     range: WeightRange,
+    rounding: Option<&WeightRounding>,
 ) -> ChannelQuantized {
     let max_level = range.max_level();
+    let channel_of = channel_index(dims, axis);
+    let scales = channel_scales(weights, dims, axis, range);
+    let up = rounding
+        .filter(|r| r.fits(weights.len(), range))
+        .map(|r| r.up.as_slice());
+    let values = weights
+        .iter()
+        .enumerate()
+        .map(|(i, &w)| {
+            let scale = scales[channel_of(i)];
+            match up {
+                Some(up) => ((w / scale).floor() + f32::from(u8::from(up[i])))
+                    .clamp(-max_level, max_level) as i8,
+                None => quantize_value(w, scale, max_level),
+            }
+        })
+        .collect();
+    ChannelQuantized { values, scales }
+}
+
+/// The per-channel scales of `weights` of shape `dims` along `axis` within `range`: each
+/// channel's largest magnitude maps to the range's top level.
+pub(crate) fn channel_scales(
+    weights: &[f32],
+    dims: &[i64],
+    axis: usize,
+    range: WeightRange,
+) -> Vec<f32> {
+    let channels = dims.get(axis).map_or(1, |&d| d.max(1) as usize);
+    let channel_of = channel_index(dims, axis);
+    let mut amax = vec![0f32; channels];
+    for (i, w) in weights.iter().enumerate() {
+        let c = channel_of(i);
+        amax[c] = amax[c].max(w.abs());
+    }
+    amax.iter()
+        .map(|&a| level_scale(a, range.max_level()))
+        .collect()
+}
+
+/// The channel (along `axis` of `dims`) of each element index.
+fn channel_index(dims: &[i64], axis: usize) -> impl Fn(usize) -> usize {
     let channels = dims.get(axis).map_or(1, |&d| d.max(1) as usize);
     let inner: usize = dims
         .iter()
         .skip(axis + 1)
         .map(|&d| d.max(1) as usize)
         .product();
-    let channel_of = |i: usize| (i / inner) % channels;
-    let mut amax = vec![0f32; channels];
-    for (i, w) in weights.iter().enumerate() {
-        let c = channel_of(i);
-        amax[c] = amax[c].max(w.abs());
-    }
-    let scales: Vec<f32> = amax.iter().map(|&a| level_scale(a, max_level)).collect();
-    let values = weights
-        .iter()
-        .enumerate()
-        .map(|(i, &w)| quantize_value(w, scales[channel_of(i)], max_level))
-        .collect();
-    ChannelQuantized { values, scales }
+    move |i| (i / inner) % channels
 }
 
-/// `weights` as per-channel INT8 within `range` represents them (quantized and dequantized),
-/// so that recovery passes can measure what INT8 weights change.
+/// `weights` as per-channel INT8 within `range` (and by `rounding`, where it fits)
+/// represents them, quantized and dequantized, so that recovery passes can measure what
+/// INT8 weights change.
 pub fn dequantized_weights(
     weights: &[f32],
     dims: &[i64],
     axis: usize,
     range: WeightRange,
+    rounding: Option<&WeightRounding>,
 ) -> Vec<f32> {
-    let q = quantize_per_channel(weights, dims, axis, range);
-    let channels = q.scales.len();
-    let inner: usize = dims
-        .iter()
-        .skip(axis + 1)
-        .map(|&d| d.max(1) as usize)
-        .product();
+    let q = quantize_per_channel(weights, dims, axis, range, rounding);
+    let channel_of = channel_index(dims, axis);
     q.values
         .iter()
         .enumerate()
-        .map(|(i, &v)| f32::from(v) * q.scales[(i / inner) % channels])
+        .map(|(i, &v)| f32::from(v) * q.scales[channel_of(i)])
         .collect()
 }
 
@@ -116,6 +145,7 @@ mod tests {
             &[2, 2, 1, 1],
             0,
             WeightRange::Full,
+            None,
         );
         assert_eq!(q.scales, vec![1.0 / 127.0, 0.02 / 127.0]);
         assert_eq!(q.values, vec![127, -64, 70, 127]);
@@ -124,6 +154,7 @@ mod tests {
             &[2, 2, 1, 1],
             0,
             WeightRange::Reduced,
+            None,
         );
         assert_eq!(reduced.scales, vec![1.0 / 63.0, 0.02 / 63.0]);
         // -0.5 / (1/63) is -31.4999... in f32, so it rounds to -31.
@@ -133,14 +164,40 @@ mod tests {
     #[test]
     fn transposed_conv_weights_use_axis_one() {
         // dims [in=2, out=2]: channel = index % 2.
-        let q = quantize_per_channel(&[1.0, 0.1, -2.0, 0.05], &[2, 2], 1, WeightRange::Full);
+        let q = quantize_per_channel(&[1.0, 0.1, -2.0, 0.05], &[2, 2], 1, WeightRange::Full, None);
         assert_eq!(q.scales, vec![2.0 / 127.0, 0.1 / 127.0]);
         assert_eq!(q.values, vec![64, 127, -127, 64]);
     }
 
     #[test]
+    fn a_chosen_rounding_rounds_each_weight_its_own_way() {
+        // Scale 1/127: 0.5 is level 63.5, -0.25 is level -31.75.
+        let weights = [1.0, 0.5, -0.25];
+        let up = |bits: [bool; 3]| WeightRounding {
+            range: WeightRange::Full,
+            up: bits.to_vec(),
+        };
+        let q = |rounding: &WeightRounding| {
+            quantize_per_channel(&weights, &[1, 3], 0, WeightRange::Full, Some(rounding)).values
+        };
+        assert_eq!(q(&up([false, false, false])), vec![127, 63, -32]);
+        assert_eq!(q(&up([true, true, true])), vec![127, 64, -31]);
+        // A rounding for another range or another weight count is not used.
+        let other = WeightRounding {
+            range: WeightRange::Reduced,
+            up: vec![true; 3],
+        };
+        assert_eq!(q(&other), vec![127, 64, -32]);
+        let short = WeightRounding {
+            range: WeightRange::Full,
+            up: vec![true; 2],
+        };
+        assert_eq!(q(&short), vec![127, 64, -32]);
+    }
+
+    #[test]
     fn zero_channels_and_biases_are_safe() {
-        let q = quantize_per_channel(&[0.0, 0.0], &[1, 2], 0, WeightRange::Full);
+        let q = quantize_per_channel(&[0.0, 0.0], &[1, 2], 0, WeightRange::Full, None);
         assert_eq!(q.scales, vec![1.0]);
         assert_eq!(q.values, vec![0, 0]);
         let (values, scales) = quantize_bias(&[0.5, -1.0], 0.5, &[0.01, 0.1]);

@@ -8,33 +8,41 @@ use std::collections::BTreeMap;
 
 use ndarray::ArrayD;
 
+use super::Roundings;
 use super::channel_means::{ChannelTensor, channel_means};
+use super::layer_shape::LayerShape;
 use crate::Result;
 use crate::graph::GraphIndex;
 use crate::layers::{Layer, discover_layers};
 use crate::onnx::proto::ModelProto;
-use crate::onnx::{attr_i64, tensor_f32};
+use crate::onnx::tensor_f32;
 use crate::quantize::{WeightRange, dequantized_weights};
 
 /// Per layer (by name), what each output channel's bias gains.
 pub type BiasShifts = BTreeMap<String, Vec<f32>>;
 
 /// The bias shifts that cancel the mean error of INT8 weights (in the range `ort-cpu` uses
-/// on this machine) in every biased Conv and Gemm layer of `model` (cleaned up, as
-/// calibration sees it), with input means measured over `batches` fed to `input`.
+/// on this machine, rounded as `roundings` chose where it did) in every biased Conv and Gemm
+/// layer of `model` (cleaned up, as calibration sees it), with input means measured over
+/// `batches` fed to `input`.
 pub(crate) fn measure_bias_shifts(
     model: &ModelProto,
     input: &str,
     batches: &[ArrayD<f32>],
+    roundings: &Roundings,
 ) -> Result<BiasShifts> {
     let graph = model
         .graph
         .as_ref()
         .ok_or_else(|| crate::Error::InvalidModel("the model has no graph".into()))?;
     let index = GraphIndex::new(graph)?;
-    let layers: Vec<(Layer, Shape)> = discover_layers(&index)?
+    let layers: Vec<(Layer, LayerShape)> = discover_layers(&index)?
         .into_iter()
-        .filter_map(|layer| Shape::of(&index, &layer).map(|shape| (layer, shape)))
+        .filter_map(|layer| {
+            LayerShape::of(&index, &layer)
+                .filter(|shape| has_channel_bias(&index, &layer, shape.outputs()))
+                .map(|shape| (layer, shape))
+        })
         .collect();
     if layers.is_empty() || batches.is_empty() {
         return Ok(BiasShifts::new());
@@ -63,6 +71,7 @@ pub(crate) fn measure_bias_shifts(
             &layer.weight_shape,
             layer.channel_axis,
             WeightRange::for_this_cpu(),
+            roundings.get(&layer.name),
         );
         if let Some(shift) = shape.mean_error(&float, &int8, mean) {
             shifts.insert(layer.name.clone(), shift);
@@ -71,64 +80,17 @@ pub(crate) fn measure_bias_shifts(
     Ok(shifts)
 }
 
-/// How a biased layer's weight indexes output and input channels.
-#[derive(Debug, Clone, Copy)]
-enum Shape {
-    /// A Conv: `[out, in / groups, kernel...]`.
-    Conv {
-        outputs: usize,
-        inputs_per_group: usize,
-        groups: usize,
-        kernel: usize,
-    },
-    /// A Gemm: `[in, out]`, or `[out, in]` when transposed.
-    Gemm {
-        outputs: usize,
-        inputs: usize,
-        transposed: bool,
-    },
+/// Whether `layer`'s node has a constant bias of one value per output channel.
+fn has_channel_bias(index: &GraphIndex<'_>, layer: &Layer, outputs: usize) -> bool {
+    index
+        .node(layer.node)
+        .input
+        .get(2)
+        .and_then(|name| index.constant(name))
+        .is_some_and(|bias| bias.dims == [outputs as i64])
 }
 
-impl Shape {
-    /// The shape of `layer` when it is a Conv or a Gemm (not transposing its input) with a
-    /// constant bias of one value per output channel.
-    fn of(index: &GraphIndex<'_>, layer: &Layer) -> Option<Self> {
-        let node = index.node(layer.node);
-        let dims: Vec<usize> = layer
-            .weight_shape
-            .iter()
-            .map(|&d| usize::try_from(d).ok())
-            .collect::<Option<_>>()?;
-        let shape = match layer.op.as_str() {
-            "Conv" if dims.len() >= 3 => {
-                let groups = usize::try_from(attr_i64(node, "group").ok()?.unwrap_or(1)).ok()?;
-                Self::Conv {
-                    outputs: dims[0],
-                    inputs_per_group: dims[1],
-                    groups: groups.max(1),
-                    kernel: dims[2..].iter().product(),
-                }
-            }
-            "Gemm" if dims.len() == 2 && attr_i64(node, "transA").ok()?.unwrap_or(0) == 0 => {
-                let transposed = layer.channel_axis == 0;
-                Self::Gemm {
-                    outputs: dims[layer.channel_axis],
-                    inputs: dims[1 - layer.channel_axis],
-                    transposed,
-                }
-            }
-            _ => return None,
-        };
-        let bias = index.constant(node.input.get(2)?)?;
-        (bias.dims == [shape.outputs() as i64]).then_some(shape)
-    }
-
-    fn outputs(self) -> usize {
-        match self {
-            Self::Conv { outputs, .. } | Self::Gemm { outputs, .. } => outputs,
-        }
-    }
-
+impl LayerShape {
     /// `-(W_int8 - W) · mean` per output channel, `mean` one value per input channel;
     /// none when `mean` does not fit the weight.
     fn mean_error(self, float: &[f32], int8: &[f32], mean: &[f64]) -> Option<Vec<f32>> {
@@ -139,6 +101,7 @@ impl Shape {
                 inputs_per_group,
                 groups,
                 kernel,
+                ..
             } => {
                 if mean.len() != inputs_per_group * groups || outputs % groups != 0 {
                     return None;
@@ -161,24 +124,17 @@ impl Shape {
                 )
             }
             Self::Gemm {
-                outputs,
-                inputs,
-                transposed,
+                outputs, inputs, ..
             } => {
                 if mean.len() != inputs {
                     return None;
                 }
-                let at = |o: usize, k: usize| {
-                    if transposed {
-                        o * inputs + k
-                    } else {
-                        k * outputs + o
-                    }
-                };
                 Some(
                     (0..outputs)
                         .map(|o| {
-                            -(0..inputs).map(|k| error(at(o, k)) * mean[k]).sum::<f64>() as f32
+                            -(0..inputs)
+                                .map(|k| error(self.weight_index(o, k)) * mean[k])
+                                .sum::<f64>() as f32
                         })
                         .collect(),
                 )
@@ -194,11 +150,12 @@ mod tests {
     #[test]
     fn a_depthwise_conv_shift_reads_only_its_own_input_channel() {
         // Two groups of one input and one output channel each, 1x1 kernels.
-        let shape = Shape::Conv {
+        let shape = LayerShape::Conv {
             outputs: 2,
             inputs_per_group: 1,
             groups: 2,
             kernel: 1,
+            window: None,
         };
         let shift = shape
             .mean_error(&[1.0, 2.0], &[1.5, 1.0], &[10.0, 100.0])
@@ -209,7 +166,7 @@ mod tests {
     #[test]
     fn a_gemm_shift_follows_its_weight_layout() {
         // W as [in = 2, out = 1]: y = 0.5 x0 + 1 x1; INT8 has 0.6 and 1.
-        let plain = Shape::Gemm {
+        let plain = LayerShape::Gemm {
             outputs: 1,
             inputs: 2,
             transposed: false,

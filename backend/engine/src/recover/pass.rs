@@ -9,10 +9,17 @@ use crate::Error;
 
 /// One accuracy-recovery pass, run at calibration; quantization applies what it measured.
 ///
-/// Written and parsed as `bias` and `ranges`; serde uses the same words.
+/// Written and parsed as `cle`, `ranges`, `adaround` and `bias`; serde uses the same words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RecoveryPass {
+    /// Cross-layer equalization: Conv pairs (directly or through a ReLU or LeakyReLU) scaled
+    /// per channel so that both weights span the same range; runs before the ranges are
+    /// calibrated, and the float model computes the same outputs.
+    Cle,
+    /// Adaptive rounding: each INT8 weight rounds up or down, not to nearest, where that
+    /// makes its layer's output error on calibration inputs smaller.
+    Adaround,
     /// Empirical bias correction: the per-channel mean shift that INT8 causes at each layer's
     /// output, measured on calibration images, folded back into the layer's bias.
     Bias,
@@ -24,11 +31,13 @@ pub enum RecoveryPass {
 
 impl RecoveryPass {
     /// Every pass, in the order they run.
-    pub const ALL: [RecoveryPass; 2] = [Self::Ranges, Self::Bias];
+    pub const ALL: [RecoveryPass; 4] = [Self::Cle, Self::Ranges, Self::Adaround, Self::Bias];
 
     /// The pass's word.
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Cle => "cle",
+            Self::Adaround => "adaround",
             Self::Bias => "bias",
             Self::Ranges => "ranges",
         }
@@ -93,9 +102,9 @@ mod tests {
             let json = serde_json::to_string(&pass).unwrap();
             assert_eq!(json, format!("\"{pass}\""));
         }
-        let error = "adaround".parse::<RecoveryPass>().unwrap_err().to_string();
+        let error = "cle2".parse::<RecoveryPass>().unwrap_err().to_string();
         assert!(
-            error.contains("`adaround`") && error.contains("`bias`"),
+            error.contains("`cle2`") && error.contains("`adaround`"),
             "{error}"
         );
     }
@@ -103,8 +112,12 @@ mod tests {
     #[test]
     fn a_list_is_put_in_run_order_without_repeats() {
         assert_eq!(
-            parse_passes("bias, ranges,bias").unwrap(),
-            vec![RecoveryPass::Ranges, RecoveryPass::Bias]
+            parse_passes("bias, ranges,adaround,bias").unwrap(),
+            vec![
+                RecoveryPass::Ranges,
+                RecoveryPass::Adaround,
+                RecoveryPass::Bias
+            ]
         );
         assert_eq!(parse_passes("none").unwrap(), vec![]);
         assert!(parse_passes("bias,cle2").is_err());

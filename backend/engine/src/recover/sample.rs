@@ -4,24 +4,34 @@
 pub(crate) const SAMPLES_PER_IMAGE: usize = 2048;
 
 /// Up to [`SAMPLES_PER_IMAGE`] finite values of `values` (tensor `tensor` on image number
-/// `image`), at positions from a splitmix64 generator seeded by both: the same inputs
-/// always give the same sample.
+/// `image`), at [`positions`] seeded by both: the same inputs always give the same sample.
 pub(crate) fn sample(values: &[f32], image: u64, tensor: &str) -> Vec<f32> {
     if values.len() <= SAMPLES_PER_IMAGE {
         return values.iter().copied().filter(|v| v.is_finite()).collect();
     }
-    let mut state = image.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ fnv(tensor);
-    (0..SAMPLES_PER_IMAGE)
-        .map(|_| {
-            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            z ^= z >> 31;
-            values[(z % values.len() as u64) as usize]
-        })
+    positions(values.len(), SAMPLES_PER_IMAGE, image, tensor)
+        .map(|i| values[i])
         .filter(|v| v.is_finite())
         .collect()
+}
+
+/// `count` positions below `len` (`len` > 0), drawn by a splitmix64 generator seeded by
+/// `image` and `name`: each tensor or layer draws its own, reproducibly.
+pub(crate) fn positions(
+    len: usize,
+    count: usize,
+    image: u64,
+    name: &str,
+) -> impl Iterator<Item = usize> {
+    let mut state = image.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ fnv(name);
+    (0..count).map(move |_| {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        (z % len as u64) as usize
+    })
 }
 
 /// The FNV-1a hash of `name`, so each tensor draws its own positions.

@@ -28,8 +28,9 @@ pub(crate) struct Args {
     /// The percentile for `--method percentile`.
     #[arg(long)]
     percentile: Option<f64>,
-    /// Accuracy-recovery passes, comma-separated: `ranges` (each activation's uint8 bounds
-    /// chosen for what it feeds), `bias` (bias correction), or `none`.
+    /// Accuracy-recovery passes, comma-separated: `cle` (cross-layer equalization), `ranges`
+    /// (each activation's uint8 bounds chosen for what it feeds), `adaround` (adaptive
+    /// rounding of the weights), `bias` (bias correction), or `none`.
     #[arg(long, default_value = "none")]
     recover: String,
     /// Use only this many batches (default: every image).

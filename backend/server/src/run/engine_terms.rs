@@ -48,7 +48,9 @@ impl ToEngine for RecoveryPass {
 
     fn to_engine(self) -> EnginePass {
         match self {
+            Self::Cle => EnginePass::Cle,
             Self::Ranges => EnginePass::Ranges,
+            Self::Adaround => EnginePass::Adaround,
             Self::Bias => EnginePass::Bias,
         }
     }
