@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use super::WeightRange;
 use super::placement::{ActivationQuantizer, Bounds};
-use super::weights::{int8_scale, quantize_bias, quantize_per_channel};
+use super::weights::{fit_scales_to_bias, int8_scale, quantize_bias, quantize_per_channel};
 use crate::graph::{GraphIndex, Patch, Use};
 use crate::layers::Layer;
 use crate::onnx::proto::{NodeProto, TensorProto};
@@ -194,13 +194,26 @@ pub(crate) fn weight_dq(
             layer.weight, layer.name
         ))
     })?;
-    let q = quantize_per_channel(
-        &tensor_f32(tensor)?,
+    let weights = tensor_f32(tensor)?;
+    let mut q = quantize_per_channel(
+        &weights,
         &layer.weight_shape,
         layer.channel_axis,
         range,
         recovery.rounding(&layer.name),
     );
+    let bias = layer_bias(index, layer, recovery, q.scales.len())?;
+    if let (Some(input_scale), Some(bias)) = (input_scale, &bias) {
+        fit_scales_to_bias(
+            &mut q,
+            &weights,
+            &layer.weight_shape,
+            layer.channel_axis,
+            range,
+            &bias.values,
+            input_scale,
+        );
+    }
     let axis = layer.channel_axis as i64;
     let channels = q.scales.len() as i64;
     let values = patch.fresh_name(index, &format!("{}_quantized", layer.weight));
@@ -227,36 +240,23 @@ pub(crate) fn weight_dq(
     );
     patch.drop_initializer_if_unused(layer.weight.clone());
 
-    let Some(bias_name) = index
-        .node(layer.node)
-        .input
-        .get(2)
-        .filter(|b| !b.is_empty())
+    let Some(LayerBias {
+        name: bias_name,
+        values: bias_values,
+        shifted,
+    }) = bias
     else {
         return Ok(());
     };
-    let Some(bias) = index.constant(bias_name) else {
-        return Ok(());
-    };
-    let mut bias_values = tensor_f32(bias)?;
-    if bias.dims.len() != 1 || bias_values.len() != q.scales.len() {
-        return Ok(());
-    }
-    let shift = recovery
-        .bias_shift(&layer.name)
-        .filter(|shift| shift.len() == bias_values.len());
-    for (value, shift) in bias_values.iter_mut().zip(shift.unwrap_or_default()) {
-        *value += shift;
-    }
     let bias_use = Use {
         node: layer.node,
         slot: 2,
     };
     let Some(input_scale) = input_scale else {
-        if shift.is_some() {
-            let shifted = patch.fresh_name(index, &format!("{bias_name}_corrected"));
-            patch.add_initializer(f32_tensor(&shifted, &[channels], &bias_values));
-            patch.rewire(bias_use, shifted);
+        if shifted {
+            let corrected = patch.fresh_name(index, &format!("{bias_name}_corrected"));
+            patch.add_initializer(f32_tensor(&corrected, &[channels], &bias_values));
+            patch.rewire(bias_use, corrected);
             patch.drop_initializer_if_unused(bias_name.clone());
         }
         return Ok(());
@@ -280,4 +280,47 @@ pub(crate) fn weight_dq(
     patch.rewire(bias_use, dequantized);
     patch.drop_initializer_if_unused(bias_name.clone());
     Ok(())
+}
+
+/// A layer's constant bias, one value per output channel, with bias correction's shift added.
+struct LayerBias {
+    name: String,
+    values: Vec<f32>,
+    /// Whether bias correction shifted it.
+    shifted: bool,
+}
+
+/// The bias of `layer` when it is a constant of `channels` values.
+fn layer_bias(
+    index: &GraphIndex<'_>,
+    layer: &Layer,
+    recovery: &Recovery,
+    channels: usize,
+) -> Result<Option<LayerBias>> {
+    let Some(name) = index
+        .node(layer.node)
+        .input
+        .get(2)
+        .filter(|b| !b.is_empty())
+    else {
+        return Ok(None);
+    };
+    let Some(bias) = index.constant(name) else {
+        return Ok(None);
+    };
+    let mut values = tensor_f32(bias)?;
+    if bias.dims.len() != 1 || values.len() != channels {
+        return Ok(None);
+    }
+    let shift = recovery
+        .bias_shift(&layer.name)
+        .filter(|shift| shift.len() == values.len());
+    for (value, shift) in values.iter_mut().zip(shift.unwrap_or_default()) {
+        *value += shift;
+    }
+    Ok(Some(LayerBias {
+        name: name.clone(),
+        values,
+        shifted: shift.is_some(),
+    }))
 }

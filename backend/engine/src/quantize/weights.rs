@@ -107,6 +107,43 @@ pub fn dequantized_weights(
         .collect()
 }
 
+/// The largest INT32 bias value a channel is given: half the INT32 range, so that the
+/// accumulator keeps room for the products.
+const BIAS_LIMIT: f64 = (1u64 << 30) as f64;
+
+/// Raises the scale of every channel of `q` (quantized from `weights`) whose bias, at scale
+/// `input_scale * weight scale`, would not fit INT32, and requantizes its weights at the new
+/// scale. Such channels come from folded batch norms that all but zero a channel's weights
+/// (scales of 1e-24) while keeping its bias: INT32 would clamp the bias to almost nothing.
+pub(crate) fn fit_scales_to_bias(
+    q: &mut ChannelQuantized,
+    weights: &[f32],
+    dims: &[i64],
+    axis: usize,
+    range: WeightRange,
+    bias: &[f32],
+    input_scale: f32,
+) {
+    let mut raised = vec![false; q.scales.len()];
+    for ((scale, &b), raised) in q.scales.iter_mut().zip(bias).zip(&mut raised) {
+        let needed = (f64::from(b.abs()) / (f64::from(input_scale) * BIAS_LIMIT)) as f32;
+        if needed.is_finite() && *scale < needed {
+            *scale = needed;
+            *raised = true;
+        }
+    }
+    if !raised.contains(&true) {
+        return;
+    }
+    let channel_of = channel_index(dims, axis);
+    for (i, (value, &w)) in q.values.iter_mut().zip(weights).enumerate() {
+        let c = channel_of(i);
+        if raised[c] {
+            *value = quantize_value(w, q.scales[c], range.max_level());
+        }
+    }
+}
+
 fn quantize_value(value: f32, scale: f32, max_level: f32) -> i8 {
     (value / scale)
         .round_ties_even()
@@ -193,6 +230,31 @@ mod tests {
             up: vec![true; 2],
         };
         assert_eq!(q(&short), vec![127, 64, -32]);
+    }
+
+    #[test]
+    fn a_channel_whose_bias_would_not_fit_int32_gets_a_wider_scale() {
+        // Channel 0 is normal; channel 1's weights were all but zeroed by a folded batch norm
+        // while its bias stayed 0.5.
+        let weights = [1.0, -0.5, 1e-24, -2e-24];
+        let dims = [2, 2];
+        let mut q = quantize_per_channel(&weights, &dims, 0, WeightRange::Full, None);
+        let narrow = q.scales[1];
+        fit_scales_to_bias(
+            &mut q,
+            &weights,
+            &dims,
+            0,
+            WeightRange::Full,
+            &[0.1, 0.5],
+            0.01,
+        );
+        assert_eq!(q.scales[0], 1.0 / 127.0);
+        assert!(q.scales[1] > narrow * 1e10);
+        assert_eq!(&q.values[2..], &[0, 0]);
+        let (values, scales) = quantize_bias(&[0.1, 0.5], 0.01, &q.scales);
+        assert!(values[1].abs() <= 1 << 30);
+        assert!((values[1] as f32 * scales[1] - 0.5).abs() < 1e-6);
     }
 
     #[test]
