@@ -11,7 +11,7 @@ use crate::graph::GraphIndex;
 use crate::layers::discover_layers;
 use crate::onnx::proto::ModelProto;
 use crate::quantize::{GroupSelection, Target, calibration_tensors, quantize_model};
-use crate::runtime::{SessionConfig, exposed_session, run_f32};
+use crate::runtime::{ExposedRuns, SessionConfig};
 use crate::sensitivity::{OutputFidelity, Score, Scorer};
 use crate::{Error, Result};
 
@@ -241,7 +241,7 @@ fn collect_histograms(
         .filter(|t| t.as_str() != input)
         .cloned()
         .collect();
-    let mut session = exposed_session(model, &outputs)?;
+    let mut runs = ExposedRuns::new(model, &outputs)?;
     // Per tensor: (every image, images after the held-out ones).
     let mut histograms: BTreeMap<String, (Histogram, Histogram)> = tensors
         .iter()
@@ -250,34 +250,38 @@ fn collect_histograms(
     let mut images = 0;
     for batch in batches {
         let batch = batch?;
-        let values = run_f32(&mut session, input, batch.view(), &outputs)?;
-        let batch_images = batch.shape().first().copied().unwrap_or(0);
-        // The first `held_rows` images of this batch are held out; the rest also go to
-        // `after`. A tensor whose leading dimension is not the batch cannot be split: the
-        // batch that straddles the boundary then stays out of its `after`.
-        let held_rows = held_out.saturating_sub(images).min(batch_images);
-        histograms
-            .par_iter_mut()
-            .try_for_each(|(name, (histogram, after))| {
-                let array = if name == input {
-                    Some(&batch)
-                } else {
-                    values.get(name)
-                };
-                let array = array
-                    .ok_or_else(|| Error::Runtime(format!("tensor `{name}` was not produced")))?;
-                let values = contiguous(array.view());
-                histogram.add(&values);
-                if held_rows == 0 {
-                    after.add(&values);
-                } else if held_rows < batch_images && array.shape().first() == Some(&batch_images) {
-                    after.add(&contiguous(
-                        array.slice_axis(Axis(0), Slice::from(held_rows..)),
-                    ));
-                }
-                Ok::<_, Error>(())
-            })?;
-        images += batch_images;
+        runs.for_each_part(input, &batch, |part, values| {
+            let part_images = part.shape().first().copied().unwrap_or(0);
+            // The first `held_rows` images of this part are held out; the rest also go to
+            // `after`. A tensor whose leading dimension is not the batch cannot be split:
+            // the part that straddles the boundary then stays out of its `after`.
+            let held_rows = held_out.saturating_sub(images).min(part_images);
+            histograms
+                .par_iter_mut()
+                .try_for_each(|(name, (histogram, after))| {
+                    let array = if name == input {
+                        Some(part)
+                    } else {
+                        values.get(name)
+                    };
+                    let array = array.ok_or_else(|| {
+                        Error::Runtime(format!("tensor `{name}` was not produced"))
+                    })?;
+                    let values = contiguous(array.view());
+                    histogram.add(&values);
+                    if held_rows == 0 {
+                        after.add(&values);
+                    } else if held_rows < part_images && array.shape().first() == Some(&part_images)
+                    {
+                        after.add(&contiguous(
+                            array.slice_axis(Axis(0), Slice::from(held_rows..)),
+                        ));
+                    }
+                    Ok::<_, Error>(())
+                })?;
+            images += part_images;
+            Ok(())
+        })?;
         on_batch(images);
     }
     let (all, after_held_out) = histograms

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use ndarray::{ArrayD, Axis};
 
 use crate::onnx::proto::ModelProto;
-use crate::runtime::{exposed_session, run_f32};
+use crate::runtime::ExposedRuns;
 use crate::{Error, Result};
 
 /// A tensor whose channels are averaged: its name, and the axis that indexes its channels.
@@ -26,41 +26,43 @@ pub(crate) fn channel_means(
     tensors: &[ChannelTensor],
 ) -> Result<HashMap<String, Vec<f64>>> {
     let names: Vec<String> = tensors.iter().map(|t| t.name.clone()).collect();
-    let mut session = exposed_session(model, &names)?;
+    let mut runs = ExposedRuns::new(model, &names)?;
     let mut sums: HashMap<String, (Vec<f64>, u64)> = HashMap::new();
     for batch in batches {
-        let values = run_f32(&mut session, input, batch.view(), &names)?;
-        for tensor in tensors {
-            let array = if tensor.name == input {
-                batch
-            } else {
-                values.get(&tensor.name).ok_or_else(|| {
-                    Error::Runtime(format!("tensor `{}` was not produced", tensor.name))
-                })?
-            };
-            if tensor.axis >= array.ndim() {
-                return Err(Error::Runtime(format!(
-                    "tensor `{}` has rank {}, no channel axis {}",
-                    tensor.name,
-                    array.ndim(),
-                    tensor.axis
-                )));
+        runs.for_each_part(input, batch, |part, values| {
+            for tensor in tensors {
+                let array = if tensor.name == input {
+                    part
+                } else {
+                    values.get(&tensor.name).ok_or_else(|| {
+                        Error::Runtime(format!("tensor `{}` was not produced", tensor.name))
+                    })?
+                };
+                if tensor.axis >= array.ndim() {
+                    return Err(Error::Runtime(format!(
+                        "tensor `{}` has rank {}, no channel axis {}",
+                        tensor.name,
+                        array.ndim(),
+                        tensor.axis
+                    )));
+                }
+                let channels = array.len_of(Axis(tensor.axis));
+                let (sum, count) = sums
+                    .entry(tensor.name.clone())
+                    .or_insert_with(|| (vec![0.0; channels], 0));
+                if sum.len() != channels {
+                    return Err(Error::Runtime(format!(
+                        "tensor `{}` changed its channel count between batches",
+                        tensor.name
+                    )));
+                }
+                for (channel, lane) in array.axis_iter(Axis(tensor.axis)).enumerate() {
+                    sum[channel] += lane.iter().map(|&v| f64::from(v)).sum::<f64>();
+                }
+                *count += (array.len() / channels.max(1)) as u64;
             }
-            let channels = array.len_of(Axis(tensor.axis));
-            let (sum, count) = sums
-                .entry(tensor.name.clone())
-                .or_insert_with(|| (vec![0.0; channels], 0));
-            if sum.len() != channels {
-                return Err(Error::Runtime(format!(
-                    "tensor `{}` changed its channel count between batches",
-                    tensor.name
-                )));
-            }
-            for (channel, lane) in array.axis_iter(Axis(tensor.axis)).enumerate() {
-                sum[channel] += lane.iter().map(|&v| f64::from(v)).sum::<f64>();
-            }
-            *count += (array.len() / channels.max(1)) as u64;
-        }
+            Ok(())
+        })?;
     }
     Ok(sums
         .into_iter()

@@ -9,7 +9,7 @@ use super::layer_shape::LayerShape;
 use super::sample::positions;
 use crate::layers::Layer;
 use crate::onnx::proto::ModelProto;
-use crate::runtime::{exposed_session, run_f32};
+use crate::runtime::ExposedRuns;
 use crate::{Error, Result};
 
 /// Input windows (output positions) sampled per image and layer.
@@ -40,30 +40,32 @@ pub(crate) fn input_grams(
         .collect();
     names.sort();
     names.dedup();
-    let mut session = exposed_session(model, &names)?;
+    let mut runs = ExposedRuns::new(model, &names)?;
     let mut sums: Vec<Option<Accumulator>> = layers
         .iter()
         .map(|(_, shape)| Accumulator::for_shape(*shape))
         .collect();
     let mut first_image = 0u64;
     for batch in batches {
-        let values = run_f32(&mut session, input, batch.view(), &names)?;
-        sums.par_iter_mut()
-            .zip(layers)
-            .try_for_each(|(sum, (layer, shape))| -> Result<()> {
-                let Some(sum) = sum else {
-                    return Ok(());
-                };
-                let tensor = if layer.input == input {
-                    batch
-                } else {
-                    values.get(&layer.input).ok_or_else(|| {
-                        Error::Runtime(format!("tensor `{}` was not produced", layer.input))
-                    })?
-                };
-                sum.add(*shape, tensor.view(), first_image, &layer.name)
-            })?;
-        first_image += batch.len_of(Axis(0)) as u64;
+        runs.for_each_part(input, batch, |part, values| {
+            sums.par_iter_mut().zip(layers).try_for_each(
+                |(sum, (layer, shape))| -> Result<()> {
+                    let Some(sum) = sum else {
+                        return Ok(());
+                    };
+                    let tensor = if layer.input == input {
+                        part
+                    } else {
+                        values.get(&layer.input).ok_or_else(|| {
+                            Error::Runtime(format!("tensor `{}` was not produced", layer.input))
+                        })?
+                    };
+                    sum.add(*shape, tensor.view(), first_image, &layer.name)
+                },
+            )?;
+            first_image += part.len_of(Axis(0)) as u64;
+            Ok(())
+        })?;
     }
     Ok(sums
         .into_iter()
