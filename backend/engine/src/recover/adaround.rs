@@ -10,11 +10,10 @@ use ndarray::ArrayD;
 use rayon::prelude::*;
 
 use super::gram::input_grams;
-use super::layer_shape::LayerShape;
+use super::layer_shape::shaped_layers;
 use super::{RoundingGain, Roundings};
 use crate::Result;
 use crate::graph::GraphIndex;
-use crate::layers::{Layer, discover_layers};
 use crate::onnx::proto::ModelProto;
 use crate::onnx::tensor_f32;
 use crate::quantize::{WeightRange, WeightRounding, channel_scales};
@@ -35,10 +34,7 @@ pub(crate) fn choose_roundings(
         .as_ref()
         .ok_or_else(|| crate::Error::InvalidModel("the model has no graph".into()))?;
     let index = GraphIndex::new(graph)?;
-    let layers: Vec<(Layer, LayerShape)> = discover_layers(&index)?
-        .into_iter()
-        .filter_map(|layer| LayerShape::of(&index, &layer).map(|shape| (layer, shape)))
-        .collect();
+    let layers = shaped_layers(&index)?;
     let mut roundings = Roundings::new();
     let mut gain = RoundingGain::default();
     if layers.is_empty() || batches.is_empty() {

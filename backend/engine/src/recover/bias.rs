@@ -10,10 +10,10 @@ use ndarray::ArrayD;
 
 use super::Roundings;
 use super::channel_means::{ChannelTensor, channel_means};
-use super::layer_shape::LayerShape;
+use super::layer_shape::{LayerShape, shaped_layers};
 use crate::Result;
 use crate::graph::GraphIndex;
-use crate::layers::{Layer, discover_layers};
+use crate::layers::Layer;
 use crate::onnx::proto::ModelProto;
 use crate::onnx::tensor_f32;
 use crate::quantize::{WeightRange, dequantized_weights};
@@ -36,13 +36,9 @@ pub(crate) fn measure_bias_shifts(
         .as_ref()
         .ok_or_else(|| crate::Error::InvalidModel("the model has no graph".into()))?;
     let index = GraphIndex::new(graph)?;
-    let layers: Vec<(Layer, LayerShape)> = discover_layers(&index)?
+    let layers: Vec<(Layer, LayerShape)> = shaped_layers(&index)?
         .into_iter()
-        .filter_map(|layer| {
-            LayerShape::of(&index, &layer)
-                .filter(|shape| has_channel_bias(&index, &layer, shape.outputs()))
-                .map(|shape| (layer, shape))
-        })
+        .filter(|(layer, shape)| has_channel_bias(&index, layer, shape.outputs()))
         .collect();
     if layers.is_empty() || batches.is_empty() {
         return Ok(BiasShifts::new());

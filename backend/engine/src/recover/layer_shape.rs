@@ -1,10 +1,19 @@
 //! How a Conv or Gemm layer's weight indexes output and input channels, and where a 2-D
 //! convolution reads its input: what bias correction and adaptive rounding compute with.
 
+use crate::Result;
 use crate::graph::GraphIndex;
-use crate::layers::Layer;
+use crate::layers::{Layer, discover_layers};
 use crate::onnx::proto::NodeProto;
 use crate::onnx::{attr_i64, attr_ints, attr_string};
+
+/// The layers of the indexed graph that have a [`LayerShape`], with it.
+pub(crate) fn shaped_layers(index: &GraphIndex<'_>) -> Result<Vec<(Layer, LayerShape)>> {
+    Ok(discover_layers(index)?
+        .into_iter()
+        .filter_map(|layer| LayerShape::of(index, &layer).map(|shape| (layer, shape)))
+        .collect())
+}
 
 /// The weight layout of a Conv or a Gemm layer.
 #[derive(Debug, Clone, Copy, PartialEq)]
