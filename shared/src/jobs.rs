@@ -18,6 +18,8 @@ text_enum!(
         Benchmark = "benchmark",
         /// A TensorRT engine for one trade-off point.
         Engine = "engine",
+        /// Where the INT8 error enters: the per-tensor error of the full-INT8 model.
+        Analyze = "analyze",
     }
 );
 
@@ -58,9 +60,9 @@ impl JobState {
 
 impl JobKind {
     /// Whether a job of this kind works on one trade-off point (its label names the point),
-    /// rather than on the run as a whole (calibration, sensitivity).
+    /// rather than on the run as a whole (calibration, sensitivity, the error analysis).
     pub fn is_per_point(self) -> bool {
-        !matches!(self, Self::Calibrate | Self::Sensitivity)
+        !matches!(self, Self::Calibrate | Self::Sensitivity | Self::Analyze)
     }
 }
 

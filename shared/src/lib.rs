@@ -4,6 +4,7 @@
 //! Serde only, so the crate builds for `wasm32-unknown-unknown`. Response types accept
 //! fields they do not know (a newer server may add some); request types refuse them.
 
+mod analysis;
 mod batch;
 mod calibration;
 mod catalog;
@@ -18,6 +19,7 @@ mod text_enum;
 mod tokens;
 mod workers;
 
+pub use analysis::{CauseKind, ErrorAnalysis, ErrorCause, TensorError};
 pub use batch::ExportBatchSize;
 pub use calibration::CalibrationMethod;
 pub use catalog::{ApiError, DatasetRecord, Health, LayerInfo, ModelRecord, TensorInfo};

@@ -1,7 +1,8 @@
 //! qbound's server: the REST API, the experiment history (SQLite or PostgreSQL), the job
 //! queue and its workers. The `qbound` binary's `serve`, `worker` and `token` commands call
 //! into here: [`Application::build`] + [`Application::run_until_stopped`],
-//! [`run_worker_until_stopped`], and [`create_api_token`].
+//! [`run_worker_until_stopped`], and [`create_api_token`]; `analyze` writes its table in the
+//! API's shape through [`api_analysis`].
 
 mod archive;
 mod auth;
@@ -26,6 +27,7 @@ pub use auth::{create_api_token, create_expiring_api_token};
 pub use demo::DEMO_MODEL;
 pub use error::{Error, Result};
 pub use qbound_shared::{Capability, JobKind, JobState, Role};
+pub use run::api_analysis;
 pub use settings::{Settings, WorkerSettings, detected_capabilities};
 pub use startup::{Application, shutdown_signal};
 pub use worker::{ExecutionOutcome, run_worker_until_stopped};

@@ -38,6 +38,8 @@ enum Answer {
     Created(&'static str),
     /// 200 with JSON of this schema, or 204 when there is nothing (a claim).
     JsonOrNothing(&'static str),
+    /// 200 with JSON of this schema, or the same as a CSV file (`?format=csv`).
+    JsonOrCsv(&'static str),
     /// 204, no body.
     NoContent,
     /// 200 with a file.
@@ -126,7 +128,7 @@ const UPLOAD_DATASET: &[(&str, &str)] = &[
 ];
 
 use Access::{Open, Worker, Write};
-use Answer::{Created, Events, File, Json, JsonOrNothing, List, NoContent, Text};
+use Answer::{Created, Events, File, Json, JsonOrCsv, JsonOrNothing, List, NoContent, Text};
 
 const ROUTES: &[Route] = &[
     route(
@@ -308,6 +310,21 @@ const ROUTES: &[Route] = &[
         Body::None,
         List("TradeoffPoint"),
     ),
+    Route {
+        query: &[(
+            "format",
+            "string",
+            "`json` (the default) or `csv`: the same table as a file, one row per tensor",
+        )],
+        ..route(
+            "get",
+            "/api/runs/{id}/analysis",
+            "Where the INT8 error enters: each quantized tensor's local and cumulative SQNR, the worst flagged with a likely cause (404 until the `analyze` job succeeds)",
+            Open,
+            Body::None,
+            JsonOrCsv("ErrorAnalysis"),
+        )
+    },
     route(
         "get",
         "/api/runs/{id}/artifacts",
@@ -516,6 +533,10 @@ const ROUTES: &[Route] = &[
     qbound_shared::TradeoffPoint,
     qbound_shared::ThroughputSpread,
     qbound_shared::ArtifactRecord,
+    qbound_shared::ErrorAnalysis,
+    qbound_shared::TensorError,
+    qbound_shared::ErrorCause,
+    qbound_shared::CauseKind,
     qbound_shared::Recommendation,
     qbound_shared::WorkerRecord,
     qbound_shared::JobKind,
@@ -611,6 +632,11 @@ fn responses(answer: Answer) -> Value {
         JsonOrNothing(s) => {
             let mut r = ok("200", reference(s));
             r["204"] = json!({ "description": "Nothing to do" });
+            r
+        }
+        JsonOrCsv(s) => {
+            let mut r = ok("200", reference(s));
+            r["200"]["content"]["text/csv"] = json!({ "schema": { "type": "string" } });
             r
         }
         NoContent => json!({ "204": { "description": "Done" } }),

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use fantoccini::{Client, Locator};
-use qbound_shared::{ArtifactRecord, LayerResult, RunRecord, TradeoffPoint};
+use qbound_shared::{ArtifactRecord, ErrorAnalysis, LayerResult, RunRecord, TradeoffPoint};
 use sha2::{Digest, Sha256};
 
 use actions::{check, choose, click, open, pause, type_into, upload};
@@ -118,6 +118,74 @@ async fn futures_catch<F: std::future::Future<Output = ()>>(
         }
     })
     .await
+}
+
+/// The run's error analysis chart: both lines with a point per tensor the API lists, the
+/// flagged tensors ringed with their names as tooltips; its CSV link downloads the table.
+async fn check_error_analysis(client: &Client, server: &Server, run_id: i64, downloads: &Path) {
+    let path = format!("/api/runs/{run_id}/analysis");
+    let analysis: ErrorAnalysis = api(server, &path).await;
+    let tensors = analysis.tensors.len();
+    let flagged: Vec<&str> = analysis
+        .tensors
+        .iter()
+        .filter(|t| t.flagged)
+        .map(|t| t.tensor.as_str())
+        .collect();
+    assert!(tensors > 20, "{tensors} tensors");
+    assert_eq!(flagged.len(), 5);
+    count_becomes(client, "#analysis-chart polyline.line.local", 1).await;
+    assert_eq!(
+        count(client, "#analysis-chart polyline.line.cumulative").await,
+        1
+    );
+    for line in ["local", "cumulative"] {
+        let css = format!("#analysis-chart circle.point.{line}");
+        assert_eq!(count(client, &css).await, tensors, "{line} points");
+    }
+    assert_eq!(
+        attr(client, "#analysis-chart", "role").await.as_deref(),
+        Some("img")
+    );
+    let label = attr(client, "#analysis-chart", "aria-label").await.unwrap();
+    assert!(
+        label.contains(&format!("{tensors} quantized tensors")),
+        "{label}"
+    );
+    let titles = client
+        .execute(
+            "return [...document.querySelectorAll('#analysis-chart g.flagged > title')].map(t => t.textContent)",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let titles: Vec<String> = serde_json::from_value(titles).unwrap();
+    assert_eq!(titles.len(), flagged.len());
+    for name in &flagged {
+        assert!(
+            titles.iter().any(|t| t.contains(name)),
+            "no ring names `{name}`: {titles:?}"
+        );
+    }
+    println!("analysis chart: {tensors} tensors on two lines, flagged {flagged:?}");
+
+    let file = downloads.join(format!("run-{run_id}-analysis.csv"));
+    click(client, "#analysis-csv").await;
+    let csv = eventually(Duration::from_secs(30), "the analysis CSV", || async {
+        std::fs::read_to_string(&file)
+            .ok()
+            .filter(|t| t.ends_with('\n'))
+    })
+    .await;
+    let expected = reqwest::get(format!("{}{path}?format=csv", server.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv, expected);
+    assert_eq!(csv.lines().count(), tensors + 1);
+    println!("downloaded the analysis table: {} rows", tensors);
 }
 
 async fn journey(client: &Client, base: &str, token: &str, downloads: &Path, server: &Server) {
@@ -346,6 +414,7 @@ async fn journey(client: &Client, base: &str, token: &str, downloads: &Path, ser
         artifacts.len()
     );
     assert!(!artifacts.is_empty());
+    check_error_analysis(client, server, run_id, downloads).await;
 
     // Downloading an artifact through its link gives the bytes the API describes.
     let wanted = artifacts

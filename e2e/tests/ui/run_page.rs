@@ -115,6 +115,13 @@ async fn the_run_page_opens_on_the_recommended_point_and_says_when_no_partial_mo
             None,
             "a finished run's jobs are folded away"
         );
+        // keep1 keeps the most sensitive layer in float: the tensor it reads is shaded.
+        count_becomes(&client, "#analysis-chart rect.float-tensor", 1).await;
+        let first_layer = run_layer(&server, 1).await;
+        assert_eq!(
+            attr(&client, "#analysis-chart rect.float-tensor", "data-tensor").await,
+            Some(format!("{first_layer}:input"))
+        );
 
         open(&client, base, &format!("#/runs/{max_drop}")).await;
         text_shows(
@@ -169,6 +176,15 @@ async fn the_run_page_opens_on_the_recommended_point_and_says_when_no_partial_mo
         count_becomes(&client, "tr[data-field=Profile]:not([style*=none])", 0).await;
     })
     .await;
+}
+
+/// The name of the demo model's layer ranked `rank` by the scripted sensitivity.
+async fn run_layer(server: &Server, rank: i64) -> String {
+    let model: serde_json::Value = api(server, "/api/models/1").await;
+    model["layers"][(rank - 1) as usize]["name"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 /// The DOM property `name` of the element `css` (waiting for it).
@@ -324,6 +340,22 @@ async fn every_page_fits_a_390_px_phone_screen_without_scrolling_sideways() {
                 "{page}: Sign in is off screen ({sign_in} px)"
             );
         }
+        open(&client, &server.base, &format!("#/runs/{sweep}")).await;
+        wait_for(&client, "#analysis-chart .x-axis text").await;
+        let smallest = client
+            .execute(
+                "const svg = document.querySelector('#analysis-chart'); \
+                 const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width; \
+                 return Math.min(...[...svg.querySelectorAll('text')] \
+                     .map(t => parseFloat(getComputedStyle(t).fontSize) * scale));",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .as_f64()
+            .unwrap();
+        println!("analysis chart at 390 px: smallest text {smallest:.1} px");
+        assert!(smallest >= 10.0, "text of {smallest:.1} px at 390 px");
     })
     .await;
 }

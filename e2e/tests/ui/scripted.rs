@@ -126,8 +126,41 @@ fn result(job: &Value, outcomes: &[Outcome], layers: &[String]) -> Value {
                 measurement(label, 1, point.bs1), measurement(label, 32, point.bs32),
             ] })
         }
+        "analyze" => analysis(layers),
         other => panic!("the scripted worker does not do `{other}` jobs"),
     }
+}
+
+/// An error analysis with one tensor read by each of `layers`, the error falling along the
+/// graph, every seventh tensor flagged for a wide range; a tensor without any error first.
+fn analysis(layers: &[String]) -> Value {
+    let tensor = |position: usize, name: &str, layers: Vec<&String>, local: f64| {
+        let flagged = position % 7 == 3;
+        let causes = if flagged {
+            json!([{ "kind": "wide-range", "figure": 9.0,
+                     "text": "wide range, values near zero: 99% of them on 9 levels" }])
+        } else {
+            json!([])
+        };
+        json!({
+            "tensor": name, "position": position, "low": -4.0, "high": 4.0, "step": 0.03,
+            "clipped": 0.0, "levels_used": if flagged { 9.0 } else { 60.0 }, "channel_spread": 2.0,
+            "local_sqnr_db": if flagged { local - 12.0 } else { local },
+            "cumulative_sqnr_db": if position == 0 { 120.0 } else { 40.0 - position as f64 * 0.8 },
+            "flagged": flagged, "causes": causes, "layers": layers,
+        })
+    };
+    let tensors: Vec<Value> = std::iter::once(tensor(0, "input", vec![], 48.0))
+        .chain(layers.iter().enumerate().map(|(i, layer)| {
+            tensor(
+                i + 1,
+                &format!("{layer}:input"),
+                vec![layer],
+                38.0 - (i % 5) as f64,
+            )
+        }))
+        .collect();
+    json!({ "kind": "analyze", "analysis": { "images": 8, "tensors": tensors } })
 }
 
 /// Plays every job of the server's queue with `outcomes` (and [`FLOAT`]) until none is

@@ -1,12 +1,18 @@
 //! Charts drawn as SVG by the app: axes with ticks and labels, a legend, sensitivity bars,
-//! the accuracy-throughput scatter with its frontier, and SVG/PNG export.
+//! the accuracy-throughput scatter with its frontier, the per-tensor error lines, and SVG/PNG
+//! export.
 //!
-//! `scale`, `frontier` and `labels` are pure geometry; the views build only for the browser.
+//! `scale`, `frontier`, `labels` and `sqnr` are pure geometry; the views build only for the
+//! browser.
 
 pub mod frontier;
 pub mod labels;
 pub mod scale;
+pub mod sqnr;
 
+#[cfg(target_arch = "wasm32")]
+#[allow(unreachable_pub)] // `#[component]` emits `pub` items whatever the function says
+mod analysis;
 #[cfg(target_arch = "wasm32")]
 #[allow(unreachable_pub)] // `#[component]` emits `pub` items whatever the function says
 mod axes;
@@ -23,6 +29,8 @@ mod sensitivity;
 #[allow(unreachable_pub)] // `#[component]` emits `pub` items whatever the function says
 mod tradeoff;
 
+#[cfg(target_arch = "wasm32")]
+pub(crate) use analysis::{AnalysisChart, read_by_float};
 #[cfg(target_arch = "wasm32")]
 pub(crate) use export::{ExportButtons, save_text};
 #[cfg(target_arch = "wasm32")]

@@ -49,6 +49,29 @@ impl Cause {
         }
         causes
     }
+
+    /// The cause whose figure comes nearest its threshold: for a tensor among the worst whose
+    /// figures pass none, the likeliest explanation (without clipping, a low SQNR means few
+    /// levels used, whatever spreads the values).
+    pub(crate) fn likeliest(clipped: f64, levels_used: f64, channel_spread: f64) -> Cause {
+        let candidates = [
+            (
+                FEW_LEVELS / levels_used.max(f64::MIN_POSITIVE),
+                Self::WideRange { levels_used },
+            ),
+            (clipped / HEAVY_CLIPPING, Self::HeavyClipping { clipped }),
+            (
+                channel_spread / MIXED_CHANNELS,
+                Self::MixedChannels {
+                    spread: channel_spread,
+                },
+            ),
+        ];
+        candidates
+            .into_iter()
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map_or(Self::WideRange { levels_used }, |(_, cause)| cause)
+    }
 }
 
 impl fmt::Display for Cause {
@@ -70,5 +93,27 @@ impl fmt::Display for Cause {
                 "mixed channels: the widest channel spans {spread:.0}x the median one"
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_likeliest_cause_is_the_figure_nearest_its_threshold() {
+        assert!(Cause::of(0.0, 27.0, 3.0).is_empty());
+        assert_eq!(
+            Cause::likeliest(0.0, 27.0, 3.0),
+            Cause::WideRange { levels_used: 27.0 }
+        );
+        assert_eq!(
+            Cause::likeliest(0.0008, 120.0, 3.0),
+            Cause::HeavyClipping { clipped: 0.0008 }
+        );
+        assert_eq!(
+            Cause::likeliest(0.0, 200.0, 12.0),
+            Cause::MixedChannels { spread: 12.0 }
+        );
     }
 }

@@ -7,6 +7,8 @@ mod causes;
 mod quantizers;
 mod stats;
 
+use std::collections::HashMap;
+
 use ndarray::{ArrayD, Axis};
 use serde::Serialize;
 
@@ -17,6 +19,7 @@ use self::stats::TensorStats;
 use crate::calibrate::Calibration;
 use crate::cleanup::{equalize_cross_layer, prepare_for_quantization};
 use crate::graph::GraphIndex;
+use crate::layers::discover_layers;
 use crate::onnx::proto::ModelProto;
 use crate::quantize::{GroupSelection, QuantConfig, quantize_model};
 use crate::recover::Elementwise;
@@ -52,8 +55,12 @@ pub struct TensorError {
     pub cumulative_sqnr_db: f64,
     /// Whether this tensor is among the [`FLAGGED`] worst by local error.
     pub flagged: bool,
-    /// What makes its error large, when something does.
+    /// What makes its error large: each figure past its threshold, and for a flagged tensor
+    /// with none past, the one nearest its threshold (its likeliest cause).
     pub causes: Vec<Cause>,
+    /// The quantizable layers that read the tensor, by their names in the model's layer
+    /// list (empty when only other ops read it).
+    pub layers: Vec<String>,
 }
 
 /// The per-tensor error of one quantized model.
@@ -72,42 +79,17 @@ impl ErrorAnalysis {
         worst.sort_by(|a, b| a.local_sqnr_db.total_cmp(&b.local_sqnr_db));
         worst
     }
-
-    /// The table as CSV, one row per tensor, in graph order.
-    pub fn to_csv(&self) -> String {
-        let mut csv = String::from(
-            "position,tensor,low,high,step,clipped,levels_used,channel_spread,local_sqnr_db,cumulative_sqnr_db,flagged,causes\n",
-        );
-        for t in &self.tensors {
-            let causes: Vec<String> = t.causes.iter().map(ToString::to_string).collect();
-            csv.push_str(&format!(
-                "{},\"{}\",{},{},{},{:.6},{:.1},{:.2},{:.2},{:.2},{},\"{}\"\n",
-                t.position,
-                t.tensor.replace('"', "\"\""),
-                t.low,
-                t.high,
-                t.step,
-                t.clipped,
-                t.levels_used,
-                t.channel_spread,
-                t.local_sqnr_db,
-                t.cumulative_sqnr_db,
-                t.flagged,
-                causes.join("; ").replace('"', "\"\"")
-            ));
-        }
-        csv
-    }
 }
 
 /// Analyses `model` quantized in full for `config` with `calibration`, on `batches` fed to
-/// `input`, one image at a time.
+/// `input`, one image at a time; `on_image` hears how many images are done.
 pub fn analyze_errors(
     model: &ModelProto,
     calibration: &Calibration,
     input: &str,
     batches: &[ArrayD<f32>],
     config: impl Into<QuantConfig>,
+    on_image: &mut dyn FnMut(usize),
 ) -> Result<ErrorAnalysis> {
     let (mut float, _) = prepare_for_quantization(model)?;
     if calibration.recovery.equalizes() {
@@ -124,6 +106,10 @@ pub fn analyze_errors(
         .as_ref()
         .ok_or_else(|| Error::InvalidModel("the model has no graph".into()))?;
     let float_index = GraphIndex::new(float_graph)?;
+    let mut readers: HashMap<String, Vec<String>> = HashMap::new();
+    for layer in discover_layers(&float_index)? {
+        readers.entry(layer.input).or_default().push(layer.name);
+    }
     let names: Vec<String> = quantizers
         .iter()
         .map(|q| q.tensor.clone())
@@ -154,12 +140,16 @@ pub fn analyze_errors(
                 stat.add(&float, &int8, images as u64);
             }
             images += 1;
+            on_image(images);
         }
     }
     let mut tensors: Vec<TensorError> = stats
         .into_iter()
         .enumerate()
-        .map(|(position, stat)| stat.finish(position))
+        .map(|(position, stat)| {
+            let layers = readers.remove(&stat.quantizer.tensor).unwrap_or_default();
+            stat.finish(position, layers)
+        })
         .collect();
     let mut by_local: Vec<usize> = (0..tensors.len()).collect();
     by_local.sort_by(|&a, &b| {
@@ -168,7 +158,11 @@ pub fn analyze_errors(
             .total_cmp(&tensors[b].local_sqnr_db)
     });
     for &i in by_local.iter().take(FLAGGED) {
-        tensors[i].flagged = true;
+        let t = &mut tensors[i];
+        t.flagged = true;
+        if t.causes.is_empty() {
+            t.causes = vec![Cause::likeliest(t.clipped, t.levels_used, t.channel_spread)];
+        }
     }
     Ok(ErrorAnalysis { images, tensors })
 }

@@ -63,8 +63,8 @@ impl TensorStats {
         }
     }
 
-    /// The tensor's figures, as the analysis reports them at `position`.
-    pub(crate) fn finish(self, position: usize) -> TensorError {
+    /// The tensor's figures, as the analysis reports them at `position`, read by `layers`.
+    pub(crate) fn finish(self, position: usize, layers: Vec<String>) -> TensorError {
         let q = &self.quantizer;
         let quantized: Vec<f32> = self.samples.iter().map(|&v| q.fake_quantize(v)).collect();
         let (mut signal, mut noise) = (0.0, 0.0);
@@ -107,6 +107,7 @@ impl TensorStats {
             cumulative_sqnr_db: sqnr_db(self.signal, self.cumulative_noise),
             flagged: false,
             causes: Cause::of(clipped, levels_used, channel_spread),
+            layers,
         }
     }
 }

@@ -2,16 +2,15 @@
 
 use std::path::PathBuf;
 
-use qbound_engine::analyze::analyze_errors;
 use qbound_engine::calibrate::CalibrationTable;
 use qbound_engine::onnx::load_model;
+use qbound_engine::pipeline::{ANALYSIS_IMAGES, analyze_images};
 use qbound_engine::quantize::Target;
+use qbound_server::api_analysis;
 
 use super::args::{CalibratedModelArgs, ImageArgs};
 use super::output::print_json;
-
-/// Images analysed unless `--limit` says otherwise: per-tensor errors settle within a few.
-const DEFAULT_IMAGES: usize = 8;
+use super::progress::bar;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -23,7 +22,7 @@ pub(crate) struct Args {
     #[arg(long, default_value = "ort-cpu")]
     target: Target,
     /// Analyse the first N images.
-    #[arg(long, default_value_t = DEFAULT_IMAGES)]
+    #[arg(long, default_value_t = ANALYSIS_IMAGES)]
     limit: usize,
     /// Also write the whole table here as CSV.
     #[arg(long)]
@@ -37,17 +36,22 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     let model = load_model(&args.model.model)?;
     let table = CalibrationTable::load(&args.model.calib)?;
     let (profile, files) = args.images.load(&model, Some(args.limit.max(1)))?;
-    let input = profile.input_name(&model)?;
-    let batches = profile
-        .input_batches(&files, args.images.batch_size)
-        .collect::<Result<Vec<_>, _>>()?;
-    let analysis = analyze_errors(&model, &table.calibration(), &input, &batches, args.target)?;
+    let progress = bar("analyze", files.len() as u64);
+    let analysis = analyze_images(
+        &model,
+        &profile,
+        &table.calibration(),
+        args.target,
+        profile.input_batches(&files, args.images.batch_size),
+        &mut |done| progress.set_position(done as u64),
+    )?;
+    progress.finish_and_clear();
     if let Some(path) = &args.csv {
-        std::fs::write(path, analysis.to_csv())
+        std::fs::write(path, api_analysis(&analysis).to_csv())
             .map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", path.display()))?;
     }
     if args.json {
-        return print_json(&analysis);
+        return print_json(&api_analysis(&analysis));
     }
     println!(
         "{} quantized tensors on {} images ({} target); the worst by local error:",

@@ -1,6 +1,6 @@
-//! Per-layer results and trade-off points of a run.
+//! Per-layer results, trade-off points and the error analysis of a run.
 
-use qbound_shared::{LayerResult, Metric, TradeoffPoint};
+use qbound_shared::{ErrorAnalysis, LayerResult, Metric, TradeoffPoint};
 use sqlx::{AnyConnection, AnyPool, Row};
 
 use qbound_engine::sensitivity::{
@@ -8,8 +8,8 @@ use qbound_engine::sensitivity::{
 };
 
 use super::{Dialect, enum_column, json_column, to_json};
-use crate::error::Result;
-use crate::run::protocol::LayerScore;
+use crate::error::{Error, Result};
+use crate::run::protocol::{JobResult, LayerScore};
 
 pub(crate) async fn layers_of_run(pool: &AnyPool, run_id: i64) -> Result<Vec<LayerResult>> {
     let rows = sqlx::query("SELECT * FROM layer_result WHERE run_id = $1 ORDER BY position")
@@ -32,6 +32,23 @@ pub(crate) async fn layers_of_run(pool: &AnyPool, run_id: i64) -> Result<Vec<Lay
             })
         })
         .collect()
+}
+
+/// The error analysis of a run, read from its succeeded `analyze` job's result; not found
+/// (404) before that job has succeeded.
+pub(crate) async fn analysis_of_run(pool: &AnyPool, run_id: i64) -> Result<ErrorAnalysis> {
+    let text: Option<String> = sqlx::query_scalar(
+        "SELECT result FROM job WHERE run_id = $1 AND kind = 'analyze' AND state = 'succeeded' \
+         ORDER BY job_id DESC LIMIT 1",
+    )
+    .bind(run_id)
+    .fetch_optional(pool)
+    .await?;
+    let missing = || Error::NotFound(format!("an error analysis of run {run_id}"));
+    match json_column(&text.ok_or_else(missing)?, "result")? {
+        JobResult::Analyze { analysis } => Ok(analysis),
+        _ => Err(missing()),
+    }
 }
 
 pub(crate) async fn tradeoff_of_run(pool: &AnyPool, run_id: i64) -> Result<Vec<TradeoffPoint>> {

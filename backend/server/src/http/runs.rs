@@ -1,13 +1,14 @@
 //! `/api/runs`: create from a configuration, list with filters and sorting, tags and notes,
-//! delete; the run's jobs, layers, trade-off points, artifacts and live events.
+//! delete; the run's jobs, layers, trade-off points, error analysis, artifacts and live
+//! events.
 
 use std::convert::Infallible;
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{StatusCode, header};
 use axum::response::sse::{Event as SseEvent, Sse};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use futures_util::Stream;
 use qbound_shared::{
@@ -36,6 +37,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/runs/{id}/jobs", get(run_jobs))
         .route("/runs/{id}/layers", get(run_layers))
         .route("/runs/{id}/tradeoff", get(run_tradeoff))
+        .route("/runs/{id}/analysis", get(run_analysis))
         .route("/runs/{id}/artifacts", get(run_artifacts))
         .route("/runs/{id}/events", get(run_events))
 }
@@ -139,6 +141,47 @@ async fn run_tradeoff(
     Ok(AppJson(
         db::results::tradeoff_of_run(&state.pool, id).await?,
     ))
+}
+
+/// How `/api/runs/{id}/analysis` writes the analysis.
+#[derive(Debug, Clone, Copy, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum AnalysisFormat {
+    /// The API's JSON.
+    #[default]
+    Json,
+    /// One row per tensor, as a file to download.
+    Csv,
+}
+
+/// `?format=`; other parameters (a private server's `access_token`) pass.
+#[derive(Debug, serde::Deserialize)]
+struct AnalysisQuery {
+    #[serde(default)]
+    format: AnalysisFormat,
+}
+
+async fn run_analysis(
+    State(state): State<AppState>,
+    AppPath(id): AppPath<i64>,
+    AppQuery(query): AppQuery<AnalysisQuery>,
+) -> Result<Response> {
+    db::runs::run_by_id(&state.pool, id).await?;
+    let analysis = db::results::analysis_of_run(&state.pool, id).await?;
+    Ok(match query.format {
+        AnalysisFormat::Json => AppJson(analysis).into_response(),
+        AnalysisFormat::Csv => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"run-{id}-analysis.csv\""),
+                ),
+            ],
+            analysis.to_csv(),
+        )
+            .into_response(),
+    })
 }
 
 async fn run_artifacts(

@@ -29,7 +29,7 @@ pub(super) async fn job_inputs(
     );
     let validation = (JobFile::ValidationImages, config.validation_dataset_id);
     let datasets = match job.kind {
-        JobKind::Calibrate => vec![calibration],
+        JobKind::Calibrate | JobKind::Analyze => vec![calibration],
         JobKind::Sensitivity if config.validation_dataset_id.is_none() => vec![calibration],
         JobKind::Sensitivity | JobKind::Evaluate => vec![validation],
         JobKind::Quantize if matches!(config.boundary, Boundary::MaxDrop { .. }) => {

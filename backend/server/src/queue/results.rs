@@ -1,5 +1,6 @@
 //! Storing what a finished job found: layer sensitivities, the float layers of the chosen
-//! point, accuracy and throughput of the trade-off points, and the Pareto frontier.
+//! point, accuracy and throughput of the trade-off points, and the Pareto frontier. (The
+//! error analysis stays in its job's result, where `db::results::analysis_of_run` reads it.)
 
 use qbound_shared::{FLOAT_LABEL, JobRecord};
 
@@ -17,7 +18,7 @@ pub(super) async fn record_result(
 ) -> Result<()> {
     let run_id = job.run_id;
     match result {
-        JobResult::Calibrate { .. } | JobResult::Engine { .. } => {}
+        JobResult::Calibrate { .. } | JobResult::Engine { .. } | JobResult::Analyze { .. } => {}
         JobResult::Sensitivity {
             layers,
             split_half_correlation,

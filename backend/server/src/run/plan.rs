@@ -18,7 +18,9 @@ pub(crate) struct PlannedJob {
 /// The jobs of a run, in an order where every job comes after the ones it depends on:
 /// calibrate; sensitivity when asked for; the float model's evaluation when there are
 /// validation images; then per point quantize, evaluate, benchmark, and a TensorRT engine
-/// when asked for (only a worker with `tensorrt` claims that one).
+/// when asked for (only a worker with `tensorrt` claims that one); last the error analysis,
+/// which needs only the calibration: queued last, it is claimed after the run's results, and
+/// as no job depends on it, its failure abandons none.
 pub(crate) fn plan_jobs(config: &RunConfig, model_name: &str) -> Vec<PlannedJob> {
     let stem = artifact_stem(model_name);
     let job = |kind, label: &str, capability, keep_float, depends_on| PlannedJob {
@@ -104,6 +106,13 @@ pub(crate) fn plan_jobs(config: &RunConfig, model_name: &str) -> Vec<PlannedJob>
             ));
         }
     }
+    jobs.push(job(
+        JobKind::Analyze,
+        "analyze",
+        Capability::Cpu,
+        None,
+        vec![0],
+    ));
     jobs
 }
 
@@ -150,10 +159,12 @@ mod tests {
                 "evaluate:int8-keep2:cpu",
                 "benchmark:int8-keep2:cpu",
                 "engine:int8-keep2:tensorrt",
+                "analyze:analyze:cpu",
             ]
         );
         assert_eq!(jobs[7].depends_on, [0, 1]);
         assert_eq!(jobs[10].depends_on, [7]);
+        assert_eq!(jobs[11].depends_on, [0], "only the calibration");
     }
 
     #[test]

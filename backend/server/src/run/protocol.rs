@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use qbound_shared::{Capability, ExportBatchSize, JobKind, Metric, RunConfig, SensitivityMode};
+use qbound_shared::{
+    Capability, ErrorAnalysis, ExportBatchSize, JobKind, Metric, RunConfig, SensitivityMode,
+};
 
 /// The header carrying the lease token on artifact uploads.
 pub(crate) const LEASE_HEADER: &str = "x-lease-token";
@@ -188,6 +190,11 @@ pub(crate) enum JobResult {
         /// One per model and batch size.
         measurements: Vec<Measurement>,
     },
+    /// Where the INT8 error enters the full-INT8 model.
+    Analyze {
+        /// Every quantized tensor's error, in graph order.
+        analysis: ErrorAnalysis,
+    },
 }
 
 impl JobResult {
@@ -200,6 +207,7 @@ impl JobResult {
             Self::Evaluate { .. } => JobKind::Evaluate,
             Self::Benchmark { .. } => JobKind::Benchmark,
             Self::Engine { .. } => JobKind::Engine,
+            Self::Analyze { .. } => JobKind::Analyze,
         }
     }
 }

@@ -22,6 +22,7 @@ async fn health_openapi_and_metrics_answer() {
         "/api/runs/{id}/jobs",
         "/api/runs/{id}/layers",
         "/api/runs/{id}/tradeoff",
+        "/api/runs/{id}/analysis",
         "/api/runs/{id}/artifacts",
         "/api/runs/{id}/events",
         "/api/jobs",

@@ -171,7 +171,7 @@ async fn every_response_of_a_journey_matches_the_openapi_document() {
     assert!(run["recommended"]["label"].is_string(), "{run:#}");
     api.get(&app, "/api/runs", "/api/runs?sort=-created_at&limit=10")
         .await;
-    for part in ["jobs", "layers", "tradeoff", "artifacts"] {
+    for part in ["jobs", "layers", "tradeoff", "analysis", "artifacts"] {
         api.get(
             &app,
             &format!("/api/runs/{{id}}/{part}"),
@@ -220,7 +220,7 @@ async fn every_response_of_a_journey_matches_the_openapi_document() {
     api.get(&app, "/api/tokens", "/api/tokens").await;
     api.get(&app, "/api/runs/{id}", "/api/runs/999999").await;
     println!("{} responses match the document", api.checked);
-    assert_eq!(api.checked, 23);
+    assert_eq!(api.checked, 24);
 }
 
 #[tokio::test]

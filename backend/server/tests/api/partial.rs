@@ -40,7 +40,8 @@ async fn a_sweep_ranks_layers_marks_a_frontier_and_exports_partial_models_that_r
             "benchmark",
             "quantize",
             "evaluate",
-            "benchmark"
+            "benchmark",
+            "analyze"
         ],
         "the full INT8 point comes with every sweep"
     );

@@ -1,8 +1,86 @@
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::{
-    assert_json_error, download_and_run, find, job_kinds, spawn_app, watch_run_succeed,
+    TestApp, assert_json_error, download_and_run, find, job_kinds, spawn_app, watch_run_succeed,
 };
+
+/// The tensors the QuantizeLinear nodes of `model` read (not constants), each once, in the
+/// order of the nodes.
+fn quantized_activations(model: &qbound_engine::onnx::proto::ModelProto) -> Vec<String> {
+    let graph = model.graph.as_ref().unwrap();
+    let constants: std::collections::HashSet<&str> = graph
+        .initializer
+        .iter()
+        .filter_map(|t| t.name.as_deref())
+        .collect();
+    let mut seen = Vec::new();
+    for node in &graph.node {
+        if node.op_type.as_deref() == Some("QuantizeLinear") {
+            let tensor = &node.input[0];
+            if !constants.contains(tensor.as_str()) && !seen.contains(tensor) {
+                seen.push(tensor.clone());
+            }
+        }
+    }
+    seen
+}
+
+/// The run's error analysis has a row per quantized tensor of its full-INT8 export (`int8`),
+/// in graph order, the worst flagged with their causes, and the same rows as CSV.
+async fn the_analysis_covers_the_quantized_tensors(app: &TestApp, run_id: i64, int8: &Value) {
+    let path = format!("/api/runs/{run_id}/analysis");
+    let analysis = app.get_json(&path).await;
+    assert_eq!(analysis["images"], 4, "the run's 4 calibration photos");
+    let tensors = analysis["tensors"].as_array().unwrap();
+    let names: Vec<&str> = tensors
+        .iter()
+        .map(|t| t["tensor"].as_str().unwrap())
+        .collect();
+    let bytes = app
+        .get(int8["download_url"].as_str().unwrap())
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let model = qbound_engine::onnx::decode_model(&bytes).unwrap();
+    assert_eq!(names, quantized_activations(&model));
+    for (i, t) in tensors.iter().enumerate() {
+        assert_eq!(t["position"], i);
+        assert!(t["local_sqnr_db"].is_number() && t["cumulative_sqnr_db"].is_number());
+    }
+    let flagged: Vec<&Value> = tensors.iter().filter(|t| t["flagged"] == true).collect();
+    assert_eq!(flagged.len(), 5);
+    for t in &flagged {
+        let causes = t["causes"].as_array().unwrap();
+        assert!(
+            !causes.is_empty(),
+            "a flagged tensor without a cause: {t:#}"
+        );
+        assert!(
+            causes
+                .iter()
+                .all(|c| c["text"].as_str().unwrap().len() > 10)
+        );
+    }
+
+    let csv = app.get(&format!("{path}?format=csv")).await;
+    assert_eq!(csv.status(), 200);
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    assert!(
+        csv.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(&format!("run-{run_id}-analysis.csv"))
+    );
+    let csv = csv.text().await.unwrap();
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(rows.len(), names.len());
+    for (i, (row, name)) in rows.iter().zip(&names).enumerate() {
+        assert!(row.starts_with(&format!("{i},\"{name}\",")), "{row}");
+    }
+    let message = assert_json_error(app.get(&format!("{path}?format=xml")).await, 400).await;
+    assert!(message.contains("csv"), "{message}");
+}
 
 #[tokio::test]
 async fn a_run_goes_from_calibration_to_downloadable_bs1_and_bs32_models() {
@@ -13,7 +91,10 @@ async fn a_run_goes_from_calibration_to_downloadable_bs1_and_bs32_models() {
     let events = watch_run_succeed(&app, run_id, "calibrate").await;
 
     let jobs = app.get_json(&format!("/api/runs/{run_id}/jobs")).await;
-    assert_eq!(job_kinds(&jobs), ["calibrate", "quantize", "benchmark"]);
+    assert_eq!(
+        job_kinds(&jobs),
+        ["calibrate", "quantize", "benchmark", "analyze"]
+    );
     for job in jobs.as_array().unwrap() {
         assert!(
             events.iter().any(|(k, e)| k == "job"
@@ -32,11 +113,11 @@ async fn a_run_goes_from_calibration_to_downloadable_bs1_and_bs32_models() {
 
     let metrics = app.get("/metrics").await.text().await.unwrap();
     assert!(
-        metrics.contains("qbound_jobs{state=\"succeeded\"} 3"),
+        metrics.contains("qbound_jobs{state=\"succeeded\"} 4"),
         "{metrics}"
     );
     assert!(
-        metrics.contains("qbound_job_duration_seconds_count 3"),
+        metrics.contains("qbound_job_duration_seconds_count 4"),
         "{metrics}"
     );
     assert!(
@@ -81,6 +162,8 @@ async fn a_run_goes_from_calibration_to_downloadable_bs1_and_bs32_models() {
     for (name, batch) in [("nanodet_int8_bs1.onnx", 1), ("nanodet_int8_bs32.onnx", 32)] {
         download_and_run(&app, find(&artifacts, "name", name), batch).await;
     }
+    let int8 = find(&artifacts, "name", "nanodet_int8_bs1.onnx");
+    the_analysis_covers_the_quantized_tensors(&app, run_id, int8).await;
 
     let cache = artifacts
         .as_array()
@@ -131,6 +214,9 @@ async fn runs_are_listed_with_filters_tags_and_notes() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
+    let message =
+        assert_json_error(app.get(&format!("/api/runs/{second}/analysis")).await, 404).await;
+    assert!(message.contains("error analysis"), "{message}");
     let response = app
         .client
         .delete(app.url(&format!("/api/runs/{second}")))

@@ -1,6 +1,7 @@
 //! A run's page: the recommended model first, then the trade-off and sensitivity charts, the
-//! layer table, the artifacts, and the jobs with their logs folded away.
+//! error analysis, the layer table, the artifacts, and the jobs with their logs folded away.
 
+mod analysis;
 mod artifacts;
 mod export;
 mod jobs;
@@ -10,8 +11,8 @@ mod results;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use qbound_shared::{
-    ArtifactRecord, Event, JobRecord, JobState, LayerResult, ModelRecord, Recommendation,
-    RunRecord, TradeoffPoint,
+    ArtifactRecord, ErrorAnalysis, Event, JobRecord, JobState, LayerResult, ModelRecord,
+    Recommendation, RunRecord, TradeoffPoint,
 };
 
 use super::loading;
@@ -37,6 +38,7 @@ pub(super) struct RunData {
     points: LocalResource<ApiResult<Vec<TradeoffPoint>>>,
     layers: LocalResource<ApiResult<Vec<LayerResult>>>,
     artifacts: LocalResource<ApiResult<Vec<ArtifactRecord>>>,
+    analysis: LocalResource<ApiResult<ErrorAnalysis>>,
 }
 
 impl RunData {
@@ -57,6 +59,10 @@ impl RunData {
             artifacts: LocalResource::new(move || {
                 live.results.track();
                 get_json::<Vec<ArtifactRecord>>(format!("/api/runs/{id}/artifacts"))
+            }),
+            analysis: LocalResource::new(move || {
+                live.results.track();
+                get_json::<ErrorAnalysis>(format!("/api/runs/{id}/analysis"))
             }),
         }
     }
@@ -79,6 +85,12 @@ impl RunData {
     /// The layers as last read.
     pub(super) fn layers(&self) -> Vec<LayerResult> {
         self.layers.get().and_then(|l| l.ok()).unwrap_or_default()
+    }
+
+    /// The error analysis, once the run's analyze job has succeeded (the API answers 404
+    /// before).
+    pub(super) fn analysis(&self) -> Option<ErrorAnalysis> {
+        self.analysis.get()?.ok()
     }
 
     /// The artifacts as last read.

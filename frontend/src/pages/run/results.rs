@@ -1,5 +1,7 @@
 //! The run's results: the accuracy-throughput chart with its points table, the sensitivity
-//! chart and the layer table, tied together by the selected point.
+//! chart, the error analysis and the layer table, tied together by the selected point.
+
+use std::collections::HashSet;
 
 use leptos::prelude::*;
 use qbound_shared::{FLOAT_LABEL, LayerResult, Metric, RunRecord, TradeoffPoint};
@@ -64,6 +66,14 @@ pub(super) fn Results(run: RunRecord, data: RunData) -> impl IntoView {
             .map(|label| float_count(&label, &data.points(), n))
             .unwrap_or(0)
     });
+    let float_layers = Signal::derive(move || {
+        let n = floats.get();
+        data.layers()
+            .into_iter()
+            .filter(|l| l.sensitivity_rank.is_some_and(|r| r as usize <= n))
+            .map(|l| l.name)
+            .collect::<HashSet<String>>()
+    });
     let sensitivity_title = run
         .config
         .sensitivity
@@ -108,6 +118,7 @@ pub(super) fn Results(run: RunRecord, data: RunData) -> impl IntoView {
             <div class="chart-box">{sensitivity_chart}</div>
             <p class="hint" id="sensitivity-reliability">{reliability}</p>
         </section>
+        <super::analysis::Analysis run_id=id data=data float_layers=float_layers />
         <section class="card">
             <details class="layers-fold">
                 <summary><h2>{move || format!("Layers ({})", data.layers().len())}</h2></summary>

@@ -2,6 +2,7 @@
 //! thread (never on the async runtime) in its [`JobDir`], with the run's configuration and
 //! the float model read once, and writes its artifacts there too.
 
+mod analyze;
 mod benchmark;
 mod calibrate;
 mod engine;
@@ -126,5 +127,6 @@ pub(crate) fn execute(
         JobKind::Evaluate => evaluate::run(&task),
         JobKind::Benchmark => benchmark::run(&task),
         JobKind::Engine => engine::run(&task),
+        JobKind::Analyze => analyze::run(&task),
     }
 }
