@@ -40,9 +40,12 @@ fn a_batch_run_in_parts_returns_what_it_returns_at_once() {
     let collect = |budget: usize| {
         let mut runs = ExposedRuns::with_budget(&model, &tensors, budget).unwrap();
         let mut parts: Vec<(usize, Vec<ArrayD<f32>>)> = Vec::new();
-        runs.for_each_part(&input, &batch, |part, values| {
-            let images = part.len_of(Axis(0));
-            parts.push((images, tensors.iter().map(|t| values[t].clone()).collect()));
+        runs.for_each_part(&input, &batch, |part| {
+            let values = tensors
+                .iter()
+                .map(|t| part.tensor(t).cloned())
+                .collect::<Result<_, _>>()?;
+            parts.push((part.images(), values));
             Ok(())
         })
         .unwrap();

@@ -250,8 +250,8 @@ fn collect_histograms(
     let mut images = 0;
     for batch in batches {
         let batch = batch?;
-        runs.for_each_part(input, &batch, |part, values| {
-            let part_images = part.shape().first().copied().unwrap_or(0);
+        runs.for_each_part(input, &batch, |part| {
+            let part_images = part.images();
             // The first `held_rows` images of this part are held out; the rest also go to
             // `after`. A tensor whose leading dimension is not the batch cannot be split:
             // the part that straddles the boundary then stays out of its `after`.
@@ -259,14 +259,7 @@ fn collect_histograms(
             histograms
                 .par_iter_mut()
                 .try_for_each(|(name, (histogram, after))| {
-                    let array = if name == input {
-                        Some(part)
-                    } else {
-                        values.get(name)
-                    };
-                    let array = array.ok_or_else(|| {
-                        Error::Runtime(format!("tensor `{name}` was not produced"))
-                    })?;
+                    let array = part.tensor(name)?;
                     let values = contiguous(array.view());
                     histogram.add(&values);
                     if held_rows == 0 {

@@ -29,15 +29,9 @@ pub(crate) fn channel_means(
     let mut runs = ExposedRuns::new(model, &names)?;
     let mut sums: HashMap<String, (Vec<f64>, u64)> = HashMap::new();
     for batch in batches {
-        runs.for_each_part(input, batch, |part, values| {
+        runs.for_each_part(input, batch, |part| {
             for tensor in tensors {
-                let array = if tensor.name == input {
-                    part
-                } else {
-                    values.get(&tensor.name).ok_or_else(|| {
-                        Error::Runtime(format!("tensor `{}` was not produced", tensor.name))
-                    })?
-                };
+                let array = part.tensor(&tensor.name)?;
                 if tensor.axis >= array.ndim() {
                     return Err(Error::Runtime(format!(
                         "tensor `{}` has rank {}, no channel axis {}",

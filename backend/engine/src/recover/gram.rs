@@ -47,23 +47,17 @@ pub(crate) fn input_grams(
         .collect();
     let mut first_image = 0u64;
     for batch in batches {
-        runs.for_each_part(input, batch, |part, values| {
+        runs.for_each_part(input, batch, |part| {
             sums.par_iter_mut().zip(layers).try_for_each(
                 |(sum, (layer, shape))| -> Result<()> {
                     let Some(sum) = sum else {
                         return Ok(());
                     };
-                    let tensor = if layer.input == input {
-                        part
-                    } else {
-                        values.get(&layer.input).ok_or_else(|| {
-                            Error::Runtime(format!("tensor `{}` was not produced", layer.input))
-                        })?
-                    };
+                    let tensor = part.tensor(&layer.input)?;
                     sum.add(*shape, tensor.view(), first_image, &layer.name)
                 },
             )?;
-            first_image += part.len_of(Axis(0)) as u64;
+            first_image += part.images() as u64;
             Ok(())
         })?;
     }

@@ -66,12 +66,12 @@ impl ExposedRuns {
     }
 
     /// Runs `batch` (images along axis 0) fed to `input` in parts, in order, and hands each
-    /// part's input and the exposed tensors it produced to `visit`.
+    /// part to `visit`.
     pub fn for_each_part(
         &mut self,
         input: &str,
         batch: &ArrayD<f32>,
-        mut visit: impl FnMut(&ArrayD<f32>, &HashMap<String, ArrayD<f32>>) -> Result<()>,
+        mut visit: impl FnMut(&ExposedPart<'_>) -> Result<()>,
     ) -> Result<()> {
         let images = batch.len_of(Axis(0));
         let mut first = 0;
@@ -86,9 +86,38 @@ impl ExposedRuns {
                 let bytes: usize = values.values().map(|a| a.len() * 4).sum();
                 self.images_per_run = Some((self.budget / bytes.max(1)).max(1));
             }
-            visit(&part, &values)?;
+            visit(&ExposedPart {
+                input_name: input,
+                input: &part,
+                values: &values,
+            })?;
             first += count;
         }
         Ok(())
+    }
+}
+
+/// One part of a batch run by [`ExposedRuns`]: its input and the tensors it produced.
+pub struct ExposedPart<'a> {
+    input_name: &'a str,
+    input: &'a ArrayD<f32>,
+    values: &'a HashMap<String, ArrayD<f32>>,
+}
+
+impl ExposedPart<'_> {
+    /// How many images the part holds.
+    pub fn images(&self) -> usize {
+        self.input.len_of(Axis(0))
+    }
+
+    /// The tensor called `name` on this part: the part's input when `name` is the model's
+    /// input, else the exposed tensor; an error when the run did not produce it.
+    pub fn tensor(&self, name: &str) -> Result<&ArrayD<f32>> {
+        if name == self.input_name {
+            return Ok(self.input);
+        }
+        self.values
+            .get(name)
+            .ok_or_else(|| Error::Runtime(format!("tensor `{name}` was not produced")))
     }
 }

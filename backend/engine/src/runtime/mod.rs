@@ -12,7 +12,7 @@ mod session;
 
 pub use capabilities::{Capabilities, MissingProvider, best_provider, detect_capabilities};
 pub use device::{cpu_name, device_name, gpu_name};
-pub use exposed::{EXPOSED_RUN_BUDGET, ExposedRuns, exposed_session};
+pub use exposed::{EXPOSED_RUN_BUDGET, ExposedPart, ExposedRuns, exposed_session};
 pub use gpu_libraries::tensorrt_version;
 pub use library::{environment, library_path};
 pub use profile::{node_kernel_times, node_macs};
