@@ -12,6 +12,9 @@ use crate::text_enum::text_enum;
 pub struct ErrorAnalysis {
     /// How many images were analysed.
     pub images: usize,
+    /// How many of them also measured each quantizer's output error alone (0: not measured).
+    #[serde(default)]
+    pub output_images: usize,
     /// Every quantized tensor, in graph order.
     pub tensors: Vec<TensorError>,
 }
@@ -42,15 +45,30 @@ pub struct TensorError {
     /// Signal-to-noise ratio (dB) of the full-INT8 model's tensor against the float one: the
     /// error gathered by this point of the graph (120 dB: none).
     pub cumulative_sqnr_db: f64,
-    /// Whether it is among the few worst by local error.
+    /// Signal-to-noise ratio (dB) of the model's outputs with this activation quantizer alone
+    /// (the others bypassed, the weights quantized): the error the detector sees from it;
+    /// absent where it was not measured.
+    #[serde(default)]
+    pub output_sqnr_db: Option<f64>,
+    /// Whether it is among the few worst: by output error where it was measured, else by
+    /// local error.
     pub flagged: bool,
     /// What makes its error large: each figure past its threshold; a flagged tensor always
-    /// has one (the figure nearest its threshold when none is past).
+    /// has one (when none is past, amplification downstream where its output error is worse
+    /// than its local one, else the figure nearest its threshold).
     #[serde(default)]
     pub causes: Vec<ErrorCause>,
     /// The quantizable layers that read it (names as in `/api/runs/{id}/layers`).
     #[serde(default)]
     pub layers: Vec<String>,
+}
+
+impl TensorError {
+    /// What ranks the tensors, lower being worse: the output error where it was measured,
+    /// else the local error (dB).
+    pub fn severity(&self) -> f64 {
+        self.output_sqnr_db.unwrap_or(self.local_sqnr_db)
+    }
 }
 
 /// One likely cause of a large error at a tensor.
@@ -60,7 +78,8 @@ pub struct ErrorCause {
     /// Which cause.
     pub kind: CauseKind,
     /// The figure that shows it: the levels used (`wide-range`), the share clipped
-    /// (`heavy-clipping`) or the channel spread (`mixed-channels`).
+    /// (`heavy-clipping`), the channel spread (`mixed-channels`) or how many dB the outputs'
+    /// SQNR falls below the tensor's own (`amplified`).
     pub figure: f64,
     /// The cause in words, with its figure.
     pub text: String,
@@ -75,12 +94,14 @@ text_enum!(
         HeavyClipping = "heavy-clipping",
         /// Channels of very different ranges share one per-tensor scale.
         MixedChannels = "mixed-channels",
+        /// No range figure stands out, but the layers after the tensor amplify its error.
+        Amplified = "amplified",
     }
 );
 
 /// The CSV columns, in order.
 const CSV_HEADER: &str = "position,tensor,low,high,step,clipped,levels_used,channel_spread,\
-local_sqnr_db,cumulative_sqnr_db,flagged,causes,layers";
+local_sqnr_db,cumulative_sqnr_db,output_sqnr_db,flagged,causes,layers";
 
 /// `text` as a quoted CSV cell.
 fn quoted(text: &str) -> String {
@@ -95,7 +116,7 @@ impl ErrorAnalysis {
         for t in &self.tensors {
             let causes: Vec<&str> = t.causes.iter().map(|c| c.text.as_str()).collect();
             csv.push_str(&format!(
-                "{},{},{},{},{},{:.6},{:.1},{:.2},{:.2},{:.2},{},{},{}\n",
+                "{},{},{},{},{},{:.6},{:.1},{:.2},{:.2},{:.2},{},{},{},{}\n",
                 t.position,
                 quoted(&t.tensor),
                 t.low,
@@ -106,6 +127,8 @@ impl ErrorAnalysis {
                 t.channel_spread,
                 t.local_sqnr_db,
                 t.cumulative_sqnr_db,
+                t.output_sqnr_db
+                    .map_or_else(String::new, |db| format!("{db:.2}")),
                 t.flagged,
                 quoted(&causes.join("; ")),
                 quoted(&t.layers.join("; ")),
@@ -131,6 +154,7 @@ mod tests {
             channel_spread: 3.0,
             local_sqnr_db: 21.456,
             cumulative_sqnr_db: 9.0,
+            output_sqnr_db: Some(14.0),
             flagged: !causes.is_empty(),
             causes,
             layers: vec!["conv 1".into(), "conv 2".into()],
@@ -146,6 +170,7 @@ mod tests {
         };
         let analysis = ErrorAnalysis {
             images: 2,
+            output_images: 2,
             tensors: vec![
                 tensor("input", 0, vec![]),
                 tensor(
@@ -161,10 +186,10 @@ mod tests {
         let csv = analysis.to_csv();
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines.len(), 3);
-        assert_eq!(lines[0].split(',').count(), 13);
+        assert_eq!(lines[0].split(',').count(), 14);
         assert_eq!(
             lines[1],
-            "0,\"input\",-1.5,2,0.25,0.002000,12.0,3.00,21.46,9.00,false,\"\",\"conv 1; conv 2\""
+            "0,\"input\",-1.5,2,0.25,0.002000,12.0,3.00,21.46,9.00,14.00,false,\"\",\"conv 1; conv 2\""
         );
         assert!(
             lines[2].starts_with("1,\"a \"\"quoted\"\", name\",")

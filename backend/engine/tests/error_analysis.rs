@@ -1,7 +1,7 @@
 //! The error analysis on the demo model through ONNX Runtime finds a planted bad range: a
 //! mid-graph tensor whose calibrated range is widened 64 times ranks among the three worst
-//! by local error, flagged with a wide range as its cause, where without the planting it is
-//! neither flagged nor blamed.
+//! by the error it alone causes at the outputs, flagged with a wide range as its cause, where
+//! without the planting it is neither flagged nor blamed.
 
 #![allow(clippy::unwrap_used)]
 
@@ -24,7 +24,8 @@ use ranges::max_calibrated;
 /// How many times wider the planted range is than the calibrated one.
 const WIDENED: f32 = 64.0;
 
-/// The full-INT8 `ort-cpu` model's analysis on the first two validation photos.
+/// The full-INT8 `ort-cpu` model's analysis on the first two validation photos, the output
+/// error alone on the first.
 fn analysis(model: &ModelProto, calibration: &Calibration) -> ErrorAnalysis {
     let profile = infer_profile(model).unwrap();
     let files: Vec<PathBuf> = list_images(&fixture("data/images/val"))
@@ -44,10 +45,12 @@ fn analysis(model: &ModelProto, calibration: &Calibration) -> ErrorAnalysis {
         &input,
         &batches,
         Target::OrtCpu,
+        1,
         &mut |done| seen = done,
     )
     .unwrap();
-    assert_eq!((analysis.images, seen), (2, 2));
+    assert_eq!((analysis.images, analysis.output_images, seen), (2, 1, 2));
+    assert!(analysis.tensors.iter().all(|t| t.output_sqnr_db.is_some()));
     analysis
 }
 
@@ -57,11 +60,15 @@ fn downstream_db(analysis: &ErrorAnalysis, position: usize) -> f64 {
     after.iter().map(|t| t.cumulative_sqnr_db).sum::<f64>() / after.len() as f64
 }
 
-/// Where `tensor` ranks by local SQNR, 0 being the worst.
+/// Where `tensor` ranks by the output error it causes alone, 0 being the worst.
 fn rank(analysis: &ErrorAnalysis, tensor: &str) -> usize {
-    let mut by_local: Vec<&TensorError> = analysis.tensors.iter().collect();
-    by_local.sort_by(|a, b| a.local_sqnr_db.total_cmp(&b.local_sqnr_db));
-    by_local.iter().position(|t| t.tensor == tensor).unwrap()
+    let mut by_output: Vec<&TensorError> = analysis.tensors.iter().collect();
+    by_output.sort_by(|a, b| {
+        a.output_sqnr_db
+            .unwrap()
+            .total_cmp(&b.output_sqnr_db.unwrap())
+    });
+    by_output.iter().position(|t| t.tensor == tensor).unwrap()
 }
 
 fn blames_a_wide_range(t: &TensorError) -> bool {
@@ -108,12 +115,14 @@ fn a_planted_wide_range_mid_graph_is_flagged_among_the_three_worst_with_its_caus
         downstream_db(&after, planted.position),
     );
     eprintln!(
-        "planted `{}` (#{} of {}): local {:.1} -> {:.1} dB, rank {} -> {}, cumulative after it {:.1} -> {:.1} dB, causes {:?}",
+        "planted `{}` (#{} of {}): local {:.1} -> {:.1} dB, output {:?} -> {:?} dB, rank {} -> {}, cumulative after it {:.1} -> {:.1} dB, causes {:?}",
         planted.tensor,
         planted.position,
         after.tensors.len(),
         was.local_sqnr_db,
         now.local_sqnr_db,
+        was.output_sqnr_db,
+        now.output_sqnr_db,
         rank(&before, &planted.tensor),
         rank(&after, &planted.tensor),
         downstream_was,

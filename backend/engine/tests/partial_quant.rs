@@ -172,7 +172,12 @@ fn max_drop_returns_a_model_whose_measured_drop_is_within_the_bound() {
     assert!(choice.drop <= max_drop, "{choice:?}");
     assert_eq!(choice.float_layers.len(), choice.keep_float);
     assert_ne!(choice.outcome, MaxDropOutcome::Float, "{choice:?}");
-    assert!(choice.speedup.is_some_and(|s| s > 1.0), "{choice:?}");
+    // Whether it is faster is decided beyond the timing noise (see `SpeedCheck::decide`); the
+    // measured ratio itself is the benchmark's business, not this test's.
+    assert!(
+        choice.speed_check.as_ref().is_some_and(|c| c.faster),
+        "{choice:?}"
+    );
     // Measured again, independently, on the chosen model.
     let (chosen, _) =
         quantize_model(&demo.model, choice.selection(), &demo.amax, Target::OrtCpu).unwrap();

@@ -120,7 +120,7 @@ async fn futures_catch<F: std::future::Future<Output = ()>>(
     .await
 }
 
-/// The run's error analysis chart: both lines with a point per tensor the API lists, the
+/// The run's error analysis chart: its three lines with a point per tensor the API lists, the
 /// flagged tensors ringed with their names as tooltips; its CSV link downloads the table.
 async fn check_error_analysis(client: &Client, server: &Server, run_id: i64, downloads: &Path) {
     let path = format!("/api/runs/{run_id}/analysis");
@@ -134,12 +134,13 @@ async fn check_error_analysis(client: &Client, server: &Server, run_id: i64, dow
         .collect();
     assert!(tensors > 20, "{tensors} tensors");
     assert_eq!(flagged.len(), 5);
+    assert!(analysis.output_images > 0, "the run measured output errors");
     count_becomes(client, "#analysis-chart polyline.line.local", 1).await;
-    assert_eq!(
-        count(client, "#analysis-chart polyline.line.cumulative").await,
-        1
-    );
-    for line in ["local", "cumulative"] {
+    for line in ["cumulative", "output"] {
+        let css = format!("#analysis-chart polyline.line.{line}");
+        assert_eq!(count(client, &css).await, 1, "the {line} line");
+    }
+    for line in ["local", "cumulative", "output"] {
         let css = format!("#analysis-chart circle.point.{line}");
         assert_eq!(count(client, &css).await, tensors, "{line} points");
     }
@@ -167,7 +168,7 @@ async fn check_error_analysis(client: &Client, server: &Server, run_id: i64, dow
             "no ring names `{name}`: {titles:?}"
         );
     }
-    println!("analysis chart: {tensors} tensors on two lines, flagged {flagged:?}");
+    println!("analysis chart: {tensors} tensors on three lines, flagged {flagged:?}");
 
     let file = downloads.join(format!("run-{run_id}-analysis.csv"));
     click(client, "#analysis-csv").await;

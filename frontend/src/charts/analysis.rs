@@ -1,6 +1,7 @@
 //! Where the INT8 error enters: the local and the cumulative SQNR of every quantized tensor
-//! in graph order, as two lines; the worst tensors ringed and numbered, and the tensors read
-//! by a layer the selected point keeps in float shaded.
+//! in graph order, and where it was measured the output SQNR of each quantizer alone, as
+//! lines; the worst tensors ringed and numbered, and the tensors read by a layer the selected
+//! point keeps in float shaded.
 
 use std::collections::HashSet;
 
@@ -15,6 +16,8 @@ use super::sqnr::{plotted_db, sqnr_range};
 
 /// Colour of the cumulative line.
 const CUMULATIVE_COLOR: &str = "#9334e6";
+/// Colour of the output line.
+const OUTPUT_COLOR: &str = "#e37400";
 /// Colour of the rings around flagged tensors.
 const FLAGGED_COLOR: &str = "#c5221f";
 
@@ -29,6 +32,9 @@ fn tooltip(t: &TensorError) -> String {
         "#{} {}: local {:.1} dB, cumulative {:.1} dB",
         t.position, t.tensor, t.local_sqnr_db, t.cumulative_sqnr_db
     );
+    if let Some(db) = t.output_sqnr_db {
+        text.push_str(&format!(", output alone {db:.1} dB"));
+    }
     if !causes.is_empty() {
         text.push_str(&format!("; {}", causes.join("; ")));
     }
@@ -47,7 +53,8 @@ pub(crate) fn AnalysisChart(
     if n == 0 {
         return view! { <p class="empty">"The analysis found no quantized tensor."</p> }.into_any();
     }
-    let entries = vec![
+    let with_output = analysis.output_images > 0;
+    let mut entries = vec![
         Entry {
             swatch: Swatch::Line(INT8_COLOR, false),
             name: "local: this tensor's quantizer alone".into(),
@@ -58,13 +65,27 @@ pub(crate) fn AnalysisChart(
         },
         Entry {
             swatch: Swatch::Dot(FLAGGED_COLOR),
-            name: "flagged: worst local error".into(),
+            name: if with_output {
+                "flagged: worst output error"
+            } else {
+                "flagged: worst local error"
+            }
+            .into(),
         },
         Entry {
             swatch: Swatch::Box(FLOAT_COLOR),
             name: "read by a layer kept in float".into(),
         },
     ];
+    if with_output {
+        entries.insert(
+            2,
+            Entry {
+                swatch: Swatch::Line(OUTPUT_COLOR, false),
+                name: "output: this quantizer alone, at the outputs".into(),
+            },
+        );
+    }
     let (left, right) = (60.0, 20.0);
     let width = left + (n as f64 * 7.0).clamp(300.0, 1400.0) + right;
     let legend_height = legend_rows(left, width - 10.0, &entries) as f64 * ROW_HEIGHT;
@@ -80,7 +101,7 @@ pub(crate) fn AnalysisChart(
     let (lo, hi) = sqnr_range(
         tensors
             .iter()
-            .flat_map(|t| [t.local_sqnr_db, t.cumulative_sqnr_db]),
+            .flat_map(|t| [t.local_sqnr_db, t.cumulative_sqnr_db, t.severity()]),
     );
     let y = Axis::new(lo, hi, frame.y_span(), 5);
     let at =
@@ -140,9 +161,10 @@ pub(crate) fn AnalysisChart(
     let cumulative = line("cumulative", CUMULATIVE_COLOR, true, |t| {
         t.cumulative_sqnr_db
     });
+    let output = with_output.then(|| line("output", OUTPUT_COLOR, false, TensorError::severity));
 
     let flagged: Vec<&TensorError> = tensors.iter().filter(|t| t.flagged).collect();
-    let markers: Vec<(f64, f64)> = flagged.iter().map(|t| at(t, t.local_sqnr_db)).collect();
+    let markers: Vec<(f64, f64)> = flagged.iter().map(|t| at(t, t.severity())).collect();
     let names: Vec<String> = flagged.iter().map(|t| format!("#{}", t.position)).collect();
     let chars: Vec<usize> = names.iter().map(|s| s.chars().count()).collect();
     let spots = place_labels(
@@ -168,16 +190,19 @@ pub(crate) fn AnalysisChart(
 
     let worst = flagged
         .iter()
-        .min_by(|a, b| a.local_sqnr_db.total_cmp(&b.local_sqnr_db))
+        .min_by(|a, b| a.severity().total_cmp(&b.severity()))
         .map(|t| {
             format!(
                 "; the worst is #{} {} at {:.1} dB",
-                t.position, t.tensor, t.local_sqnr_db
+                t.position,
+                t.tensor,
+                t.severity()
             )
         })
         .unwrap_or_default();
     let label = format!(
-        "Where the INT8 error enters: local and cumulative SQNR in dB of {n} quantized tensors in graph order{worst}"
+        "Where the INT8 error enters: local, cumulative{} SQNR in dB of {n} quantized tensors in graph order{worst}",
+        if with_output { " and output" } else { "" }
     );
     view! {
         <svg id=id class="chart analysis-chart" xmlns="http://www.w3.org/2000/svg" role="img" aria-label=label
@@ -189,6 +214,7 @@ pub(crate) fn AnalysisChart(
             {x_axis(frame, &x, "quantized tensors in graph order")}
             {local}
             {cumulative}
+            {output}
             {rings}
             {legend(frame.left, 18.0, frame.width - 10.0, entries)}
         </svg>

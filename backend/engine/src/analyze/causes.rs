@@ -30,6 +30,12 @@ pub enum Cause {
         /// The largest channel range over the median one.
         spread: f64,
     },
+    /// No range figure stands out, but the layers after the tensor amplify its error: the
+    /// outputs' SQNR with its quantizer alone is this far below the tensor's own.
+    Amplified {
+        /// Local SQNR minus output SQNR, dB.
+        gain_db: f64,
+    },
 }
 
 impl Cause {
@@ -50,10 +56,28 @@ impl Cause {
         causes
     }
 
-    /// The cause whose figure comes nearest its threshold: for a tensor among the worst whose
-    /// figures pass none, the likeliest explanation (without clipping, a low SQNR means few
-    /// levels used, whatever spreads the values).
-    pub(crate) fn likeliest(clipped: f64, levels_used: f64, channel_spread: f64) -> Cause {
+    /// For a tensor among the worst whose figures pass no threshold: amplification where its
+    /// output error alone (`output_sqnr_db`) is worse than its local error, else the cause whose
+    /// figure comes nearest its threshold.
+    pub(crate) fn unflagged_figures(
+        clipped: f64,
+        levels_used: f64,
+        channel_spread: f64,
+        local_sqnr_db: f64,
+        output_sqnr_db: Option<f64>,
+    ) -> Cause {
+        match output_sqnr_db {
+            Some(output) if output < local_sqnr_db => Self::Amplified {
+                gain_db: local_sqnr_db - output,
+            },
+            _ => Self::likeliest(clipped, levels_used, channel_spread),
+        }
+    }
+
+    /// The cause whose figure comes nearest its threshold: without an output error, the
+    /// likeliest explanation for a tensor among the worst whose figures pass none (without
+    /// clipping, a low SQNR means few levels used, whatever spreads the values).
+    fn likeliest(clipped: f64, levels_used: f64, channel_spread: f64) -> Cause {
         let candidates = [
             (
                 FEW_LEVELS / levels_used.max(f64::MIN_POSITIVE),
@@ -77,6 +101,10 @@ impl Cause {
 impl fmt::Display for Cause {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Self::Amplified { gain_db } => write!(
+                f,
+                "amplified downstream: a usual range, but the outputs' SQNR is {gain_db:.1} dB below the tensor's own"
+            ),
             Self::WideRange { levels_used } => write!(
                 f,
                 "wide range, values near zero: 99% of them on {levels_used:.0} levels"
@@ -114,6 +142,16 @@ mod tests {
         assert_eq!(
             Cause::likeliest(0.0, 200.0, 12.0),
             Cause::MixedChannels { spread: 12.0 }
+        );
+        assert_eq!(
+            Cause::unflagged_figures(0.0, 50.0, 3.0, 28.8, Some(15.5)),
+            Cause::Amplified {
+                gain_db: 28.8 - 15.5
+            }
+        );
+        assert_eq!(
+            Cause::unflagged_figures(0.0, 50.0, 3.0, 28.8, Some(31.0)),
+            Cause::WideRange { levels_used: 50.0 }
         );
     }
 }

@@ -1,8 +1,10 @@
 //! Where the INT8 error enters: for every activation quantizer of a quantized model, the
 //! error that quantizer adds alone (local) and the error the quantized model has gathered
 //! by that tensor (cumulative), with the quantizer's range, step and clipping, in graph
-//! order; the worst tensors flagged with their likely cause.
+//! order; on a few images, the error each quantizer alone causes at the model's outputs; the
+//! worst tensors flagged with their likely cause.
 
+mod alone;
 mod causes;
 mod quantizers;
 mod stats;
@@ -14,6 +16,7 @@ use serde::Serialize;
 
 pub use causes::Cause;
 
+use self::alone::AloneErrors;
 use self::quantizers::activation_quantizers;
 use self::stats::TensorStats;
 use crate::calibrate::Calibration;
@@ -26,7 +29,8 @@ use crate::recover::Elementwise;
 use crate::runtime::{exposed_session, run_f32};
 use crate::{Error, Result};
 
-/// How many of the worst tensors (by local error) are flagged.
+/// How many of the worst tensors are flagged: by output error where it was measured, else by
+/// local error.
 pub const FLAGGED: usize = 5;
 
 /// The error at one quantized tensor.
@@ -53,14 +57,27 @@ pub struct TensorError {
     pub local_sqnr_db: f64,
     /// Signal-to-noise ratio, dB, of the quantized model's tensor against the float one.
     pub cumulative_sqnr_db: f64,
-    /// Whether this tensor is among the [`FLAGGED`] worst by local error.
+    /// Signal-to-noise ratio, dB, of the model's outputs with this activation quantizer alone
+    /// (every other one bypassed, the weights quantized) against all bypassed; `None` where
+    /// the analysis did not measure it.
+    pub output_sqnr_db: Option<f64>,
+    /// Whether this tensor is among the [`FLAGGED`] worst (see [`TensorError::severity`]).
     pub flagged: bool,
     /// What makes its error large: each figure past its threshold, and for a flagged tensor
-    /// with none past, the one nearest its threshold (its likeliest cause).
+    /// with none past, amplification downstream or the figure nearest its threshold (see
+    /// [`Cause::unflagged_figures`]).
     pub causes: Vec<Cause>,
     /// The quantizable layers that read the tensor, by their names in the model's layer
     /// list (empty when only other ops read it).
     pub layers: Vec<String>,
+}
+
+impl TensorError {
+    /// What ranks the tensors, lower being worse: the output error where it was measured
+    /// (what the detector sees), else the local error.
+    pub fn severity(&self) -> f64 {
+        self.output_sqnr_db.unwrap_or(self.local_sqnr_db)
+    }
 }
 
 /// The per-tensor error of one quantized model.
@@ -68,27 +85,31 @@ pub struct TensorError {
 pub struct ErrorAnalysis {
     /// How many images were analysed.
     pub images: usize,
+    /// How many of them also measured each quantizer's output error alone.
+    pub output_images: usize,
     /// Every quantized tensor, in graph order.
     pub tensors: Vec<TensorError>,
 }
 
 impl ErrorAnalysis {
-    /// The flagged tensors, worst local error first.
+    /// The flagged tensors, worst first.
     pub fn worst(&self) -> Vec<&TensorError> {
         let mut worst: Vec<&TensorError> = self.tensors.iter().filter(|t| t.flagged).collect();
-        worst.sort_by(|a, b| a.local_sqnr_db.total_cmp(&b.local_sqnr_db));
+        worst.sort_by(|a, b| a.severity().total_cmp(&b.severity()));
         worst
     }
 }
 
 /// Analyses `model` quantized in full for `config` with `calibration`, on `batches` fed to
-/// `input`, one image at a time; `on_image` hears how many images are done.
+/// `input`, one image at a time, the first `output_images` of them also run once per
+/// quantizer for its output error alone; `on_image` hears how many images are done.
 pub fn analyze_errors(
     model: &ModelProto,
     calibration: &Calibration,
     input: &str,
     batches: &[ArrayD<f32>],
     config: impl Into<QuantConfig>,
+    output_images: usize,
     on_image: &mut dyn FnMut(usize),
 ) -> Result<ErrorAnalysis> {
     let (mut float, _) = prepare_for_quantization(model)?;
@@ -121,6 +142,11 @@ pub fn analyze_errors(
         .iter()
         .map(|q| TensorStats::new(q.clone(), Elementwise::of(&float_index, &q.tensor)))
         .collect();
+    let mut alone = if output_images > 0 {
+        Some(AloneErrors::new(&quantized, &quantizers, input)?)
+    } else {
+        None
+    };
     let mut images = 0;
     for batch in batches {
         for one in batch.axis_chunks_iter(Axis(0), 1) {
@@ -139,30 +165,42 @@ pub fn analyze_errors(
                 };
                 stat.add(&float, &int8, images as u64);
             }
+            if let Some(alone) = alone.as_mut().filter(|_| images < output_images) {
+                alone.add(one.view())?;
+            }
             images += 1;
             on_image(images);
         }
     }
+    let output_sqnr = alone.map(AloneErrors::finish);
     let mut tensors: Vec<TensorError> = stats
         .into_iter()
         .enumerate()
         .map(|(position, stat)| {
             let layers = readers.remove(&stat.quantizer.tensor).unwrap_or_default();
-            stat.finish(position, layers)
+            let mut tensor = stat.finish(position, layers);
+            tensor.output_sqnr_db = output_sqnr.as_ref().map(|s| s[position]);
+            tensor
         })
         .collect();
-    let mut by_local: Vec<usize> = (0..tensors.len()).collect();
-    by_local.sort_by(|&a, &b| {
-        tensors[a]
-            .local_sqnr_db
-            .total_cmp(&tensors[b].local_sqnr_db)
-    });
-    for &i in by_local.iter().take(FLAGGED) {
+    let mut by_severity: Vec<usize> = (0..tensors.len()).collect();
+    by_severity.sort_by(|&a, &b| tensors[a].severity().total_cmp(&tensors[b].severity()));
+    for &i in by_severity.iter().take(FLAGGED) {
         let t = &mut tensors[i];
         t.flagged = true;
         if t.causes.is_empty() {
-            t.causes = vec![Cause::likeliest(t.clipped, t.levels_used, t.channel_spread)];
+            t.causes = vec![Cause::unflagged_figures(
+                t.clipped,
+                t.levels_used,
+                t.channel_spread,
+                t.local_sqnr_db,
+                t.output_sqnr_db,
+            )];
         }
     }
-    Ok(ErrorAnalysis { images, tensors })
+    Ok(ErrorAnalysis {
+        images,
+        output_images: images.min(output_images),
+        tensors,
+    })
 }

@@ -105,6 +105,7 @@ impl TensorStats {
             channel_spread,
             local_sqnr_db: sqnr_db(signal, noise),
             cumulative_sqnr_db: sqnr_db(self.signal, self.cumulative_noise),
+            output_sqnr_db: None,
             flagged: false,
             causes: Cause::of(clipped, levels_used, channel_spread),
             layers,
@@ -113,7 +114,7 @@ impl TensorStats {
 }
 
 /// Signal over noise in dB, capped at 120 dB when there is no noise.
-fn sqnr_db(signal: f64, noise: f64) -> f64 {
+pub(crate) fn sqnr_db(signal: f64, noise: f64) -> f64 {
     if noise <= signal * 1e-12 {
         120.0
     } else {

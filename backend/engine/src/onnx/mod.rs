@@ -39,6 +39,32 @@ pub fn tensor_shape(value: &proto::ValueInfoProto) -> Vec<String> {
     }
 }
 
+/// A float tensor's value info of fixed shape `dims`.
+pub fn float_value_info(name: &str, dims: &[i64]) -> proto::ValueInfoProto {
+    use proto::tensor_shape_proto::{Dimension, dimension::Value as Dim};
+    proto::ValueInfoProto {
+        name: Some(name.to_owned()),
+        r#type: Some(proto::TypeProto {
+            value: Some(proto::type_proto::Value::TensorType(
+                proto::type_proto::Tensor {
+                    elem_type: Some(DataType::Float as i32),
+                    shape: Some(proto::TensorShapeProto {
+                        dim: dims
+                            .iter()
+                            .map(|&d| Dimension {
+                                value: Some(Dim::DimValue(d)),
+                                ..Default::default()
+                            })
+                            .collect(),
+                    }),
+                },
+            )),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
 /// The graph's real inputs: its `input` entries that are not initializers.
 pub fn graph_inputs(graph: &proto::GraphProto) -> Vec<&proto::ValueInfoProto> {
     let initializers: std::collections::HashSet<&str> = graph

@@ -9,7 +9,7 @@ mod export;
 mod float_set;
 mod scorer;
 
-pub use analysis::{ANALYSIS_IMAGES, analyze_images};
+pub use analysis::{ANALYSIS_IMAGES, OUTPUT_ERROR_IMAGES, analyze_images};
 pub use calibration::{CalibrationInput, calibrate_images};
 pub use export::{ExportTarget, export_batches};
 pub use float_set::{FloatSet, quantize_point};

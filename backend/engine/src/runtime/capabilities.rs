@@ -6,11 +6,8 @@ use ndarray::ArrayD;
 use serde::Serialize;
 
 use super::{GpuOptions, Provider, SessionConfig, gpu_libraries, run_f32, session_from_bytes_with};
-use crate::onnx::encode_model;
-use crate::onnx::proto::{
-    GraphProto, ModelProto, NodeProto, OperatorSetIdProto, TensorShapeProto, TypeProto,
-    ValueInfoProto, tensor_proto::DataType, tensor_shape_proto, type_proto,
-};
+use crate::onnx::proto::{GraphProto, ModelProto, NodeProto, OperatorSetIdProto};
+use crate::onnx::{encode_model, float_value_info};
 
 /// A provider this machine cannot use, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -117,24 +114,6 @@ fn probe(provider: Provider) -> Result<(), String> {
     }
 }
 
-fn float_value(name: &str) -> ValueInfoProto {
-    let dims = [1, 4].map(|d| tensor_shape_proto::Dimension {
-        value: Some(tensor_shape_proto::dimension::Value::DimValue(d)),
-        ..Default::default()
-    });
-    ValueInfoProto {
-        name: Some(name.into()),
-        r#type: Some(TypeProto {
-            value: Some(type_proto::Value::TensorType(type_proto::Tensor {
-                elem_type: Some(DataType::Float as i32),
-                shape: Some(TensorShapeProto { dim: dims.to_vec() }),
-            })),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
-}
-
 /// `y = Relu(x)` on a float [1, 4].
 fn probe_model() -> Vec<u8> {
     let model = ModelProto {
@@ -152,8 +131,8 @@ fn probe_model() -> Vec<u8> {
                 output: vec!["y".into()],
                 ..Default::default()
             }],
-            input: vec![float_value("x")],
-            output: vec![float_value("y")],
+            input: vec![float_value_info("x", &[1, 4])],
+            output: vec![float_value_info("y", &[1, 4])],
             ..Default::default()
         }),
         ..Default::default()

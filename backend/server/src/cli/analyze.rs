@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use qbound_engine::calibrate::CalibrationTable;
 use qbound_engine::onnx::load_model;
-use qbound_engine::pipeline::{ANALYSIS_IMAGES, analyze_images};
+use qbound_engine::pipeline::{ANALYSIS_IMAGES, OUTPUT_ERROR_IMAGES, analyze_images};
 use qbound_engine::quantize::Target;
 use qbound_server::api_analysis;
 
@@ -24,6 +24,10 @@ pub(crate) struct Args {
     /// Analyse the first N images.
     #[arg(long, default_value_t = ANALYSIS_IMAGES)]
     limit: usize,
+    /// Of those, run the first N once per activation quantizer, that quantizer alone, to
+    /// measure the error it causes at the model's outputs (0: local and cumulative error only).
+    #[arg(long, default_value_t = OUTPUT_ERROR_IMAGES)]
+    output_images: usize,
     /// Also write the whole table here as CSV.
     #[arg(long)]
     csv: Option<PathBuf>,
@@ -43,6 +47,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         &table.calibration(),
         args.target,
         profile.input_batches(&files, args.images.batch_size),
+        args.output_images,
         &mut |done| progress.set_position(done as u64),
     )?;
     progress.finish_and_clear();
@@ -53,20 +58,28 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     if args.json {
         return print_json(&api_analysis(&analysis));
     }
+    let ranked_by = if analysis.output_images > 0 {
+        format!("output error alone, on {} images", analysis.output_images)
+    } else {
+        "local error".to_owned()
+    };
     println!(
-        "{} quantized tensors on {} images ({} target); the worst by local error:",
+        "{} quantized tensors on {} images ({} target); the worst by {ranked_by}:",
         analysis.tensors.len(),
         analysis.images,
         args.target
     );
     println!(
-        "{:>4}  {:<40} {:>9} {:>9} {:>8} {:>9} {:>9}  cause",
-        "#", "tensor", "low", "high", "step", "local dB", "cumul dB"
+        "{:>4}  {:<40} {:>9} {:>9} {:>8} {:>9} {:>9} {:>9}  cause",
+        "#", "tensor", "low", "high", "step", "local dB", "cumul dB", "output dB"
     );
     for t in analysis.worst() {
         let causes: Vec<String> = t.causes.iter().map(ToString::to_string).collect();
+        let output = t
+            .output_sqnr_db
+            .map_or_else(|| "-".to_owned(), |db| format!("{db:.1}"));
         println!(
-            "{:>4}  {:<40} {:>9.3} {:>9.3} {:>8.4} {:>9.1} {:>9.1}  {}",
+            "{:>4}  {:<40} {:>9.3} {:>9.3} {:>8.4} {:>9.1} {:>9.1} {:>9}  {}",
             t.position,
             t.tensor,
             t.low,
@@ -74,6 +87,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
             t.step,
             t.local_sqnr_db,
             t.cumulative_sqnr_db,
+            output,
             if causes.is_empty() {
                 "-".to_owned()
             } else {

@@ -8,6 +8,7 @@ use qbound_shared::{CauseKind, ErrorAnalysis, ErrorCause, TensorError};
 pub fn api_analysis(analysis: &analyze::ErrorAnalysis) -> ErrorAnalysis {
     ErrorAnalysis {
         images: analysis.images,
+        output_images: analysis.output_images,
         tensors: analysis.tensors.iter().map(api_tensor).collect(),
     }
 }
@@ -24,6 +25,7 @@ fn api_tensor(t: &analyze::TensorError) -> TensorError {
         channel_spread: t.channel_spread,
         local_sqnr_db: t.local_sqnr_db,
         cumulative_sqnr_db: t.cumulative_sqnr_db,
+        output_sqnr_db: t.output_sqnr_db,
         flagged: t.flagged,
         causes: t.causes.iter().map(api_cause).collect(),
         layers: t.layers.clone(),
@@ -35,6 +37,7 @@ fn api_cause(cause: &Cause) -> ErrorCause {
         Cause::WideRange { levels_used } => (CauseKind::WideRange, levels_used),
         Cause::HeavyClipping { clipped } => (CauseKind::HeavyClipping, clipped),
         Cause::MixedChannels { spread } => (CauseKind::MixedChannels, spread),
+        Cause::Amplified { gain_db } => (CauseKind::Amplified, gain_db),
     };
     ErrorCause {
         kind,

@@ -31,6 +31,7 @@ async fn the_analysis_covers_the_quantized_tensors(app: &TestApp, run_id: i64, i
     let path = format!("/api/runs/{run_id}/analysis");
     let analysis = app.get_json(&path).await;
     assert_eq!(analysis["images"], 4, "the run's 4 calibration photos");
+    assert_eq!(analysis["output_images"], 2, "output errors on the first 2");
     let tensors = analysis["tensors"].as_array().unwrap();
     let names: Vec<&str> = tensors
         .iter()
@@ -46,7 +47,9 @@ async fn the_analysis_covers_the_quantized_tensors(app: &TestApp, run_id: i64, i
     assert_eq!(names, quantized_activations(&model));
     for (i, t) in tensors.iter().enumerate() {
         assert_eq!(t["position"], i);
-        assert!(t["local_sqnr_db"].is_number() && t["cumulative_sqnr_db"].is_number());
+        for figure in ["local_sqnr_db", "cumulative_sqnr_db", "output_sqnr_db"] {
+            assert!(t[figure].is_number(), "{figure}: {t}");
+        }
     }
     let flagged: Vec<&Value> = tensors.iter().filter(|t| t["flagged"] == true).collect();
     assert_eq!(flagged.len(), 5);

@@ -30,9 +30,13 @@ pub(super) fn Analysis(
         Some(analysis) => {
             let count = analysis.tensors.len();
             let images = analysis.images;
+            let output = match analysis.output_images {
+                0 => String::new(),
+                n => format!(" output is the error at the model's outputs with that quantizer alone (on the first {n} images), which ranks the flagged tensors;"),
+            };
             view! {
                 <p class="hint">{format!(
-                    "The full-INT8 model on {images} calibration images: local is the error a tensor's quantizer adds alone, cumulative the error the INT8 model has gathered by that tensor (120 dB: none; values above 80 dB are drawn at the top). Hover a point for its figures."
+                    "The full-INT8 model on {images} calibration images: local is the error a tensor's quantizer adds alone, cumulative the error the INT8 model has gathered by that tensor;{output} 120 dB: none; values above 80 dB are drawn at the top. Hover a point for its figures."
                 )}</p>
                 <div class="chart-box">
                     <AnalysisChart id="analysis-chart" analysis=analysis.clone() float_layers=float_layers />
@@ -81,6 +85,7 @@ fn tensor_table(analysis: ErrorAnalysis, float_layers: Signal<HashSet<String>>) 
         "Levels used",
         "Local dB",
         "Cumulative dB",
+        "Output dB",
         "Cause",
     ]
     .map(str::to_owned)
@@ -98,6 +103,7 @@ fn tensor_table(analysis: ErrorAnalysis, float_layers: Signal<HashSet<String>>) 
                 SortKey::Number(Some(t.levels_used)),
                 SortKey::Number(Some(t.local_sqnr_db)),
                 SortKey::Number(Some(t.cumulative_sqnr_db)),
+                SortKey::Number(t.output_sqnr_db),
                 SortKey::Text(causes(t)),
             ]
         })
@@ -122,6 +128,7 @@ fn tensor_table(analysis: ErrorAnalysis, float_layers: Signal<HashSet<String>>) 
                         <td class="num">{format::number(t.levels_used, 0)}</td>
                         <td class="num">{format!("{:.1}", t.local_sqnr_db)}</td>
                         <td class="num">{format!("{:.1}", t.cumulative_sqnr_db)}</td>
+                        <td class="num">{t.output_sqnr_db.map_or_else(|| "–".to_owned(), |db| format!("{db:.1}"))}</td>
                         <td>{causes(&t)}</td>
                     </tr>
                 }

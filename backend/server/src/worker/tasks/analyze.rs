@@ -1,8 +1,8 @@
 //! The analyze job: where the INT8 error enters the run's full-INT8 model, tensor by tensor,
-//! on the first calibration images.
+//! on the first calibration images (each quantizer's output error alone on the first few).
 
 use qbound_engine::calibrate::CalibrationTable;
-use qbound_engine::pipeline::{ANALYSIS_IMAGES, analyze_images};
+use qbound_engine::pipeline::{ANALYSIS_IMAGES, OUTPUT_ERROR_IMAGES, analyze_images};
 
 use super::{JobOutput, Task};
 use crate::error::Result;
@@ -31,6 +31,7 @@ pub(super) fn run(task: &Task<'_>) -> Result<JobOutput> {
         &calibration,
         task.config.target.to_engine(),
         control.batches(profile.input_batches(&files, 1)),
+        OUTPUT_ERROR_IMAGES,
         &mut |done| control.progress(done as f64 / total as f64, format!("{done}/{total} images")),
     )?;
     Ok(JobOutput {
