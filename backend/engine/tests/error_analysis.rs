@@ -1,7 +1,8 @@
 //! The error analysis on the demo model through ONNX Runtime finds a planted bad range: a
 //! mid-graph tensor whose calibrated range is widened 64 times ranks among the three worst
 //! by the error it alone causes at the outputs, flagged with a wide range as its cause, where
-//! without the planting it is neither flagged nor blamed.
+//! without the planting it is neither flagged nor blamed; the group ranking written for the
+//! partial search puts its group among the three most sensitive.
 
 #![allow(clippy::unwrap_used)]
 
@@ -11,12 +12,14 @@ mod ranges;
 
 use std::path::PathBuf;
 
-use qbound_engine::analyze::{Cause, ErrorAnalysis, TensorError, analyze_errors};
+use qbound_engine::analyze::{
+    Cause, ErrorAnalysis, TensorError, analyze_errors, group_ranking, ranking_text,
+};
 use qbound_engine::calibrate::Calibration;
 use qbound_engine::images::list_images;
 use qbound_engine::onnx::proto::ModelProto;
 use qbound_engine::profile::infer_profile;
-use qbound_engine::quantize::Target;
+use qbound_engine::quantize::{Target, model_groups};
 
 use common::fixture;
 use ranges::max_calibrated;
@@ -135,6 +138,26 @@ fn a_planted_wide_range_mid_graph_is_flagged_among_the_three_worst_with_its_caus
     assert!(blames_a_wide_range(now), "{:?}", now.causes);
     assert!(after.worst().iter().any(|t| t.tensor == planted.tensor));
     assert!(downstream_now < downstream_was - 1.0);
+
+    // Its group goes to the most sensitive end of the ranking the analysis writes for the
+    // partial search.
+    let ranking = group_ranking(&after, &model, Target::OrtCpu).unwrap();
+    assert_eq!(
+        ranking.len(),
+        model_groups(&model, Target::OrtCpu).unwrap().len()
+    );
+    assert!(ranking.windows(2).all(|w| w[0].1 >= w[1].1));
+    assert!(
+        ranking
+            .iter()
+            .rev()
+            .take(3)
+            .any(|(_, db)| *db == now.severity()),
+        "{:?}",
+        &ranking[ranking.len() - 3..]
+    );
+    let text = ranking_text(&after, &ranking);
+    assert_eq!(text.lines().count(), ranking.len() + 1);
 
     assert!(!was.flagged, "{was:?}");
     assert!(rank(&before, &planted.tensor) >= 3);

@@ -7,6 +7,7 @@
 mod alone;
 mod causes;
 mod quantizers;
+mod ranking;
 mod stats;
 
 use std::collections::HashMap;
@@ -15,6 +16,7 @@ use ndarray::{ArrayD, Axis};
 use serde::Serialize;
 
 pub use causes::Cause;
+pub use ranking::{group_ranking, ranking_text};
 
 use self::alone::AloneErrors;
 use self::quantizers::activation_quantizers;

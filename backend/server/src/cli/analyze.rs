@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use qbound_engine::analyze::{group_ranking, ranking_text};
 use qbound_engine::calibrate::CalibrationTable;
 use qbound_engine::onnx::load_model;
 use qbound_engine::pipeline::{ANALYSIS_IMAGES, OUTPUT_ERROR_IMAGES, analyze_images};
@@ -31,6 +32,10 @@ pub(crate) struct Args {
     /// Also write the whole table here as CSV.
     #[arg(long)]
     csv: Option<PathBuf>,
+    /// Also write the quantizer groups here, ordered by the worst error of their quantizers,
+    /// as a sensitivity file for `qbound quantize --sensitivity-file` (least sensitive first).
+    #[arg(long)]
+    ranking_out: Option<PathBuf>,
     /// Print the whole analysis as JSON.
     #[arg(long)]
     json: bool,
@@ -53,6 +58,11 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     progress.finish_and_clear();
     if let Some(path) = &args.csv {
         std::fs::write(path, api_analysis(&analysis).to_csv())
+            .map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", path.display()))?;
+    }
+    if let Some(path) = &args.ranking_out {
+        let ranking = group_ranking(&analysis, &model, args.target)?;
+        std::fs::write(path, ranking_text(&analysis, &ranking))
             .map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", path.display()))?;
     }
     if args.json {
